@@ -1,0 +1,126 @@
+// What every engine module works with: the store, allocators, the routing table, the pod
+// registry, the running operation (for compensations and change events) and the clock.
+import { randomUUID } from 'node:crypto';
+import type { EventName } from '../../shared/contract';
+import { CrosspodError } from '../../shared/errors';
+import type { PodDriver } from './drivers/driver';
+import type { Ipam, PrefixPool, VlanPool } from './ipam';
+import type { Db } from './store';
+import type { EngineSettings } from './types';
+
+export interface Compensation {
+  label: string;
+  pod_id: string;
+  /** A description a compensate job can replay: the driver verb and its arguments. */
+  action: CompensationAction;
+}
+
+export type CompensationAction =
+  | { verb: 'delete'; kind: 'network' | 'subnet' | 'port' | 'router' | 'floatingip'; id: string }
+  | { verb: 'removeInterface'; router_id: string; port_id?: string; subnet_id?: string }
+  | { verb: 'removeGateway'; router_id: string }
+  | { verb: 'unbindFip'; id: string }
+  | { verb: 'bindFip'; id: string; port_id: string }
+  | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } };
+
+/** The running mutation: the bottom steps to undo if it fails, and what changed. */
+export class Operation {
+  readonly compensations: Compensation[] = [];
+  readonly changed = new Map<EventName, Set<string>>();
+  readonly jobsQueued: string[] = [];
+
+  undo(c: Compensation): void {
+    this.compensations.push(c);
+  }
+
+  touch(name: EventName, ...ids: (string | null | undefined)[]): void {
+    let s = this.changed.get(name);
+    if (!s) this.changed.set(name, (s = new Set()));
+    for (const id of ids) if (id) s.add(id);
+  }
+
+  resourceIds(): string[] {
+    const out = new Set<string>();
+    for (const [name, ids] of this.changed) if (name !== 'audit.changed' && name !== 'routings.changed') ids.forEach((i) => out.add(i));
+    return [...out];
+  }
+}
+
+export interface PodRow {
+  pod_id: string;
+  region_name: string;
+  az_name: string;
+  pod_az_name: string;
+  dc_name: string;
+  driver: 'lab' | 'neutron';
+  driver_config: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Core {
+  db: Db;
+  settings: EngineSettings;
+  ipam: Ipam;
+  prefixes: PrefixPool;
+  vlans: VlanPool;
+  now(): Date;
+  nowIso(): string;
+  driver(podId: string): PodDriver;
+  /** The operation being run; set by the facade around every mutation. */
+  op: Operation;
+}
+
+export const uuid = (): string => randomUUID();
+
+export function json<T>(text: string | null | undefined, fallback: T): T {
+  if (text == null || text === '') return fallback;
+  return JSON.parse(text) as T;
+}
+
+export function notFound(kind: string, id: string): CrosspodError {
+  return new CrosspodError('NOT_FOUND', `Could not find ${kind}: ${id}`, { kind, id });
+}
+
+/** Deletes a bottom resource, tolerating one that is already gone. */
+export async function deleteIfExists(d: PodDriver, kind: 'network' | 'subnet' | 'port' | 'router' | 'floatingip', id: string): Promise<void> {
+  try {
+    await d.delete(kind, id);
+  } catch (e) {
+    if (!(e instanceof CrosspodError && e.code === 'NOT_FOUND')) throw e;
+  }
+}
+
+export function isNotFound(e: unknown): boolean {
+  return e instanceof CrosspodError && e.code === 'NOT_FOUND';
+}
+
+/** Runs a compensation's action against a driver (used in rollback and by compensate jobs). */
+export async function runCompensation(d: PodDriver, a: CompensationAction): Promise<void> {
+  try {
+    switch (a.verb) {
+      case 'delete':
+        await d.delete(a.kind, a.id);
+        return;
+      case 'removeInterface':
+        await d.removeInterface(a.router_id, a.port_id ? { port_id: a.port_id } : { subnet_id: a.subnet_id! });
+        return;
+      case 'removeGateway':
+        await d.removeGateway(a.router_id);
+        return;
+      case 'unbindFip':
+        await d.update('floatingip', a.id, { port_id: null });
+        return;
+      case 'bindFip':
+        await d.update('floatingip', a.id, { port_id: a.port_id });
+        return;
+      case 'createFip':
+        await d.create('floatingip', a.body);
+        return;
+    }
+  } catch (e) {
+    // Already undone (or never there): the goal of the compensation holds.
+    if (isNotFound(e)) return;
+    throw e;
+  }
+}

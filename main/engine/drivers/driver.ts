@@ -1,0 +1,182 @@
+// The PodDriver: the Neutron-shaped verbs the engine uses on a bottom pod. Two implementations
+// exist: `lab` (embedded, simulated pods in the same SQLite file) and `neutron` (a real region
+// over the Neutron v2.0 API). The engine never knows which one it is using.
+//
+// Semantics every driver follows (the conformance suite in test/engine/driver-suite.ts checks
+// them, and runs against both drivers):
+// - get/update/delete of a missing resource throws CrosspodError NOT_FOUND;
+// - an explicit address that is taken throws IP_ADDRESS_IN_USE;
+// - addInterface on a subnet the router already has throws ROUTER_INTERFACE_EXISTS, and with a
+//   port that already has a device throws PORT_IN_USE;
+// - addGateway on a router that already has a gateway throws ROUTER_GATEWAY_EXISTS;
+// - a floating IP can be bound only to a port whose subnet reaches the floating IP's network
+//   through a router with a gateway there, else EXTERNAL_GATEWAY_NOT_FOUND;
+// - removeInterface while an extra route's nexthop uses that subnet throws ROUTER_IN_USE
+//   (Neutron answers 409), and removeInterface by port deletes that port (Neutron does).
+// - list filters are field equality; a filter on a field the resource lacks matches nothing.
+import type { AllocationPool, FixedIp, Route } from '../../../shared/model';
+
+export interface BottomNetwork {
+  id: string;
+  name: string;
+  project_id: string;
+  'router:external': boolean;
+  'provider:network_type': string | null;
+  'provider:physical_network': string | null;
+  'provider:segmentation_id': number | null;
+  admin_state_up: boolean;
+  status: string;
+  subnets: string[];
+}
+
+export interface BottomSubnet {
+  id: string;
+  name: string;
+  network_id: string;
+  project_id: string;
+  cidr: string;
+  ip_version: 4 | 6;
+  gateway_ip: string | null;
+  allocation_pools: AllocationPool[];
+  enable_dhcp: boolean;
+}
+
+export interface BottomPort {
+  id: string;
+  name: string;
+  network_id: string;
+  project_id: string;
+  mac_address: string;
+  fixed_ips: FixedIp[];
+  device_id: string;
+  device_owner: string;
+  status: string;
+}
+
+export interface BottomGatewayInfo {
+  network_id: string;
+  enable_snat: boolean;
+  external_fixed_ips: FixedIp[];
+}
+
+export interface BottomRouter {
+  id: string;
+  name: string;
+  project_id: string;
+  status: string;
+  external_gateway_info: BottomGatewayInfo | null;
+  routes: Route[];
+}
+
+export interface BottomFloatingIp {
+  id: string;
+  project_id: string;
+  floating_network_id: string;
+  floating_ip_address: string;
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  status: string;
+}
+
+export interface BottomTypes {
+  network: BottomNetwork;
+  subnet: BottomSubnet;
+  port: BottomPort;
+  router: BottomRouter;
+  floatingip: BottomFloatingIp;
+}
+
+export type ResourceKind = keyof BottomTypes;
+
+export interface CreateBodies {
+  network: {
+    name: string;
+    project_id: string;
+    'router:external'?: boolean;
+    'provider:network_type'?: string;
+    'provider:physical_network'?: string;
+    'provider:segmentation_id'?: number;
+    admin_state_up?: boolean;
+  };
+  subnet: {
+    name: string;
+    network_id: string;
+    project_id: string;
+    cidr: string;
+    ip_version?: 4 | 6;
+    /** null: no gateway; absent: the first host. */
+    gateway_ip?: string | null;
+    allocation_pools?: AllocationPool[];
+    enable_dhcp?: boolean;
+  };
+  port: {
+    name: string;
+    network_id: string;
+    project_id: string;
+    fixed_ips?: { subnet_id?: string; ip_address?: string }[];
+    mac_address?: string;
+    device_id?: string;
+    device_owner?: string;
+  };
+  router: { name: string; project_id: string; distributed?: boolean };
+  floatingip: {
+    floating_network_id: string;
+    project_id: string;
+    floating_ip_address?: string;
+    port_id?: string | null;
+    fixed_ip_address?: string;
+  };
+}
+
+export interface UpdateBodies {
+  network: { name?: string; admin_state_up?: boolean };
+  subnet: { name?: string };
+  port: { name?: string; device_id?: string; device_owner?: string };
+  router: { name?: string };
+  floatingip: { port_id: string | null; fixed_ip_address?: string };
+}
+
+export type Filters = Record<string, string | number | boolean | null>;
+
+export type InterfaceRef = { subnet_id: string; port_id?: undefined } | { port_id: string; subnet_id?: undefined };
+
+export interface InterfaceResult {
+  id: string; // router id
+  port_id: string;
+  subnet_id: string;
+}
+
+export interface GatewayBody {
+  network_id: string;
+  enable_snat?: boolean;
+  external_fixed_ips?: { subnet_id?: string; ip_address?: string }[];
+}
+
+export interface DriverHealth {
+  reachable: boolean;
+  auth: 'ok' | 'failed' | 'not-required';
+  extensions: { router: boolean; 'external-net': boolean; extraroute: boolean };
+  error: { code: string; message: string } | null;
+}
+
+export interface PodDriver {
+  readonly kind: 'lab' | 'neutron';
+  list<K extends ResourceKind>(kind: K, filters?: Filters): Promise<BottomTypes[K][]>;
+  get<K extends ResourceKind>(kind: K, id: string): Promise<BottomTypes[K]>;
+  create<K extends ResourceKind>(kind: K, body: CreateBodies[K]): Promise<BottomTypes[K]>;
+  update<K extends ResourceKind>(kind: K, id: string, body: UpdateBodies[K]): Promise<BottomTypes[K]>;
+  delete(kind: ResourceKind, id: string): Promise<void>;
+  addInterface(routerId: string, ref: InterfaceRef): Promise<InterfaceResult>;
+  removeInterface(routerId: string, ref: InterfaceRef): Promise<InterfaceResult>;
+  addGateway(routerId: string, body: GatewayBody): Promise<BottomRouter>;
+  removeGateway(routerId: string): Promise<BottomRouter>;
+  /** Replaces the router's whole route list (Neutron's PUT routes). */
+  setRoutes(routerId: string, routes: Route[]): Promise<BottomRouter>;
+  /** Reachability, auth and the extensions the engine needs. */
+  health(): Promise<DriverHealth>;
+  close?(): Promise<void> | void;
+}
+
+/** Called by the engine to build the driver of a bottom pod. */
+export type DriverFactory = (pod: { pod_id: string; region_name: string; driver: 'lab' | 'neutron'; driver_config: unknown }) => PodDriver;

@@ -1,0 +1,232 @@
+// How the lab tables read back as the driver's Bottom* bodies, and which fields list() can
+// filter on. One SELECT per kind, so get() and list() build the same body.
+import type { AllocationPool, FixedIp, Route } from '../../../../shared/model';
+import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, BottomTypes, ResourceKind } from '../driver';
+
+export const OWNER_INTERFACE = 'network:router_interface';
+export const OWNER_GATEWAY = 'network:router_gateway';
+export const OWNER_FLOATINGIP = 'network:floatingip';
+
+// json_group_array over an ordered subquery keeps fixed_ips in position order.
+const IPS_OF = (portExpr: string) =>
+  `(SELECT json_group_array(json_object('subnet_id', subnet_id, 'ip_address', ip_address))
+      FROM (SELECT subnet_id, ip_address FROM lab_port_ips WHERE port_id = ${portExpr} ORDER BY position))`;
+
+/** SELECT … FROM <table> <alias>; callers append WHERE on `alias.*` columns. */
+export const SELECT: Record<ResourceKind, { sql: string; alias: string }> = {
+  network: {
+    alias: 't',
+    sql: `SELECT t.*, (SELECT json_group_array(id) FROM (SELECT id FROM lab_subnets WHERE network_id = t.id ORDER BY rowid)) AS subnets
+            FROM lab_networks t`,
+  },
+  subnet: { alias: 't', sql: 'SELECT t.* FROM lab_subnets t' },
+  port: { alias: 't', sql: `SELECT t.*, ${IPS_OF('t.id')} AS fixed_ips FROM lab_ports t` },
+  router: {
+    alias: 't',
+    sql: `SELECT t.*, gp.network_id AS gw_network_id, ${IPS_OF('gp.id')} AS gw_ips
+            FROM lab_routers t
+            LEFT JOIN lab_router_ports rp ON rp.router_id = t.id AND rp.port_type = '${OWNER_GATEWAY}'
+            LEFT JOIN lab_ports gp ON gp.id = rp.port_id`,
+  },
+  floatingip: { alias: 't', sql: 'SELECT t.* FROM lab_floating_ips t' },
+};
+
+export interface NetworkRow {
+  id: string;
+  pod_id: string;
+  name: string;
+  project_id: string;
+  router_external: number;
+  provider_network_type: string | null;
+  provider_physical_network: string | null;
+  provider_segmentation_id: number | null;
+  admin_state_up: number;
+  status: string;
+  subnets: string;
+}
+
+export interface SubnetRow {
+  id: string;
+  pod_id: string;
+  network_id: string;
+  name: string;
+  project_id: string;
+  cidr: string;
+  ip_version: 4 | 6;
+  gateway_ip: string | null;
+  allocation_pools: string;
+  enable_dhcp: number;
+}
+
+export interface PortRow {
+  id: string;
+  pod_id: string;
+  network_id: string;
+  name: string;
+  project_id: string;
+  mac_address: string;
+  device_id: string;
+  device_owner: string;
+  status: string;
+  fixed_ips: string;
+}
+
+export interface RouterRow {
+  id: string;
+  pod_id: string;
+  name: string;
+  project_id: string;
+  status: string;
+  enable_snat: number;
+  routes: string;
+  gw_network_id: string | null;
+  gw_ips: string;
+}
+
+export interface FloatingIpRow {
+  id: string;
+  pod_id: string;
+  project_id: string;
+  floating_network_id: string;
+  floating_ip_address: string;
+  floating_port_id: string;
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  status: string;
+}
+
+export interface Rows {
+  network: NetworkRow;
+  subnet: SubnetRow;
+  port: PortRow;
+  router: RouterRow;
+  floatingip: FloatingIpRow;
+}
+
+export const toNetwork = (r: NetworkRow): BottomNetwork => ({
+  id: r.id,
+  name: r.name,
+  project_id: r.project_id,
+  'router:external': r.router_external === 1,
+  'provider:network_type': r.provider_network_type,
+  'provider:physical_network': r.provider_physical_network,
+  'provider:segmentation_id': r.provider_segmentation_id,
+  admin_state_up: r.admin_state_up === 1,
+  status: r.status,
+  subnets: JSON.parse(r.subnets) as string[],
+});
+
+export const toSubnet = (r: SubnetRow): BottomSubnet => ({
+  id: r.id,
+  name: r.name,
+  network_id: r.network_id,
+  project_id: r.project_id,
+  cidr: r.cidr,
+  ip_version: r.ip_version,
+  gateway_ip: r.gateway_ip,
+  allocation_pools: JSON.parse(r.allocation_pools) as AllocationPool[],
+  enable_dhcp: r.enable_dhcp === 1,
+});
+
+export const toPort = (r: PortRow): BottomPort => ({
+  id: r.id,
+  name: r.name,
+  network_id: r.network_id,
+  project_id: r.project_id,
+  mac_address: r.mac_address,
+  fixed_ips: JSON.parse(r.fixed_ips) as FixedIp[],
+  device_id: r.device_id,
+  device_owner: r.device_owner,
+  status: r.status,
+});
+
+export const toRouter = (r: RouterRow): BottomRouter => ({
+  id: r.id,
+  name: r.name,
+  project_id: r.project_id,
+  status: r.status,
+  external_gateway_info:
+    r.gw_network_id === null
+      ? null
+      : { network_id: r.gw_network_id, enable_snat: r.enable_snat === 1, external_fixed_ips: JSON.parse(r.gw_ips) as FixedIp[] },
+  routes: JSON.parse(r.routes) as Route[],
+});
+
+export const toFloatingIp = (r: FloatingIpRow): BottomFloatingIp => ({
+  id: r.id,
+  project_id: r.project_id,
+  floating_network_id: r.floating_network_id,
+  floating_ip_address: r.floating_ip_address,
+  port_id: r.port_id,
+  fixed_ip_address: r.fixed_ip_address,
+  router_id: r.router_id,
+  status: r.status,
+});
+
+export const TO_BOTTOM: { [K in ResourceKind]: (r: Rows[K]) => BottomTypes[K] } = {
+  network: toNetwork,
+  subnet: toSubnet,
+  port: toPort,
+  router: toRouter,
+  floatingip: toFloatingIp,
+};
+
+/** A filterable field: its column, its JS type in the body, and whether it can be null. */
+export interface FilterField {
+  column: string;
+  type: 'string' | 'number' | 'boolean';
+  nullable: boolean;
+}
+
+const f = (column: string, type: FilterField['type'] = 'string', nullable = false): FilterField => ({ column, type, nullable });
+
+/**
+ * The scalar fields of each Bottom type (the same set the neutron driver filters on). Array and
+ * object fields (subnets, fixed_ips, allocation_pools, external_gateway_info, routes) are absent:
+ * equality with a scalar matches nothing.
+ */
+export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = {
+  network: {
+    id: f('id'),
+    name: f('name'),
+    project_id: f('project_id'),
+    'router:external': f('router_external', 'boolean'),
+    'provider:network_type': f('provider_network_type', 'string', true),
+    'provider:physical_network': f('provider_physical_network', 'string', true),
+    'provider:segmentation_id': f('provider_segmentation_id', 'number', true),
+    admin_state_up: f('admin_state_up', 'boolean'),
+    status: f('status'),
+  },
+  subnet: {
+    id: f('id'),
+    name: f('name'),
+    network_id: f('network_id'),
+    project_id: f('project_id'),
+    cidr: f('cidr'),
+    ip_version: f('ip_version', 'number'),
+    gateway_ip: f('gateway_ip', 'string', true),
+    enable_dhcp: f('enable_dhcp', 'boolean'),
+  },
+  port: {
+    id: f('id'),
+    name: f('name'),
+    network_id: f('network_id'),
+    project_id: f('project_id'),
+    mac_address: f('mac_address'),
+    device_id: f('device_id'),
+    device_owner: f('device_owner'),
+    status: f('status'),
+  },
+  router: { id: f('id'), name: f('name'), project_id: f('project_id'), status: f('status') },
+  floatingip: {
+    id: f('id'),
+    project_id: f('project_id'),
+    floating_network_id: f('floating_network_id'),
+    floating_ip_address: f('floating_ip_address'),
+    port_id: f('port_id', 'string', true),
+    fixed_ip_address: f('fixed_ip_address', 'string', true),
+    router_id: f('router_id', 'string', true),
+    status: f('status'),
+  },
+};

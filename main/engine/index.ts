@@ -1,0 +1,360 @@
+// createEngine: the facade the contract binds to. Mutations run one at a time in one SQLite
+// transaction each; bottom steps register compensations that run, in reverse, if the operation
+// fails. Reads use a second connection, so they never see a half-done mutation.
+import Database from 'better-sqlite3';
+import { ZodError } from 'zod';
+import { contract, isMethod, methods, type Api, type EngineEvent, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
+import { CrosspodError, toErrorBody } from '../../shared/errors';
+import type { NeutronDriverConfig } from '../../shared/model';
+import { Operation, json, runCompensation, type Core, type PodRow } from './context';
+import type { PodDriver } from './drivers/driver';
+import { createLabDriver } from './drivers/lab';
+import { createNeutronDriver } from './drivers/neutron';
+import { Ipam, PrefixPool, VlanPool } from './ipam';
+import { JobQueue, toJob } from './jobs';
+import { registerHandlers } from './jobs/handlers';
+import { BridgeService } from './l3/bridge';
+import { FipService } from './l3/fips';
+import { RouterService } from './l3/routers';
+import { NetworkService } from './network';
+import { TopStore } from './network/top';
+import { PodRegistry, toPod } from './pods';
+import { Quotas } from './quotas';
+import { RoutingTable } from './routing';
+import type { Services } from './services';
+import { openStore, type Db } from './store';
+import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
+import { listPage } from './list';
+import { loadExampleLab, topologySnapshot } from './lab';
+
+export type { Engine, EngineOptions } from './types';
+
+/** One set of services over one connection (the writer, or the reader). */
+function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService } {
+  const now = opts.now ?? (() => new Date());
+  const pods = new PodRegistry(db, () => now().toISOString(), opts.secrets);
+  const baseDriver = (p: PodDescriptor): PodDriver => {
+    if (p.driver === 'neutron') {
+      const cfg = p.driver_config as NeutronDriverConfig;
+      return createNeutronDriver({ ...cfg, password: p.password, region_name: p.region_name });
+    }
+    return createLabDriver(db, p.pod_id);
+  };
+  const core: Core = {
+    db,
+    settings,
+    ipam: new Ipam(db),
+    prefixes: new PrefixPool(db),
+    vlans: new VlanPool(db),
+    now,
+    nowIso: () => now().toISOString(),
+    op: new Operation(),
+    driver(podId: string): PodDriver {
+      let d = drivers.get(podId);
+      if (!d) {
+        const row = pods.row(podId);
+        if (row.az_name === '') throw new CrosspodError('INVALID_INPUT', `The top pod ${row.region_name} has no bottom driver`);
+        const desc: PodDescriptor = { pod_id: row.pod_id, region_name: row.region_name, driver: row.driver, driver_config: json(row.driver_config, null), password: row.driver === 'neutron' ? pods.password(podId) : undefined };
+        d = opts.driverFactory ? opts.driverFactory(desc, baseDriver) : baseDriver(desc);
+        drivers.set(podId, d);
+      }
+      return d;
+    },
+  };
+  const top = new TopStore(db);
+  const routing = new RoutingTable(db, now, settings.routing_expire_seconds);
+  const quotas = new Quotas(db, settings.quota_defaults);
+  const jobs = new JobQueue(db, core.nowIso);
+  const s: Services = { core, top, routing, pods, quotas, jobs };
+  const network = new NetworkService(s);
+  const bridges = new BridgeService(s, network);
+  const routers = new RouterService(s, network, bridges);
+  const fips = new FipService(s, network, bridges);
+  registerHandlers(s);
+  return { ...s, network, routers, fips, bridges };
+}
+
+type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+
+const SECRET_KEYS = new Set(['password', 'token', 'secret']);
+function summarize(input: unknown): string {
+  const text = JSON.stringify(input, (k, v) => (SECRET_KEYS.has(k) ? '***' : v)) ?? '';
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}
+
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const settings: EngineSettings = {
+    ...defaultSettings,
+    ...opts.settings,
+    bridge: { ...defaultSettings.bridge, ...opts.settings?.bridge },
+    quota_defaults: { ...defaultSettings.quota_defaults, ...opts.settings?.quota_defaults },
+  };
+  const store = await openStore(opts.dbPath);
+  const db = store.db;
+  const readDb = new Database(opts.dbPath, { readonly: true });
+  readDb.pragma('busy_timeout = 5000');
+  const drivers = new Map<string, PodDriver>();
+  const readDrivers = new Map<string, PodDriver>();
+  const w = buildServices(db, settings, opts, drivers);
+  const r = buildServices(readDb, settings, opts, readDrivers);
+  const listeners = new Set<(e: EngineEvent) => void>();
+  const audit = db.prepare('INSERT INTO audit_log (at, actor, operation, input_summary, result_code, resource_ids) VALUES (?, ?, ?, ?, ?, ?)');
+  const failJob = db.prepare("INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)");
+
+  const emit = (op: Operation) => {
+    for (const [name, ids] of op.changed) {
+      const e: EngineEvent = { name, ids: [...ids] };
+      for (const l of listeners) l(e);
+    }
+  };
+  const dropDriver = (podId: string) => {
+    for (const m of [drivers, readDrivers]) {
+      void m.get(podId)?.close?.();
+      m.delete(podId);
+    }
+  };
+
+  // One mutation at a time: a promise chain.
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  const enqueue = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = chain.then(fn, fn);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+
+  /** Runs fn as one operation: one transaction, compensations on failure, events after. */
+  const runOp = async <T>(label: string, actor: string, input: unknown, fn: () => Promise<T>, auditIt = true): Promise<T> => {
+    const op = new Operation();
+    w.core.op = op;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn();
+      if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), 'OK', JSON.stringify(op.resourceIds()));
+      db.exec('COMMIT');
+      if (auditIt) op.touch('audit.changed');
+      if (op.changed.size > 0) emit(op);
+      return result;
+    } catch (e) {
+      const failed: { c: (typeof op.compensations)[number]; err: unknown }[] = [];
+      for (const c of [...op.compensations].reverse()) {
+        try {
+          await runCompensation(w.core.driver(c.pod_id), c.action);
+        } catch (err) {
+          failed.push({ c, err });
+        }
+      }
+      if (db.inTransaction) db.exec('ROLLBACK');
+      const body = toErrorBody(e);
+      db.transaction(() => {
+        // A compensation that failed is kept as a FAIL job: visible, and redoable.
+        for (const f of failed) {
+          failJob.run(crypto.randomUUID(), `${f.c.pod_id}#${f.c.label}`, w.core.nowIso(), JSON.stringify({ code: toErrorBody(f.err).code, message: toErrorBody(f.err).message }), JSON.stringify({ pod_id: f.c.pod_id, action: f.c.action, label: f.c.label }));
+        }
+        if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), body.code, '[]');
+      })();
+      const after = new Operation();
+      if (auditIt) after.touch('audit.changed');
+      if (failed.length) after.touch('jobs.changed');
+      emit(after);
+      throw e;
+    } finally {
+      w.core.op = new Operation();
+    }
+  };
+
+  // ---- jobs: run after the mutation that queued them, through the same queue ----
+  let jobsRunning = false;
+  const runJobs = async (): Promise<void> => {
+    if (jobsRunning || closed) return;
+    jobsRunning = true;
+    try {
+      for (;;) {
+        const job = w.jobs.next();
+        if (!job || closed) break;
+        await enqueue(async () => {
+          db.transaction(() => w.jobs.setStatus(job.id, 'RUNNING'))();
+          for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'RUNNING', step: job.type } });
+          const handler = w.jobs.handlers.get(job.type);
+          try {
+            if (!handler) throw new CrosspodError('JOB_NOT_REDOABLE', `No handler for job type ${job.type}`);
+            await runOp(`job.${job.type}`, 'crosspod', job.payload, async () => {
+              await handler(job.payload, job);
+              w.jobs.setStatus(job.id, 'SUCCESS');
+              w.core.op.touch('jobs.changed', job.id);
+            }, false);
+            for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'SUCCESS', step: job.type } });
+          } catch (e) {
+            db.transaction(() => w.jobs.setStatus(job.id, 'FAIL', e))();
+            for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'FAIL', step: job.type } });
+          }
+        });
+      }
+    } finally {
+      jobsRunning = false;
+    }
+  };
+  const autoRun = opts.autoRunJobs !== false;
+  let jobsDone: Promise<void> = Promise.resolve();
+  const kickJobs = () => {
+    if (autoRun && w.jobs.pendingCount() > 0) jobsDone = jobsDone.then(runJobs);
+  };
+
+  const h: Handlers = {
+    'pods.create': (i) => {
+      const p = w.pods.create(i);
+      w.core.op.touch('pods.changed', p.pod_id);
+      return p;
+    },
+    'pods.list': (i) => listPage(r.core.db, 'pods', i, (row) => toPod(row as PodRow)),
+    'pods.get': (i) => r.pods.get(i.pod_id),
+    'pods.update': (i) => {
+      const { pod_id, ...rest } = i;
+      const p = w.pods.update(pod_id, rest);
+      dropDriver(pod_id);
+      w.core.op.touch('pods.changed', pod_id);
+      return p;
+    },
+    'pods.delete': (i) => {
+      w.pods.delete(i.pod_id);
+      dropDriver(i.pod_id);
+      w.core.op.touch('pods.changed', i.pod_id);
+      return { pod_id: i.pod_id };
+    },
+    'pods.testConnection': async (i) => {
+      const pod = r.pods.get(i.pod_id);
+      if (pod.is_top) return { reachable: true, auth: 'not-required', extensions: { router: true, 'external-net': true, extraroute: true }, error: null };
+      return r.core.driver(pod.pod_id).health();
+    },
+    'networks.create': (i) => w.network.createNetwork(i),
+    'networks.list': (i) => listPage(r.core.db, 'networks', i, (row) => r.top.toNetwork(row as never)),
+    'networks.get': (i) => r.top.toNetwork(r.top.network(i.id)),
+    'networks.update': (i) => w.network.updateNetwork(i),
+    'networks.delete': async (i) => {
+      await w.network.deleteNetwork(i.id);
+      return { id: i.id };
+    },
+    'subnets.create': (i) => w.network.createSubnet(i),
+    'subnets.list': (i) => listPage(r.core.db, 'subnets', i, (row) => r.top.toSubnet(row as never)),
+    'subnets.get': (i) => r.top.toSubnet(r.top.subnet(i.id)),
+    'subnets.delete': async (i) => {
+      await w.network.deleteSubnet(i.id);
+      return { id: i.id };
+    },
+    'ports.create': (i) => w.network.createPort(i),
+    'ports.list': (i) => listPage(r.core.db, 'ports', i, (row) => r.top.toPort(row as never)),
+    'ports.get': (i) => r.top.toPort(r.top.port(i.id)),
+    'ports.delete': async (i) => {
+      const port = w.top.port(i.id);
+      for (const f of w.top.q.fipsOfPort.all(port.id) as { id: string }[]) await w.fips.disassociate(f.id);
+      await w.network.deletePort(i.id);
+      return { id: i.id };
+    },
+    'routers.create': async (i) => {
+      const row = w.routers.create(i);
+      if (i.external_gateway_info) return w.routers.setGateway({ id: row.id, ...i.external_gateway_info });
+      return w.top.toRouter(row);
+    },
+    'routers.list': (i) => listPage(r.core.db, 'routers', i, (row) => r.top.toRouter(row as never)),
+    'routers.get': (i) => r.top.toRouter(r.top.router(i.id)),
+    'routers.update': (i) => w.routers.update(i),
+    'routers.delete': async (i) => {
+      await w.routers.delete(i.id);
+      return { id: i.id };
+    },
+    'routers.addInterface': (i) => w.routers.addInterface(i),
+    'routers.removeInterface': (i) => w.routers.removeInterface(i),
+    'routers.setGateway': (i) => w.routers.setGateway(i),
+    'routers.clearGateway': (i) => w.routers.clearGateway(i.id),
+    'fips.create': (i) => w.fips.create(i),
+    'fips.list': (i) => listPage(r.core.db, 'floating_ips', i, (row) => r.top.toFip(row as never)),
+    'fips.listWithPaths': async (i) => {
+      const page = listPage(r.core.db, 'floating_ips', { limit: 50, ...i }, (row) => r.top.toFip(row as never));
+      const items = [];
+      for (const f of page.items) items.push({ ...f, path: await r.fips.path(f.id) });
+      return { items, next_marker: page.next_marker };
+    },
+    'fips.get': (i) => r.top.toFip(r.top.fip(i.id)),
+    'fips.associate': (i) => w.fips.associate(i),
+    'fips.disassociate': (i) => w.fips.disassociate(i.id),
+    'fips.delete': async (i) => {
+      await w.fips.delete(i.id);
+      return { id: i.id };
+    },
+    'fips.path': (i) => r.fips.path(i.id),
+    'routings.list': (i) => listPage(r.core.db, 'resource_routings', i, (row) => row as never, 'desc'),
+    'jobs.list': (i) => listPage(r.core.db, 'async_jobs', i, (row) => toJob(row as never), 'desc'),
+    'jobs.get': (i) => r.jobs.get(i.id),
+    'jobs.redo': (i) => {
+      const j = w.jobs.redo(i.id);
+      w.core.op.touch('jobs.changed', j.id);
+      return j;
+    },
+    'audit.list': (i) => listPage(r.core.db, 'audit_log', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never, 'desc'),
+    'quotas.get': (i) => r.quotas.get(i.project_id),
+    'quotas.update': (i) => {
+      const { project_id, ...limits } = i;
+      return w.quotas.update(project_id, limits);
+    },
+    'lab.loadExample': () => loadExampleLab(w, h),
+    'lab.topology': (i) => topologySnapshot(r, i.project_id),
+  };
+
+  const call = async <M extends Method>(method: M, input: unknown, meta: { actor?: string } = {}): Promise<Output<M>> => {
+    if (closed) throw new CrosspodError('INTERNAL', 'The engine is closed');
+    if (!isMethod(method)) throw new CrosspodError('UNKNOWN_METHOD', `Unknown method ${String(method)}`);
+    let parsed: ParsedInput<M>;
+    try {
+      parsed = contract[method].input.parse(input ?? {}) as ParsedInput<M>;
+    } catch (e) {
+      if (e instanceof ZodError) {
+        const issues = e.issues.map((x) => ({ path: x.path.join('.'), message: x.message, code: x.code }));
+        throw new CrosspodError('INVALID_INPUT', `Invalid input for ${method}: ${issues.map((x) => `${x.path || '(input)'}: ${x.message}`).join('; ')}`, { issues });
+      }
+      throw e;
+    }
+    const handler = h[method] as (i: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
+    if (!contract[method].mutates) return handler(parsed);
+    const result = await enqueue(() => runOp(method, meta.actor ?? 'local', parsed, async () => handler(parsed)));
+    kickJobs();
+    return result;
+  };
+
+  const api = Object.fromEntries(methods.map((m) => [m, (input: unknown) => call(m, input)])) as unknown as Api;
+
+  // Recovery: jobs interrupted by a crash run again (their handlers are idempotent).
+  if (w.jobs.recoverInterrupted() > 0 || w.jobs.pendingCount() > 0) kickJobs();
+
+  return {
+    call,
+    api,
+    store,
+    settings,
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    async idle() {
+      for (;;) {
+        await chain;
+        await jobsDone;
+        if (!jobsRunning && (!autoRun || w.jobs.pendingCount() === 0)) {
+          await chain;
+          return;
+        }
+        await new Promise((res) => setImmediate(res));
+      }
+    },
+    async close() {
+      if (closed) return;
+      await chain.catch(() => undefined);
+      await jobsDone.catch(() => undefined);
+      closed = true;
+      for (const d of [...drivers.values(), ...readDrivers.values()]) await d.close?.();
+      readDb.close();
+      store.close();
+    },
+  };
+}
+
+export type { EventName };

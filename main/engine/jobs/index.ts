@@ -1,0 +1,104 @@
+// Persisted async jobs (reference §9 with the 13f3f31 reliability fix): the caller inserts the
+// NEW job inside its own transaction, so a committed operation never loses its follow-up work.
+// Jobs are coalesced per (type, resource): a NEW job already waiting absorbs a newer request.
+import type { Job, JobStatus } from '../../../shared/model';
+import { CrosspodError, toErrorBody } from '../../../shared/errors';
+import { json, uuid } from '../context';
+import type { Db } from '../store';
+
+interface JobRow {
+  id: string;
+  type: string;
+  resource_id: string;
+  project_id: string | null;
+  status: JobStatus;
+  timestamp: string;
+  attempts: number;
+  error: string | null;
+  payload: string;
+}
+
+export type JobHandler = (payload: Record<string, unknown>, job: Job) => Promise<void>;
+
+export function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    type: r.type,
+    resource_id: r.resource_id,
+    project_id: r.project_id,
+    status: r.status,
+    timestamp: r.timestamp,
+    attempts: r.attempts,
+    error: json(r.error, null),
+    payload: json(r.payload, {}),
+  };
+}
+
+export class JobQueue {
+  private readonly q;
+  readonly handlers = new Map<string, JobHandler>();
+
+  constructor(
+    db: Db,
+    private readonly nowIso: () => string,
+  ) {
+    this.q = {
+      get: db.prepare('SELECT * FROM async_jobs WHERE id = ?'),
+      waiting: db.prepare("SELECT * FROM async_jobs WHERE type = ? AND resource_id = ? AND status = 'NEW' LIMIT 1"),
+      insert: db.prepare(
+        'INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?)',
+      ),
+      touch: db.prepare('UPDATE async_jobs SET timestamp = ?, payload = ? WHERE id = ?'),
+      next: db.prepare("SELECT * FROM async_jobs WHERE status = 'NEW' ORDER BY timestamp, rowid LIMIT 1"),
+      setStatus: db.prepare('UPDATE async_jobs SET status = ?, error = ?, timestamp = ?, attempts = attempts + ? WHERE id = ?'),
+      stale: db.prepare("UPDATE async_jobs SET status = 'NEW' WHERE status = 'RUNNING'"),
+      pending: db.prepare("SELECT COUNT(*) AS n FROM async_jobs WHERE status = 'NEW'"),
+    };
+  }
+
+  /** Records a NEW job (inside the caller's transaction); coalesces with one already waiting. */
+  enqueue(type: string, resourceId: string, projectId: string | null, payload: Record<string, unknown>): string {
+    const waiting = this.q.waiting.get(type, resourceId) as JobRow | undefined;
+    if (waiting) {
+      this.q.touch.run(this.nowIso(), JSON.stringify(payload), waiting.id);
+      return waiting.id;
+    }
+    const id = uuid();
+    this.q.insert.run(id, type, resourceId, projectId, 'NEW', this.nowIso(), JSON.stringify(payload));
+    return id;
+  }
+
+  get(id: string): Job {
+    const r = this.q.get.get(id) as JobRow | undefined;
+    if (!r) throw new CrosspodError('NOT_FOUND', `Could not find job: ${id}`, { id });
+    return toJob(r);
+  }
+
+  next(): Job | undefined {
+    const r = this.q.next.get() as JobRow | undefined;
+    return r && toJob(r);
+  }
+
+  pendingCount(): number {
+    return (this.q.pending.get() as { n: number }).n;
+  }
+
+  setStatus(id: string, status: JobStatus, error?: unknown): void {
+    const err = error === undefined ? null : JSON.stringify((({ code, message }) => ({ code, message }))(toErrorBody(error)));
+    this.q.setStatus.run(status, err, this.nowIso(), status === 'RUNNING' ? 1 : 0, id);
+  }
+
+  /** After a crash, RUNNING jobs were interrupted: run them again (handlers are idempotent). */
+  recoverInterrupted(): number {
+    return this.q.stale.run().changes;
+  }
+
+  /** Redo a FAIL job (§9: failed jobs can be redone). */
+  redo(id: string): Job {
+    const j = this.get(id);
+    if (j.status !== 'FAIL') throw new CrosspodError('JOB_NOT_REDOABLE', `Job ${id} is ${j.status}; only FAIL jobs can be redone`, { status: j.status });
+    if (!this.handlers.has(j.type)) throw new CrosspodError('JOB_NOT_REDOABLE', `No handler for job type ${j.type}`);
+    this.q.setStatus.run('NEW', j.error ? JSON.stringify(j.error) : null, this.nowIso(), 0, id);
+    return this.get(id);
+  }
+}

@@ -1,0 +1,169 @@
+// Bridge networks per project (reference §7, §8.6, §8.11): east-west and north-south /24s carved
+// lowest-first from the bridge pools, each with a VLAN, as top elements keyed by name in the
+// routing table; bridge addresses come from top IPAM and are told to the bottom pods explicitly.
+import type { PodRow } from '../context';
+import { uuid } from '../context';
+import { normalizeSubnet } from '../ipam/cidr';
+import type { NetworkService } from '../network';
+import type { NetworkRow, PortRow, SubnetRow } from '../network/top';
+import type { Services } from '../services';
+
+export type BridgeKind = 'ew' | 'ns';
+
+export interface Bridge {
+  kind: BridgeKind;
+  net: NetworkRow;
+  sub: SubnetRow;
+}
+
+export const bridgeNames = (kind: BridgeKind, project: string) => ({
+  pool: `${kind}_bridge_subnet_pool`,
+  net: `${kind}_bridge_net_${project}`,
+  subnet: `${kind}_bridge_subnet_${project}`,
+});
+
+export class BridgeService {
+  constructor(
+    private readonly s: Services,
+    private readonly network: NetworkService,
+  ) {}
+
+  private topPod(): PodRow {
+    return this.s.pods.requireTop();
+  }
+
+  /** A top element: get-or-create through the routing table in the top pod (§8.6 step 2). */
+  private async topElement(topId: string, type: string, projectId: string | null, create: () => string): Promise<string> {
+    const top = this.topPod();
+    const r = await this.s.routing.getOrCreate({
+      topId,
+      podId: top.pod_id,
+      projectId,
+      type,
+      find: async () => null,
+      create: async () => create(),
+    });
+    this.s.core.op.touch('routings.changed', topId);
+    return r.bottomId;
+  }
+
+  /** The project's top bridge network and subnet, created on first use. */
+  async ensure(project: string, kind: BridgeKind): Promise<Bridge> {
+    const { core, top } = this.s;
+    const names = bridgeNames(kind, project);
+    const b = core.settings.bridge;
+    const poolCidr = kind === 'ew' ? b.ew_pool : b.ns_pool;
+    await this.topElement(names.pool, 'subnetpool', null, () => {
+      core.prefixes.ensurePool(names.pool, poolCidr, b.prefixlen);
+      return uuid();
+    });
+    const netId = await this.topElement(names.net, 'network', project, () => {
+      core.vlans.ensureRange(b.physical_network, b.vlan_min, b.vlan_max);
+      const t = core.nowIso();
+      const row: NetworkRow = {
+        id: uuid(),
+        name: names.net,
+        project_id: project,
+        router_external: 0,
+        az_hints: '[]',
+        provider_network_type: 'vlan',
+        provider_physical_network: b.physical_network,
+        provider_segmentation_id: core.vlans.allocate(b.physical_network),
+        admin_state_up: 1,
+        shared: 0,
+        status: 'ACTIVE',
+        bridge: kind,
+        created_at: t,
+        updated_at: t,
+      };
+      top.q.insertNet.run(row);
+      core.op.touch('networks.changed', row.id);
+      return row.id;
+    });
+    const subId = await this.topElement(names.subnet, 'subnet', project, () => {
+      const norm = normalizeSubnet({ cidr: core.prefixes.allocate(names.pool) });
+      const t = core.nowIso();
+      const row: SubnetRow = {
+        id: uuid(),
+        name: names.subnet,
+        network_id: netId,
+        project_id: project,
+        cidr: norm.cidr,
+        ip_version: norm.ip_version,
+        gateway_ip: norm.gateway_ip,
+        allocation_pools: JSON.stringify(norm.allocation_pools),
+        enable_dhcp: 0,
+        created_at: t,
+        updated_at: t,
+      };
+      top.q.insertSubnet.run(row);
+      core.ipam.addSubnet(row.id, norm);
+      core.op.touch('subnets.changed', row.id);
+      return row.id;
+    });
+    return { kind, net: top.network(netId), sub: top.subnet(subId) };
+  }
+
+  /** The project's bridge if it exists (no creation). */
+  find(project: string, kind: BridgeKind): Bridge | null {
+    const top = this.s.pods.top();
+    if (!top) return null;
+    const names = bridgeNames(kind, project);
+    const netId = this.s.routing.bottomId(names.net, top.pod_id, 'network');
+    const subId = this.s.routing.bottomId(names.subnet, top.pod_id, 'subnet');
+    if (!netId || !subId) return null;
+    return { kind, net: this.s.top.network(netId), sub: this.s.top.subnet(subId) };
+  }
+
+  /** A named top bridge port (next free address of the bridge /24), get-or-create. */
+  async port(name: string, bridge: Bridge, project: string): Promise<{ row: PortRow; ip: string }> {
+    const id = await this.topElement(name, 'port', project, () =>
+      this.network.insertPort({ network_id: bridge.net.id, project_id: project, name, device_owner: '', device_id: '', ips: [{ subnet_id: bridge.sub.id }] }).id,
+    );
+    const row = this.s.top.port(id);
+    return { row, ip: this.s.top.portIps(id)[0].ip_address };
+  }
+
+  findPort(name: string): { row: PortRow; ip: string } | null {
+    const top = this.s.pods.top();
+    const id = top && this.s.routing.bottomId(name, top.pod_id, 'port');
+    if (!id) return null;
+    return { row: this.s.top.port(id), ip: this.s.top.portIps(id)[0].ip_address };
+  }
+
+  /** Releases a named bridge port: its bottom copies, routing rows and top address. */
+  async dropPort(name: string): Promise<void> {
+    const top = this.s.pods.top();
+    if (!top) return;
+    const id = this.s.routing.bottomId(name, top.pod_id, 'port');
+    if (id) await this.network.deletePortNow(id);
+    this.s.routing.remove(name, top.pod_id, 'port');
+    this.s.core.op.touch('routings.changed', name);
+  }
+
+  /** Removes the project's bridge networks everywhere (row 4 of §13: when its last router goes). */
+  async dropAll(project: string): Promise<void> {
+    const { core, top, routing } = this.s;
+    const topPod = this.s.pods.top();
+    if (!topPod) return;
+    for (const kind of ['ew', 'ns'] as const) {
+      const b = this.find(project, kind);
+      if (!b) continue;
+      const names = bridgeNames(kind, project);
+      await this.network.dropBottomCopies(b.sub.id, 'subnet', 'subnet');
+      await this.network.dropBottomCopies(b.net.id, 'network', 'network');
+      routing.removeAllForTop(b.sub.id);
+      routing.removeAllForTop(b.net.id);
+      routing.remove(names.subnet, topPod.pod_id, 'subnet');
+      routing.remove(names.net, topPod.pod_id, 'network');
+      core.ipam.removeSubnet(b.sub.id);
+      core.prefixes.release(names.pool, b.sub.cidr);
+      if (b.net.provider_segmentation_id != null) core.vlans.release(b.net.provider_physical_network!, b.net.provider_segmentation_id);
+      top.q.deleteSubnet.run(b.sub.id);
+      top.q.deleteNet.run(b.net.id);
+      core.op.touch('networks.changed', b.net.id);
+      core.op.touch('subnets.changed', b.sub.id);
+      core.op.touch('routings.changed', names.net);
+    }
+  }
+}

@@ -1,0 +1,274 @@
+// Floating IPs (reference §8.12–8.14 with the later fixes): same-pod single DNAT, cross-pod
+// two-step DNAT over the project's N-S bridge, full disassociation that releases the bridge
+// address, delete that cleans the bottoms, and the path read back from the bottom pods.
+import type { ParsedInput } from '../../../shared/contract';
+import { CrosspodError } from '../../../shared/errors';
+import type { FipHop, FipPath, FloatingIp } from '../../../shared/model';
+import { deleteIfExists, uuid, type PodRow } from '../context';
+import { ipInCidr } from '../ipam/cidr';
+import type { NetworkService } from '../network';
+import type { FipRow } from '../network/top';
+import { ensureBottom, type Services } from '../services';
+import type { BridgeService } from './bridge';
+
+export const BOTTOM_BRIDGE_PORT_NAME = 'ns_bridge_port';
+export const fipBridgePortName = (project: string, bottomVmPort: string) => `ns_bridge_port_${project}_None_${bottomVmPort}`;
+
+export class FipService {
+  constructor(
+    private readonly s: Services,
+    private readonly network: NetworkService,
+    private readonly bridges: BridgeService,
+  ) {}
+
+  private get t() {
+    return this.s.top;
+  }
+
+  private extPod(networkId: string): PodRow {
+    const net = this.t.network(networkId);
+    const name = this.t.hints(net)[0];
+    const pod = name ? this.s.pods.byName(name) : undefined;
+    if (!pod) throw new CrosspodError('EXTERNAL_NET_POD_NOT_SPECIFIED', 'Pod for external network not specified');
+    return pod;
+  }
+
+  async create(input: ParsedInput<'fips.create'>): Promise<FloatingIp> {
+    const { core } = this.s;
+    const net = this.t.network(input.floating_network_id);
+    if (net.router_external !== 1) throw new CrosspodError('NOT_EXTERNAL_NETWORK', `Network ${net.id} is not an external network`, { network_id: net.id });
+    const port = input.port_id ? this.t.port(input.port_id) : null;
+    const project = input.project_id ?? port?.project_id ?? net.project_id;
+    const subnets = this.t.subnetsOf(net.id);
+    const sub = input.floating_ip_address ? subnets.find((s) => ipInCidr(input.floating_ip_address!, s.cidr)) : (subnets.find((s) => s.ip_version === 4) ?? subnets[0]);
+    if (!sub) {
+      throw new CrosspodError(input.floating_ip_address ? 'IP_NOT_IN_SUBNET' : 'BAD_REQUEST', input.floating_ip_address ? `${input.floating_ip_address} is not in any subnet of ${net.id}` : `External network ${net.id} has no subnet`);
+    }
+    this.s.quotas.check(project, { floatingip: 1 });
+    const address = core.ipam.allocate(sub.id, input.floating_ip_address);
+    const t = core.nowIso();
+    const row: FipRow = {
+      id: uuid(),
+      project_id: project,
+      floating_network_id: net.id,
+      floating_subnet_id: sub.id,
+      floating_ip_address: address,
+      port_id: null,
+      fixed_ip_address: null,
+      router_id: null,
+      status: 'DOWN',
+      created_at: t,
+      updated_at: t,
+    };
+    this.t.q.insertFip.run(row);
+    core.op.touch('fips.changed', row.id);
+    // §13 row 2: a floating IP created with a port is realised in the bottoms at once.
+    if (port) return this.associate({ id: row.id, port_id: port.id, fixed_ip_address: input.fixed_ip_address });
+    return this.t.toFip(row);
+  }
+
+  async associate(input: ParsedInput<'fips.associate'>): Promise<FloatingIp> {
+    const { core, routing } = this.s;
+    let fip = this.t.fip(input.id);
+    const port = this.t.port(input.port_id);
+    const portIps = this.t.portIps(port.id);
+    const fixed = input.fixed_ip_address
+      ? portIps.find((ip) => ip.ip_address === input.fixed_ip_address)
+      : (portIps.find((ip) => !ip.ip_address.includes(':')) ?? portIps[0]);
+    if (!fixed) throw new CrosspodError('BAD_REQUEST', `Port ${port.id} does not have fixed ip ${input.fixed_ip_address ?? '(any)'}`);
+    if (fip.port_id === port.id && fip.fixed_ip_address === fixed.ip_address) return this.t.toFip(fip);
+    const other = (this.t.q.fipsOfPort.all(port.id) as FipRow[]).find((f) => f.id !== fip.id && f.floating_network_id === fip.floating_network_id);
+    if (other) {
+      throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Cannot associate floating IP ${fip.floating_ip_address} with port ${port.id}: it already has floating IP ${other.floating_ip_address} on that network`, { floatingip_id: other.id });
+    }
+    // The router that connects the port's subnet to the floating network (Neutron's check).
+    const router = (this.t.q.routersByGwNet.all(fip.floating_network_id) as { id: string }[]).find((r) =>
+      this.t.interfacePorts(r.id).some((p) => this.t.portIps(p.id).some((ip) => ip.subnet_id === fixed.subnet_id)),
+    );
+    if (!router) {
+      throw new CrosspodError('EXTERNAL_GATEWAY_NOT_FOUND', `External network ${fip.floating_network_id} is not reachable from subnet ${fixed.subnet_id}. Therefore, cannot associate Port ${port.id} with a Floating IP.`);
+    }
+    if (fip.port_id) {
+      await this.disassociateRow(fip);
+      fip = this.t.fip(fip.id);
+    }
+    this.t.q.bindFip.run(port.id, fixed.ip_address, router.id, 'ACTIVE', core.nowIso(), fip.id);
+    core.op.touch('fips.changed', fip.id);
+
+    // The VM port's bottom copy: present once the VM booted, else made now in its network's pod.
+    let vmPod: PodRow;
+    let vmPort: string;
+    const m = routing.mappings(port.id, 'port')[0];
+    if (m) {
+      vmPod = this.s.pods.row(m.pod_id);
+      vmPort = m.bottom_id!;
+    } else {
+      const net = this.t.network(port.network_id);
+      if (this.t.hints(net).length === 0) throw new CrosspodError('CROSS_POD_L3_NOT_SUPPORTED', 'Cross pods L3 networking not support: the port is not bound and its network has no availability zone hint');
+      vmPod = this.network.podOfNetwork(net, fip.project_id);
+      vmPort = (await this.network.ensureBottomPort(vmPod, port)).id;
+    }
+    const extPod = this.extPod(fip.floating_network_id);
+    const bottomExtNet = routing.bottomId(fip.floating_network_id, extPod.pod_id, 'network')!;
+
+    if (vmPod.pod_id === extPod.pod_id) {
+      await this.safeCreateFip(extPod, bottomExtNet, fip.floating_ip_address, vmPort, fip.project_id);
+    } else {
+      // Two-step DNAT: floating IP -> bridge address X in the external pod, X -> VM in its pod.
+      const ns = await this.bridges.ensure(fip.project_id, 'ns');
+      await this.network.ensureBottomSubnet(vmPod, ns.sub, { external: true });
+      const extNsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
+      const vmNsNet = routing.bottomId(ns.net.id, vmPod.pod_id, 'network')!;
+      const extNsNet = routing.bottomId(ns.net.id, extPod.pod_id, 'network')!;
+      const bridge = await this.bridges.port(fipBridgePortName(fip.project_id, vmPort), ns, fip.project_id);
+      const d = core.driver(extPod.pod_id);
+      const bottomBridge = await ensureBottom(this.s, extPod, {
+        topId: bridge.row.id,
+        type: 'port',
+        projectId: fip.project_id,
+        kind: 'port',
+        name: BOTTOM_BRIDGE_PORT_NAME,
+        create: () =>
+          d.create('port', {
+            name: BOTTOM_BRIDGE_PORT_NAME,
+            network_id: extNsNet,
+            project_id: fip.project_id,
+            fixed_ips: [{ subnet_id: extNsSub, ip_address: bridge.ip }],
+          }),
+      });
+      await this.safeCreateFip(extPod, bottomExtNet, fip.floating_ip_address, bottomBridge.id, fip.project_id);
+      await this.safeCreateFip(vmPod, vmNsNet, bridge.ip, vmPort, fip.project_id);
+    }
+    return this.t.toFip(this.t.fip(fip.id));
+  }
+
+  /** §8.13 safe_create_fip: create, or reuse the unbound one that holds the address. */
+  private async safeCreateFip(pod: PodRow, networkId: string, address: string, portId: string, project: string): Promise<void> {
+    const d = this.s.core.driver(pod.pod_id);
+    try {
+      const f = await d.create('floatingip', { floating_network_id: networkId, floating_ip_address: address, port_id: portId, project_id: project });
+      this.s.core.op.undo({ label: `floating IP ${address} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: 'floatingip', id: f.id } });
+      return;
+    } catch (e) {
+      if (!(e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE')) throw e;
+      const found = (await d.list('floatingip', { floating_ip_address: address }))[0];
+      if (!found) throw new CrosspodError('BOTTOM_POD_OPERATION_FAILURE', `Operation for floating ip on bottom pod ${pod.region_name} fails`, { address });
+      if (found.port_id === portId) return;
+      if (found.port_id) throw e;
+      await d.update('floatingip', found.id, { port_id: portId });
+      this.s.core.op.undo({ label: `bind ${address} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'unbindFip', id: found.id } });
+    }
+  }
+
+  async disassociate(id: string): Promise<FloatingIp> {
+    const fip = this.t.fip(id);
+    await this.disassociateRow(fip);
+    return this.t.toFip(this.t.fip(id));
+  }
+
+  /** Full disassociation: the external pod's floating IP is unbound and the bridge address released. */
+  private async disassociateRow(fip: FipRow): Promise<void> {
+    const { core, routing } = this.s;
+    if (!fip.port_id) return;
+    this.t.q.bindFip.run(null, null, null, 'DOWN', core.nowIso(), fip.id);
+    core.op.touch('fips.changed', fip.id);
+    const m = routing.mappings(fip.port_id, 'port')[0];
+    if (!m) return; // never realised in a bottom pod: nothing below to undo
+    const vmPod = this.s.pods.row(m.pod_id);
+    const vmPort = m.bottom_id!;
+    const extPod = this.extPod(fip.floating_network_id);
+    const bottomExtNet = routing.bottomId(fip.floating_network_id, extPod.pod_id, 'network');
+    const de = core.driver(extPod.pod_id);
+    const extFips = bottomExtNet ? await de.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomExtNet }) : [];
+
+    if (vmPod.pod_id !== extPod.pod_id) {
+      const name = fipBridgePortName(fip.project_id, vmPort);
+      const bridge = this.bridges.findPort(name);
+      const ns = this.bridges.find(fip.project_id, 'ns');
+      const vmNsNet = ns && routing.bottomId(ns.net.id, vmPod.pod_id, 'network');
+      if (bridge && vmNsNet) {
+        const dv = core.driver(vmPod.pod_id);
+        for (const f of await dv.list('floatingip', { floating_ip_address: bridge.ip, floating_network_id: vmNsNet })) {
+          await deleteIfExists(dv, 'floatingip', f.id);
+          core.op.undo({
+            label: `bridge floating IP ${bridge.ip} in ${vmPod.region_name}`,
+            pod_id: vmPod.pod_id,
+            action: { verb: 'createFip', body: { floating_network_id: vmNsNet, floating_ip_address: bridge.ip, port_id: vmPort, project_id: fip.project_id } },
+          });
+        }
+      }
+      await this.unbindAll(extPod, extFips);
+      // Last, as it cannot be undone: the bridge port goes, releasing the bridge address.
+      if (bridge) await this.bridges.dropPort(name);
+    } else {
+      await this.unbindAll(extPod, extFips);
+    }
+  }
+
+  private async unbindAll(pod: PodRow, fips: { id: string; port_id: string | null }[]): Promise<void> {
+    const d = this.s.core.driver(pod.pod_id);
+    for (const f of fips) {
+      if (!f.port_id) continue;
+      await d.update('floatingip', f.id, { port_id: null });
+      this.s.core.op.undo({ label: `unbind floating IP in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'bindFip', id: f.id, port_id: f.port_id } });
+    }
+  }
+
+  /** §13 row 1: delete = full disassociation, then the bottom floating IP, then the top row. */
+  async delete(id: string): Promise<void> {
+    const { core, routing } = this.s;
+    const fip = this.t.fip(id);
+    await this.disassociateRow(fip);
+    const extPod = this.extPod(fip.floating_network_id);
+    const bottomExtNet = routing.bottomId(fip.floating_network_id, extPod.pod_id, 'network');
+    if (bottomExtNet) {
+      const d = core.driver(extPod.pod_id);
+      for (const f of await d.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomExtNet })) await deleteIfExists(d, 'floatingip', f.id);
+    }
+    core.ipam.release(fip.floating_subnet_id, fip.floating_ip_address);
+    this.t.q.deleteFip.run(fip.id);
+    core.op.touch('fips.changed', fip.id);
+  }
+
+  /** The path as the bottom pods hold it, not recomputed from the top. */
+  async path(id: string): Promise<FipPath> {
+    const { core, routing, top } = this.s;
+    const fip = this.t.fip(id);
+    const net = top.network(fip.floating_network_id);
+    const extPod = this.extPod(net.id);
+    const ext: FipHop = { role: 'external', address: fip.floating_ip_address, region: extPod.region_name, network_id: net.id, network_name: net.name };
+    const unbound: FipPath = { id, mode: 'unbound', hops: [ext] };
+    const bottomExtNet = routing.bottomId(net.id, extPod.pod_id, 'network');
+    if (!bottomExtNet) return unbound;
+    const de = core.driver(extPod.pod_id);
+    const f = (await de.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomExtNet }))[0];
+    if (!f?.port_id || !f.fixed_ip_address) return unbound;
+    const port = await de.get('port', f.port_id);
+    const topNetOf = (podId: string, bottomNet: string) => {
+      const r = routing.byBottom(bottomNet, podId);
+      const n = r ? (top.q.net.get(r.top_id) as { id: string; name: string } | undefined) : undefined;
+      return { network_id: n?.id ?? bottomNet, network_name: n?.name ?? '' };
+    };
+    if (port.name !== BOTTOM_BRIDGE_PORT_NAME) {
+      return { id, mode: 'same-pod', hops: [ext, { role: 'fixed', address: f.fixed_ip_address, region: extPod.region_name, ...topNetOf(extPod.pod_id, port.network_id) }] };
+    }
+    const bridgeNet = topNetOf(extPod.pod_id, port.network_id);
+    const bottomBridgeNet = await de.get('network', port.network_id);
+    const hops: FipHop[] = [ext];
+    const bridgeHop: FipHop = { role: 'bridge', address: f.fixed_ip_address, region: extPod.region_name, ...bridgeNet };
+    if (bottomBridgeNet['provider:segmentation_id'] != null) bridgeHop.vlan = bottomBridgeNet['provider:segmentation_id'];
+    hops.push(bridgeHop);
+    for (const m of routing.mappings(bridgeNet.network_id, 'network')) {
+      if (m.pod_id === extPod.pod_id) continue;
+      const d = core.driver(m.pod_id);
+      const inner = (await d.list('floatingip', { floating_ip_address: f.fixed_ip_address, floating_network_id: m.bottom_id! }))[0];
+      if (!inner?.port_id || !inner.fixed_ip_address) continue;
+      const vmPort = await d.get('port', inner.port_id);
+      const pod = this.s.pods.row(m.pod_id);
+      bridgeHop.region = pod.region_name;
+      hops.push({ role: 'fixed', address: inner.fixed_ip_address, region: pod.region_name, ...topNetOf(m.pod_id, vmPort.network_id) });
+      break;
+    }
+    return { id, mode: 'two-step', hops };
+  }
+}

@@ -1,0 +1,87 @@
+// Lab conveniences: the reference's worked example (§12) in one call, and a topology snapshot of
+// every pod read from the bottom pods themselves.
+import { contract, type Method, type Output, type ParsedInput, type TopologySnapshot } from '../../shared/contract';
+import { CrosspodError } from '../../shared/errors';
+import type { FipPath } from '../../shared/model';
+import type { FipService } from './l3/fips';
+import { toPod } from './pods';
+import type { Services } from './services';
+
+type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+
+export async function loadExampleLab(w: Services, h: Handlers): Promise<Output<'lab.loadExample'>> {
+  const run = async <M extends Method>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>);
+  if (w.top.q.netByName.get('ext-net')) throw new CrosspodError('CONFLICT', 'The example lab is already loaded (a network named ext-net exists)');
+  const pods: string[] = [];
+  const pod = async (region_name: string, az_name?: string) => {
+    const have = w.pods.byName(region_name);
+    pods.push(have ? have.pod_id : (await run('pods.create', az_name ? { region_name, az_name } : { region_name })).pod_id);
+  };
+  if (!w.pods.top()) await pod('RegionOne');
+  await pod('Pod1', 'az1');
+  await pod('Pod2', 'az2');
+  const ext = await run('networks.create', { name: 'ext-net', project_id: 'admin', 'router:external': true, availability_zone_hints: ['Pod2'], 'provider:network_type': 'flat', 'provider:physical_network': 'extnet' });
+  const extSub = await run('subnets.create', { network_id: ext.id, cidr: '162.3.124.0/24', name: 'ext-subnet', enable_dhcp: false });
+  const net1 = await run('networks.create', { name: 'net1', project_id: 'proj1', availability_zone_hints: ['az1'] });
+  const sub1 = await run('subnets.create', { network_id: net1.id, cidr: '10.0.1.0/24', name: 'subnet1' });
+  const router = await run('routers.create', { name: 'R', project_id: 'proj1' });
+  const vm = await run('ports.create', { network_id: net1.id, name: 'vm1', fixed_ips: [{ ip_address: '10.0.1.4' }], mac_address: 'fa:16:3e:00:01:04' });
+  await run('routers.addInterface', { id: router.id, subnet_id: sub1.id });
+  await run('routers.setGateway', { id: router.id, network_id: ext.id, external_fixed_ips: [{ subnet_id: extSub.id, ip_address: '162.3.124.2' }] });
+  const fip = await run('fips.create', { floating_network_id: ext.id, floating_ip_address: '162.3.124.5', port_id: vm.id });
+  return { pods, fips: [fip.id] };
+}
+
+/** Caps the number of floating-IP paths a snapshot reads; the floating-IP view pages the rest. */
+const MAX_SNAPSHOT_PATHS = 1000;
+
+export async function topologySnapshot(r: Services & { fips: FipService }, projectId?: string): Promise<TopologySnapshot> {
+  const { routing, top, core } = r;
+  const pods = (r.core.db.prepare('SELECT * FROM pods ORDER BY created_at, rowid').all() as never[]).map(toPod);
+  const bottoms: TopologySnapshot['bottoms'] = [];
+  for (const pod of pods) {
+    if (pod.is_top) continue;
+    const d = core.driver(pod.pod_id);
+    const topOf = (id: string) => routing.byBottom(id, pod.pod_id)?.top_id ?? null;
+    const subnets = await d.list('subnet');
+    const nets = (await d.list('network'))
+      .map((n) => {
+        const topId = topOf(n.id);
+        const t = topId ? (top.q.net.get(topId) as { name: string; bridge: 'ew' | 'ns' | null; project_id: string } | undefined) : undefined;
+        return {
+          project: t?.project_id,
+          id: n.id,
+          top_id: topId,
+          name: t?.name ?? n.name,
+          external: n['router:external'],
+          bridge: t?.bridge ?? null,
+          cidrs: subnets.filter((s) => s.network_id === n.id).map((s) => s.cidr),
+          vlan: n['provider:segmentation_id'],
+        };
+      })
+      .filter((n) => !projectId || n.external || n.project === projectId)
+      .map(({ project: _p, ...n }) => n);
+    const ports = await d.list('port');
+    const routers = (await d.list('router'))
+      .filter((b) => !projectId || b.project_id === projectId)
+      .map((b) => ({
+        id: b.id,
+        top_id: topOf(b.id),
+        name: (top.q.router.get(topOf(b.id) ?? '') as { name: string } | undefined)?.name ?? b.name,
+        gateway_network_id: b.external_gateway_info?.network_id ?? null,
+        interface_network_ids: ports.filter((p) => p.device_id === b.id && p.device_owner === 'network:router_interface').map((p) => p.network_id),
+      }));
+    const floatingips = (await d.list('floatingip'))
+      .filter((f) => !projectId || f.project_id === projectId)
+      .map((f) => ({ id: f.id, address: f.floating_ip_address, network_id: f.floating_network_id, port_id: f.port_id, fixed_ip_address: f.fixed_ip_address }));
+    bottoms.push({ pod_id: pod.pod_id, networks: nets, routers, floatingips });
+  }
+  const fipIds = (
+    projectId
+      ? r.core.db.prepare('SELECT id FROM floating_ips WHERE project_id = ? ORDER BY rowid LIMIT ?').all(projectId, MAX_SNAPSHOT_PATHS)
+      : r.core.db.prepare('SELECT id FROM floating_ips ORDER BY rowid LIMIT ?').all(MAX_SNAPSHOT_PATHS)
+  ) as { id: string }[];
+  const fips: FipPath[] = [];
+  for (const f of fipIds) fips.push(await r.fips.path(f.id));
+  return { pods, bottoms, fips };
+}

@@ -1,0 +1,297 @@
+// Reading and writing the top view's rows, and turning them into contract bodies.
+import { randomBytes } from 'node:crypto';
+import type { ExternalGatewayInfo, FixedIp, FloatingIp, Network, Port, Route, Router, Subnet } from '../../../shared/model';
+import { json, notFound } from '../context';
+import type { Db } from '../store';
+
+export interface NetworkRow {
+  id: string;
+  name: string;
+  project_id: string;
+  router_external: number;
+  az_hints: string;
+  provider_network_type: string | null;
+  provider_physical_network: string | null;
+  provider_segmentation_id: number | null;
+  admin_state_up: number;
+  shared: number;
+  status: string;
+  bridge: 'ew' | 'ns' | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubnetRow {
+  id: string;
+  name: string;
+  network_id: string;
+  project_id: string;
+  cidr: string;
+  ip_version: number;
+  gateway_ip: string | null;
+  allocation_pools: string;
+  enable_dhcp: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PortRow {
+  id: string;
+  name: string;
+  network_id: string;
+  project_id: string;
+  mac_address: string;
+  device_owner: string;
+  device_id: string;
+  admin_state_up: number;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RouterRow {
+  id: string;
+  name: string;
+  project_id: string;
+  admin_state_up: number;
+  status: string;
+  gw_network_id: string | null;
+  gw_port_id: string | null;
+  enable_snat: number;
+  routes: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FipRow {
+  id: string;
+  project_id: string;
+  floating_network_id: string;
+  floating_subnet_id: string;
+  floating_ip_address: string;
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export const OWNER_ROUTER_INTERFACE = 'network:router_interface';
+export const OWNER_ROUTER_GATEWAY = 'network:router_gateway';
+
+/** Prepared statements over the top tables, prepared once per engine. */
+export class TopStore {
+  readonly q;
+
+  constructor(readonly db: Db) {
+    this.q = {
+      net: db.prepare('SELECT * FROM networks WHERE id = ?'),
+      netByName: db.prepare('SELECT * FROM networks WHERE name = ? ORDER BY created_at LIMIT 1'),
+      extNets: db.prepare('SELECT * FROM networks WHERE router_external = 1 ORDER BY created_at, rowid'),
+      insertNet: db.prepare(
+        `INSERT INTO networks (id, name, project_id, router_external, az_hints, provider_network_type, provider_physical_network,
+          provider_segmentation_id, admin_state_up, shared, status, bridge, created_at, updated_at)
+         VALUES (@id, @name, @project_id, @router_external, @az_hints, @provider_network_type, @provider_physical_network,
+          @provider_segmentation_id, @admin_state_up, @shared, @status, @bridge, @created_at, @updated_at)`,
+      ),
+      updateNet: db.prepare('UPDATE networks SET name = ?, admin_state_up = ?, updated_at = ? WHERE id = ?'),
+      deleteNet: db.prepare('DELETE FROM networks WHERE id = ?'),
+      subnet: db.prepare('SELECT * FROM subnets WHERE id = ?'),
+      subnetsOf: db.prepare('SELECT * FROM subnets WHERE network_id = ? ORDER BY created_at, rowid'),
+      subnetIdsOf: db.prepare('SELECT id FROM subnets WHERE network_id = ? ORDER BY created_at, rowid'),
+      insertSubnet: db.prepare(
+        `INSERT INTO subnets (id, name, network_id, project_id, cidr, ip_version, gateway_ip, allocation_pools, enable_dhcp, created_at, updated_at)
+         VALUES (@id, @name, @network_id, @project_id, @cidr, @ip_version, @gateway_ip, @allocation_pools, @enable_dhcp, @created_at, @updated_at)`,
+      ),
+      deleteSubnet: db.prepare('DELETE FROM subnets WHERE id = ?'),
+      port: db.prepare('SELECT * FROM ports WHERE id = ?'),
+      portByName: db.prepare('SELECT * FROM ports WHERE name = ? LIMIT 1'),
+      portIps: db.prepare('SELECT subnet_id, ip_address FROM port_ips WHERE port_id = ? ORDER BY position'),
+      portsOfNet: db.prepare('SELECT COUNT(*) AS n FROM ports WHERE network_id = ?'),
+      ipsOfSubnet: db.prepare('SELECT COUNT(*) AS n FROM port_ips WHERE subnet_id = ?'),
+      insertPort: db.prepare(
+        `INSERT INTO ports (id, name, network_id, project_id, mac_address, device_owner, device_id, admin_state_up, status, created_at, updated_at)
+         VALUES (@id, @name, @network_id, @project_id, @mac_address, @device_owner, @device_id, @admin_state_up, @status, @created_at, @updated_at)`,
+      ),
+      insertPortIp: db.prepare('INSERT INTO port_ips (port_id, subnet_id, ip_address, position) VALUES (?, ?, ?, ?)'),
+      setDevice: db.prepare('UPDATE ports SET device_id = ?, device_owner = ?, updated_at = ? WHERE id = ?'),
+      deletePort: db.prepare('DELETE FROM ports WHERE id = ?'),
+      macTaken: db.prepare('SELECT 1 FROM ports WHERE mac_address = ?'),
+      routerPorts: db.prepare('SELECT * FROM ports WHERE device_id = ? AND device_owner = ? ORDER BY created_at, rowid'),
+      router: db.prepare('SELECT * FROM routers WHERE id = ?'),
+      routersOfProject: db.prepare('SELECT COUNT(*) AS n FROM routers WHERE project_id = ?'),
+      insertRouter: db.prepare(
+        `INSERT INTO routers (id, name, project_id, admin_state_up, status, gw_network_id, gw_port_id, enable_snat, routes, created_at, updated_at)
+         VALUES (@id, @name, @project_id, @admin_state_up, @status, @gw_network_id, @gw_port_id, @enable_snat, @routes, @created_at, @updated_at)`,
+      ),
+      updateRouter: db.prepare('UPDATE routers SET name = ?, admin_state_up = ?, routes = ?, updated_at = ? WHERE id = ?'),
+      setGateway: db.prepare('UPDATE routers SET gw_network_id = ?, gw_port_id = ?, enable_snat = ?, updated_at = ? WHERE id = ?'),
+      deleteRouter: db.prepare('DELETE FROM routers WHERE id = ?'),
+      routersByGwNet: db.prepare('SELECT * FROM routers WHERE gw_network_id = ?'),
+      fip: db.prepare('SELECT * FROM floating_ips WHERE id = ?'),
+      fipsOfPort: db.prepare('SELECT * FROM floating_ips WHERE port_id = ?'),
+      fipsOfRouter: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE router_id = ?'),
+      fipsOfNet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_network_id = ?'),
+      insertFip: db.prepare(
+        `INSERT INTO floating_ips (id, project_id, floating_network_id, floating_subnet_id, floating_ip_address, port_id, fixed_ip_address,
+          router_id, status, created_at, updated_at)
+         VALUES (@id, @project_id, @floating_network_id, @floating_subnet_id, @floating_ip_address, @port_id, @fixed_ip_address,
+          @router_id, @status, @created_at, @updated_at)`,
+      ),
+      bindFip: db.prepare('UPDATE floating_ips SET port_id = ?, fixed_ip_address = ?, router_id = ?, status = ?, updated_at = ? WHERE id = ?'),
+      deleteFip: db.prepare('DELETE FROM floating_ips WHERE id = ?'),
+    };
+  }
+
+  network(id: string): NetworkRow {
+    const r = this.q.net.get(id) as NetworkRow | undefined;
+    if (!r) throw notFound('network', id);
+    return r;
+  }
+
+  subnet(id: string): SubnetRow {
+    const r = this.q.subnet.get(id) as SubnetRow | undefined;
+    if (!r) throw notFound('subnet', id);
+    return r;
+  }
+
+  port(id: string): PortRow {
+    const r = this.q.port.get(id) as PortRow | undefined;
+    if (!r) throw notFound('port', id);
+    return r;
+  }
+
+  router(id: string): RouterRow {
+    const r = this.q.router.get(id) as RouterRow | undefined;
+    if (!r) throw notFound('router', id);
+    return r;
+  }
+
+  fip(id: string): FipRow {
+    const r = this.q.fip.get(id) as FipRow | undefined;
+    if (!r) throw notFound('floatingip', id);
+    return r;
+  }
+
+  hints(n: NetworkRow): string[] {
+    return json<string[]>(n.az_hints, []);
+  }
+
+  portIps(portId: string): FixedIp[] {
+    return this.q.portIps.all(portId) as FixedIp[];
+  }
+
+  subnetsOf(networkId: string): SubnetRow[] {
+    return this.q.subnetsOf.all(networkId) as SubnetRow[];
+  }
+
+  interfacePorts(routerId: string): PortRow[] {
+    return this.q.routerPorts.all(routerId, OWNER_ROUTER_INTERFACE) as PortRow[];
+  }
+
+  newMac(): string {
+    // Neutron's default base MAC prefix fa:16:3e; retry on the (rare) collision.
+    for (;;) {
+      const b = randomBytes(3);
+      const mac = `fa:16:3e:${[...b].map((x) => x.toString(16).padStart(2, '0')).join(':')}`;
+      if (!this.q.macTaken.get(mac)) return mac;
+    }
+  }
+
+  toNetwork(r: NetworkRow): Network {
+    return {
+      id: r.id,
+      name: r.name,
+      project_id: r.project_id,
+      tenant_id: r.project_id,
+      'router:external': r.router_external === 1,
+      availability_zone_hints: this.hints(r),
+      'provider:network_type': r.provider_network_type,
+      'provider:physical_network': r.provider_physical_network,
+      'provider:segmentation_id': r.provider_segmentation_id,
+      admin_state_up: r.admin_state_up === 1,
+      shared: r.shared === 1,
+      status: r.status,
+      subnets: (this.q.subnetIdsOf.all(r.id) as { id: string }[]).map((s) => s.id),
+      'crosspod:bridge': r.bridge,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    };
+  }
+
+  toSubnet(r: SubnetRow): Subnet {
+    return {
+      id: r.id,
+      name: r.name,
+      network_id: r.network_id,
+      project_id: r.project_id,
+      tenant_id: r.project_id,
+      cidr: r.cidr,
+      ip_version: r.ip_version as 4 | 6,
+      gateway_ip: r.gateway_ip,
+      allocation_pools: json(r.allocation_pools, []),
+      enable_dhcp: r.enable_dhcp === 1,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    };
+  }
+
+  toPort(r: PortRow): Port {
+    return {
+      id: r.id,
+      name: r.name,
+      network_id: r.network_id,
+      project_id: r.project_id,
+      tenant_id: r.project_id,
+      mac_address: r.mac_address,
+      fixed_ips: this.portIps(r.id),
+      device_owner: r.device_owner,
+      device_id: r.device_id,
+      admin_state_up: r.admin_state_up === 1,
+      status: r.status,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    };
+  }
+
+  gatewayInfo(r: RouterRow): ExternalGatewayInfo | null {
+    if (!r.gw_network_id) return null;
+    return {
+      network_id: r.gw_network_id,
+      enable_snat: r.enable_snat === 1,
+      external_fixed_ips: r.gw_port_id ? this.portIps(r.gw_port_id) : [],
+    };
+  }
+
+  toRouter(r: RouterRow): Router {
+    return {
+      id: r.id,
+      name: r.name,
+      project_id: r.project_id,
+      tenant_id: r.project_id,
+      admin_state_up: r.admin_state_up === 1,
+      status: r.status,
+      external_gateway_info: this.gatewayInfo(r),
+      routes: json<Route[]>(r.routes, []),
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    };
+  }
+
+  toFip(r: FipRow): FloatingIp {
+    return {
+      id: r.id,
+      project_id: r.project_id,
+      tenant_id: r.project_id,
+      floating_network_id: r.floating_network_id,
+      floating_ip_address: r.floating_ip_address,
+      port_id: r.port_id,
+      fixed_ip_address: r.fixed_ip_address,
+      router_id: r.router_id,
+      status: r.status,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    };
+  }
+}

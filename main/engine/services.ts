@@ -1,0 +1,43 @@
+// The engine's modules wired together; each service receives this and uses what it needs.
+import type { Core, PodRow } from './context';
+import type { ResourceKind } from './drivers/driver';
+import type { JobQueue } from './jobs';
+import type { TopStore } from './network/top';
+import type { PodRegistry } from './pods';
+import type { Quotas } from './quotas';
+import type { RoutingTable } from './routing';
+
+export interface Services {
+  core: Core;
+  top: TopStore;
+  routing: RoutingTable;
+  pods: PodRegistry;
+  quotas: Quotas;
+  jobs: JobQueue;
+}
+
+/**
+ * Get-or-create of a bottom element through the routing table (§5), with the compensation that
+ * deletes it if the running operation fails later.
+ */
+export async function ensureBottom<K extends ResourceKind>(
+  s: Services,
+  pod: PodRow,
+  a: { topId: string; type: string; projectId: string | null; kind: K; name: string; create: () => Promise<{ id: string }> },
+): Promise<{ id: string; isNew: boolean }> {
+  const d = s.core.driver(pod.pod_id);
+  const r = await s.routing.getOrCreate({
+    topId: a.topId,
+    podId: pod.pod_id,
+    projectId: a.projectId,
+    type: a.type,
+    find: async () => (await d.list(a.kind, { name: a.name }))[0]?.id ?? null,
+    create: async () => {
+      const created = await a.create();
+      s.core.op.undo({ label: `create ${a.kind} ${a.name} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: a.kind, id: created.id } });
+      return created.id;
+    },
+  });
+  s.core.op.touch('routings.changed', a.topId);
+  return { id: r.bottomId, isNew: r.isNew };
+}

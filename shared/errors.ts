@@ -1,0 +1,110 @@
+// Errors are data: a stable code, a message, optional details and the HTTP status a REST
+// client would get. Shared by the engine, both transports and the renderer.
+
+export const ERROR_STATUS = {
+  INVALID_INPUT: 400,
+  UNKNOWN_METHOD: 404,
+  NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
+  // pods (reference §11)
+  POD_NOT_FOUND: 404,
+  POD_NAME_REQUIRED: 422,
+  TOP_POD_EXISTS: 409,
+  TOP_POD_NOT_FOUND: 409,
+  POD_NAME_DUPLICATED: 409,
+  POD_IN_USE: 409,
+  NO_POD_FOR_AZ: 400,
+  // networks (reference §8.16)
+  EXTERNAL_NET_POD_NOT_SPECIFIED: 400,
+  AVAILABILITY_ZONE_NOT_FOUND: 404,
+  CROSS_POD_L3_NOT_SUPPORTED: 400,
+  NETWORK_IN_USE: 409,
+  SUBNET_IN_USE: 409,
+  // IPAM
+  INVALID_CIDR: 400,
+  INVALID_IP_ADDRESS: 400,
+  IP_ADDRESS_IN_USE: 409,
+  IP_NOT_IN_SUBNET: 400,
+  SUBNET_EXHAUSTED: 409,
+  SUBNET_OVERLAP: 400,
+  POOL_EXHAUSTED: 409,
+  VLAN_EXHAUSTED: 503,
+  // routers and floating IPs
+  PORT_IN_USE: 409,
+  ROUTER_INTERFACE_EXISTS: 400,
+  ROUTER_INTERFACE_NOT_FOUND: 404,
+  ROUTER_GATEWAY_EXISTS: 409,
+  ROUTER_IN_USE: 409,
+  EXTERNAL_GATEWAY_NOT_FOUND: 404,
+  FLOATING_IP_ASSOCIATED: 409,
+  NOT_EXTERNAL_NETWORK: 400,
+  OVER_QUOTA: 409,
+  // routing table and bottom pods (reference §5, §8.13)
+  ROUTING_CREATE_FAIL: 500,
+  ROUTING_BIND_FAIL: 500,
+  BOTTOM_POD_OPERATION_FAILURE: 502,
+  POD_UNREACHABLE: 503,
+  POD_TIMEOUT: 504,
+  POD_AUTH_FAILED: 502,
+  CONFLICT: 409,
+  BAD_REQUEST: 400,
+  // jobs
+  JOB_NOT_REDOABLE: 409,
+  // store
+  DATABASE_CORRUPT: 500,
+  MIGRATION_EDITED: 500,
+  DATABASE_TOO_NEW: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  status: number;
+  details?: unknown;
+}
+
+export class CrosspodError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'CrosspodError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message, status: this.status };
+    if (this.details !== undefined) body.details = this.details;
+    return body;
+  }
+}
+
+export function isCrosspodError(e: unknown): e is CrosspodError {
+  return e instanceof CrosspodError;
+}
+
+/** Turns anything thrown into an error body; unknown errors become INTERNAL. */
+export function toErrorBody(e: unknown): ErrorBody {
+  if (e instanceof CrosspodError) return e.toBody();
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e && 'status' in e) {
+    const o = e as ErrorBody;
+    if (typeof o.code === 'string' && o.code in ERROR_STATUS) return { ...o };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'INTERNAL', message, status: 500 };
+}
+
+/** Rebuilds a thrown error from a body that crossed a transport. */
+export function fromErrorBody(b: ErrorBody): CrosspodError {
+  return new CrosspodError(b.code, b.message, b.details);
+}
+
+/** Results cross every transport as envelopes, never as thrown exceptions. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
