@@ -17,6 +17,7 @@ import {
   type SubnetInput,
 } from '../../main/engine/ipam/cidr';
 import { Ipam, PrefixPool, VlanPool } from '../../main/engine/ipam';
+import { Address4, Address6 } from 'ip-address';
 import type { ErrorCode } from '../../shared/errors';
 
 /** Runs fn and returns the CrosspodError code it threw (fails if it did not throw). */
@@ -223,6 +224,29 @@ describe('address helpers', () => {
     expect(cidrsOverlap('::/0', 'fe80::/10')).toBe(true);
     expect(cidrsOverlap('0.0.0.0/0', '::/0')).toBe(false);
     expect(codeOf(() => cidrsOverlap('10.0.1.1/24', '10.0.0.0/8'))).toBe('INVALID_CIDR');
+  });
+
+  it('formats and parses exactly as ip-address does', () => {
+    // Zero-heavy groups exercise the '::' rules (longest run, first on a tie, never a single group).
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let k = 0; k < 2000; k++) {
+      let v = 0n;
+      for (let g = 0; g < 8; g++) {
+        const r = rand();
+        v = (v << 16n) | BigInt(r < 0.5 ? 0 : r < 0.6 ? 1 : Math.floor(rand() * 65536));
+      }
+      expect(bigIntToIp(v, 6)).toBe(Address6.fromBigInt(v).correctForm());
+      const n = Math.floor(rand() * 2 ** 32);
+      const quad = Address4.fromInteger(n).correctForm();
+      expect(ipToBigInt(quad)).toBe(BigInt(n));
+      expect(bigIntToIp(BigInt(n), 4)).toBe(quad);
+    }
+    expect(bigIntToIp(0n, 6)).toBe('::');
+    expect(bigIntToIp(1n, 6)).toBe('::1');
+    expect(canonicalIp('1:0:1:1:1:1:1:1')).toBe('1:0:1:1:1:1:1:1');
+    expect(canonicalIp('1:0:0:1:0:0:1:1')).toBe('1::1:0:0:1:1');
+    expect(canonicalIp('1:0:0:1:0:0:0:1')).toBe('1:0:0:1::1');
   });
 
   it('tests membership', () => {

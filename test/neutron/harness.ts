@@ -348,8 +348,15 @@ async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
       break;
     } catch {
-      const holder = Number(fs.readFileSync(lock, 'utf8').trim() || 0);
-      let alive = false;
+      let holder = 0;
+      let ageMs = 0;
+      try {
+        holder = Number(fs.readFileSync(lock, 'utf8').trim() || 0);
+        ageMs = Date.now() - fs.statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      let alive = holder === 0 && ageMs < 10_000; // created, pid not written yet
       try {
         if (holder > 0) {
           process.kill(holder, 0);
@@ -358,7 +365,7 @@ async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
       } catch {
         /* holder gone: stale lock */
       }
-      if (!alive || holder === process.pid) fs.rmSync(lock, { force: true });
+      if (!alive) fs.rmSync(lock, { force: true });
       else if (Date.now() > deadline) throw new Error(`harness lock ${lock} held by pid ${holder}`);
       else await sleep(200);
     }
@@ -407,9 +414,12 @@ async function startPod(
   fs.copyFileSync(DEBIAN_API_PASTE, path.join(dir, 'api-paste.ini'));
   fs.writeFileSync(path.join(dir, 'openrc'), `export OS_AUTH_TYPE=none\nexport OS_ENDPOINT=${url}\n`);
   const db = path.join(dir, 'neutron.db');
-  if (opts.fresh || !fs.existsSync(db) || rec?.templateVersion !== template.version) {
+  const dbVersion = path.join(dir, 'neutron.db.version');
+  const kept = fs.existsSync(db) && fs.existsSync(dbVersion) && fs.readFileSync(dbVersion, 'utf8').trim() === template.version;
+  if (opts.fresh || !kept) {
     for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
     fs.copyFileSync(template.path, db);
+    fs.writeFileSync(dbVersion, `${template.version}\n`);
   }
   const logFile = path.join(dir, 'neutron.log');
   const out = fs.openSync(path.join(dir, 'server.out'), 'a');
@@ -547,8 +557,9 @@ async function cli(argv: string[]): Promise<number> {
     case 'status': {
       const st = await neutronStatus(stateDir);
       if (!st.length) console.log(`no pods under ${path.resolve(stateDir)}`);
-      for (const s of st) console.log(`${s.name}\t${s.url ?? '-'}\t${s.running ? `pid ${s.pid}` : 'stopped'}\t${s.healthy ? 'healthy' : 'unhealthy'}`);
-      return st.length && st.every((s) => s.healthy) ? 0 : 1;
+      for (const s of st) console.log(`${s.name}\t${s.url ?? '-'}\t${s.running ? `pid ${s.pid}\t${s.healthy ? 'healthy' : 'unhealthy'}` : 'stopped'}`);
+      const running = st.filter((s) => s.running);
+      return running.length && running.every((s) => s.healthy) ? 0 : 1;
     }
     default:
       console.error('usage: harness.ts up|down|status [--count N] [--state DIR] [--base-port P] [--fresh]');

@@ -53,6 +53,9 @@ describe('neutron driver on a real Neutron pod', () => {
         if (e.code !== 'NOT_FOUND') throw e;
       });
     }
+    for (const kind of ['network', 'subnet', 'port', 'router', 'floatingip'] as const) {
+      expect(await d.list(kind, { project_id: project })).toEqual([]);
+    }
   });
 
   it('creates an external flat network and its subnet', async () => {

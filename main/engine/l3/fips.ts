@@ -105,7 +105,7 @@ export class FipService {
     } else {
       const net = this.t.network(port.network_id);
       if (this.t.hints(net).length === 0) throw new CrosspodError('CROSS_POD_L3_NOT_SUPPORTED', 'Cross pods L3 networking not support: the port is not bound and its network has no availability zone hint');
-      vmPod = this.network.podOfNetwork(net, fip.project_id);
+      vmPod = this.network.podOfNetwork(net, port.project_id);
       vmPort = (await this.network.ensureBottomPort(vmPod, port)).id;
     }
     const extPod = this.extPod(fip.floating_network_id);
@@ -115,24 +115,26 @@ export class FipService {
       await this.safeCreateFip(extPod, bottomExtNet, fip.floating_ip_address, vmPort, fip.project_id);
     } else {
       // Two-step DNAT: floating IP -> bridge address X in the external pod, X -> VM in its pod.
-      const ns = await this.bridges.ensure(fip.project_id, 'ns');
+      // The bridge is the router's project's: that is the bridge its bottom routers sit on.
+      const project = (this.t.q.router.get(router.id) as { project_id: string }).project_id;
+      const ns = await this.bridges.ensure(project, 'ns');
       await this.network.ensureBottomSubnet(vmPod, ns.sub, { external: true });
       const extNsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
       const vmNsNet = routing.bottomId(ns.net.id, vmPod.pod_id, 'network')!;
       const extNsNet = routing.bottomId(ns.net.id, extPod.pod_id, 'network')!;
-      const bridge = await this.bridges.port(fipBridgePortName(fip.project_id, vmPort), ns, fip.project_id);
+      const bridge = await this.bridges.port(fipBridgePortName(project, vmPort), ns, project);
       const d = core.driver(extPod.pod_id);
       const bottomBridge = await ensureBottom(this.s, extPod, {
         topId: bridge.row.id,
         type: 'port',
-        projectId: fip.project_id,
+        projectId: project,
         kind: 'port',
         name: BOTTOM_BRIDGE_PORT_NAME,
         create: () =>
           d.create('port', {
             name: BOTTOM_BRIDGE_PORT_NAME,
             network_id: extNsNet,
-            project_id: fip.project_id,
+            project_id: project,
             fixed_ips: [{ subnet_id: extNsSub, ip_address: bridge.ip }],
           }),
       });
@@ -170,6 +172,7 @@ export class FipService {
   private async disassociateRow(fip: FipRow): Promise<void> {
     const { core, routing } = this.s;
     if (!fip.port_id) return;
+    const project = fip.router_id ? ((this.t.q.router.get(fip.router_id) as { project_id: string } | undefined)?.project_id ?? fip.project_id) : fip.project_id;
     this.t.q.bindFip.run(null, null, null, 'DOWN', core.nowIso(), fip.id);
     core.op.touch('fips.changed', fip.id);
     const m = routing.mappings(fip.port_id, 'port')[0];
@@ -182,9 +185,9 @@ export class FipService {
     const extFips = bottomExtNet ? await de.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomExtNet }) : [];
 
     if (vmPod.pod_id !== extPod.pod_id) {
-      const name = fipBridgePortName(fip.project_id, vmPort);
+      const name = fipBridgePortName(project, vmPort);
       const bridge = this.bridges.findPort(name);
-      const ns = this.bridges.find(fip.project_id, 'ns');
+      const ns = this.bridges.find(project, 'ns');
       const vmNsNet = ns && routing.bottomId(ns.net.id, vmPod.pod_id, 'network');
       if (bridge && vmNsNet) {
         const dv = core.driver(vmPod.pod_id);

@@ -41,8 +41,8 @@ import type {
   UpdateBodies,
 } from '../driver';
 import {
-  FILTER_FIELDS,
   type FloatingIpRow,
+  listQuery,
   type NetworkRow,
   OWNER_FLOATINGIP,
   OWNER_GATEWAY,
@@ -114,24 +114,9 @@ export class LabDriver implements PodDriver {
   // ---- reads -------------------------------------------------------------------------------
 
   async list<K extends ResourceKind>(kind: K, filters: Filters = {}): Promise<BottomTypes[K][]> {
-    const fields = FILTER_FIELDS[kind];
-    const { sql: base, alias } = SELECT[kind];
-    const where = [`${alias}.pod_id = ?`];
-    const params: unknown[] = [this.podId];
-    for (const [key, value] of Object.entries(filters)) {
-      if (value === undefined) continue;
-      const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
-      if (!field) return [];
-      if (value === null) {
-        if (!field.nullable) return [];
-        where.push(`${alias}.${field.column} IS NULL`);
-      } else {
-        if (typeof value !== field.type) return [];
-        where.push(`${alias}.${field.column} = ?`);
-        params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
-      }
-    }
-    const rows = this.s.stmt(`${base} WHERE ${where.join(' AND ')} ORDER BY ${alias}.rowid`).all(...params) as Rows[K][];
+    const q = listQuery(kind, this.podId, filters);
+    if (q === null) return [];
+    const rows = this.s.stmt(q.sql).all(...q.params) as Rows[K][];
     const to = TO_BOTTOM[kind] as (r: Rows[K]) => BottomTypes[K];
     return rows.map(to);
   }

@@ -1,7 +1,7 @@
 // How the lab tables read back as the driver's Bottom* bodies, and which fields list() can
 // filter on. One SELECT per kind, so get() and list() build the same body.
 import type { AllocationPool, FixedIp, Route } from '../../../../shared/model';
-import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, BottomTypes, ResourceKind } from '../driver';
+import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, BottomTypes, Filters, ResourceKind } from '../driver';
 
 export const OWNER_INTERFACE = 'network:router_interface';
 export const OWNER_GATEWAY = 'network:router_gateway';
@@ -177,9 +177,16 @@ export interface FilterField {
   column: string;
   type: 'string' | 'number' | 'boolean';
   nullable: boolean;
+  /**
+   * Holds ids unique across pods and has an index of its own, which beats the pod's: the list
+   * query then keeps pod_id out of index choice (without ANALYZE the planner may pick either).
+   */
+  ownIndex?: boolean;
 }
 
 const f = (column: string, type: FilterField['type'] = 'string', nullable = false): FilterField => ({ column, type, nullable });
+const own = (column: string): FilterField => ({ column, type: 'string', nullable: false, ownIndex: true });
+const ownNullable = (column: string): FilterField => ({ column, type: 'string', nullable: true, ownIndex: true });
 
 /**
  * The scalar fields of each Bottom type (the same set the neutron driver filters on). Array and
@@ -201,7 +208,7 @@ export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = 
   subnet: {
     id: f('id'),
     name: f('name'),
-    network_id: f('network_id'),
+    network_id: own('network_id'),
     project_id: f('project_id'),
     cidr: f('cidr'),
     ip_version: f('ip_version', 'number'),
@@ -211,7 +218,7 @@ export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = 
   port: {
     id: f('id'),
     name: f('name'),
-    network_id: f('network_id'),
+    network_id: own('network_id'),
     project_id: f('project_id'),
     mac_address: f('mac_address'),
     device_id: f('device_id'),
@@ -224,9 +231,39 @@ export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = 
     project_id: f('project_id'),
     floating_network_id: f('floating_network_id'),
     floating_ip_address: f('floating_ip_address'),
-    port_id: f('port_id', 'string', true),
+    port_id: ownNullable('port_id'),
     fixed_ip_address: f('fixed_ip_address', 'string', true),
-    router_id: f('router_id', 'string', true),
+    router_id: ownNullable('router_id'),
     status: f('status'),
   },
 };
+
+/**
+ * The list query for these filters in this pod, or null when a filter can match nothing: a
+ * field the body lacks, an array/object field, a value of the wrong JS type, null on a field
+ * that is never null.
+ */
+export function listQuery(kind: ResourceKind, podId: string, filters: Filters): { sql: string; params: unknown[] } | null {
+  const fields = FILTER_FIELDS[kind];
+  const { sql, alias } = SELECT[kind];
+  const where: string[] = [];
+  const params: unknown[] = [podId];
+  let ownIndex = false;
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    if (!field) return null;
+    if (value === null) {
+      if (!field.nullable) return null;
+      where.push(`${alias}.${field.column} IS NULL`);
+    } else {
+      if (typeof value !== field.type) return null;
+      where.push(`${alias}.${field.column} = ?`);
+      params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      ownIndex ||= field.ownIndex === true;
+    }
+  }
+  // Unary + keeps pod_id out of index choice when a more selective index applies.
+  where.unshift(`${ownIndex ? '+' : ''}${alias}.pod_id = ?`);
+  return { sql: `${sql} WHERE ${where.join(' AND ')} ORDER BY ${alias}.rowid`, params };
+}
