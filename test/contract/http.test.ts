@@ -1,7 +1,6 @@
 // Every contract method through headless mode's HTTP transport, against a real engine on a
 // temporary SQLite file: bad inputs, the core happy paths with exact values (the reference's
 // worked example, §12), auth, static serving and server-sent events.
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { fileKeySecretBox } from '../../main/engine/secrets/file-key';
 import type { Engine } from '../../main/engine/types';
 import { MAX_BODY_BYTES, startServer, type RunningServer } from '../../main/serve/server';
 import { CSP } from '../../main/serve/static';
+import { dbChecksum } from './checksum';
 
 const TOKEN = 'contract-test-token-3f9a1c';
 const INDEX_HTML = '<!doctype html><html><head><title>Crosspod</title></head><body><div id="root"></div></body></html>';
@@ -81,19 +81,7 @@ async function fail(method: Method, input: unknown, code: string, status: number
   return r.json.error as { code: string; message: string; status: number; details?: any };
 }
 
-/** Every row of every table, hashed: a bad input must leave all of them as they were. */
-function checksum(): Record<string, string> {
-  const db = engine.store.db;
-  const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .all() as { name: string }[];
-  const out: Record<string, string> = {};
-  for (const { name } of tables) {
-    const rows = (db.prepare(`SELECT * FROM "${name}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
-    out[name] = `${rows.length}:${createHash('sha256').update(rows.join('\n')).digest('hex').slice(0, 16)}`;
-  }
-  return out;
-}
+const checksum = () => dbChecksum(engine.store.db);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'crosspod-http-'));
@@ -720,12 +708,17 @@ describe('happy path over HTTP: taking it all down again', () => {
     for (const m of ['ports.list', 'subnets.list', 'routers.list', 'fips.list'] as const) {
       expect((await call(m, { project_id: 'proj1' })).items, m).toEqual([]);
     }
-    // Only the project's bridge networks may remain at the top; no tenant resource does.
-    const nets = (await call('networks.list', {})).items;
-    expect(nets.filter((n) => n['crosspod:bridge'] === null)).toEqual([]);
-
+    // The last router took the project's bridge networks with it (reference §13 row 4).
+    expect((await call('networks.list', {})).items).toEqual([]);
     const topo = await call('lab.topology', {});
-    console.log(JSON.stringify(topo.bottoms, null, 1), JSON.stringify((await call('routings.list', {})).items), JSON.stringify(nets));
+    expect(topo.bottoms.map((b) => b.pod_id).sort()).toEqual([s.pod1.pod_id, s.pod2.pod_id].sort());
+    for (const b of topo.bottoms) expect(b).toEqual({ pod_id: b.pod_id, networks: [], routers: [], floatingips: [] });
+    // Only the bridge subnet pools stay, owned by the top pod and no project.
+    const routings = (await call('routings.list', {})).items;
+    expect(routings.map((r) => [r.top_id, r.resource_type, r.pod_id, r.project_id]).sort()).toEqual([
+      ['ew_bridge_subnet_pool', 'subnetpool', s.top.pod_id, null],
+      ['ns_bridge_subnet_pool', 'subnetpool', s.top.pod_id, null],
+    ]);
     const spare = await call('pods.create', { region_name: 'Pod9', az_name: 'az9' });
     expect(await call('pods.delete', { pod_id: spare.pod_id })).toEqual({ pod_id: spare.pod_id });
     await fail('pods.get', { pod_id: spare.pod_id }, 'POD_NOT_FOUND', 404);

@@ -1,0 +1,107 @@
+// `npm run serve` as a user runs it: a child process on a temp data directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..', '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const dir = mkdtempSync(join(tmpdir(), 'crosspod-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  token: string;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function serve(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+  const { CROSSPOD_TOKEN: _t, CROSSPOD_DB: _d, ...base } = process.env;
+  const child = spawn(tsx, [join(root, 'main', 'serve', 'cli.ts'), ...args], { cwd: root, env: { ...base, ...env } });
+  let out = '';
+  let err = '';
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL line; stdout=${out} stderr=${err}`)), 20_000);
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^Crosspod console: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([^\s]+))\n/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], port: Number(m[2]), token: decodeURIComponent(m[3]), stdout: () => out, stderr: () => err, exit });
+      }
+    });
+    void exit.then((code) => reject(new Error(`exited ${code}; stdout=${out} stderr=${err}`)));
+  });
+}
+
+describe('npm run serve', () => {
+  it('prints one URL line, writes serve.json (0600) and shuts down cleanly on SIGTERM', async () => {
+    const db = join(dir, 'data', 'crosspod.db');
+    const run = await serve(['--db', db, '--port', '0'], {});
+    expect(run.token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes, base64url
+
+    const info = join(dir, 'data', 'serve.json');
+    const written = JSON.parse(readFileSync(info, 'utf8'));
+    expect(written).toEqual({ url: run.url, port: run.port, token: run.token, pid: expect.any(Number) });
+    // tsx runs the CLI in a child of its own, so the pid is that process's: alive, and not ours.
+    expect(process.kill(written.pid, 0)).toBe(true);
+    expect(statSync(info).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'data', 'secret.key')).mode & 0o777).toBe(0o600);
+    expect(existsSync(db)).toBe(true);
+
+    const page = await fetch(run.url, { redirect: 'manual' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('set-cookie')).toContain('HttpOnly; SameSite=Strict');
+    const r = await fetch(`http://127.0.0.1:${run.port}/api/pods.create`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': run.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ region_name: 'RegionOne' }),
+    });
+    expect(await r.json()).toMatchObject({ ok: true, value: { region_name: 'RegionOne', is_top: true } });
+    expect((await fetch(`http://127.0.0.1:${run.port}/api/pods.list`, { method: 'POST' })).status).toBe(401);
+
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    expect(existsSync(info)).toBe(false);
+    expect(run.stdout()).toBe(`Crosspod console: ${run.url}\n`);
+    expect(run.stderr()).not.toContain(run.token);
+  });
+
+  it('uses CROSSPOD_TOKEN and CROSSPOD_DB', async () => {
+    const db = join(dir, 'env', 'lab.db');
+    const run = await serve([], { CROSSPOD_DB: db, CROSSPOD_TOKEN: 'env-token-with/odd+chars' });
+    expect(run.token).toBe('env-token-with/odd+chars');
+    expect(run.url).toBe(`http://127.0.0.1:${run.port}/?token=env-token-with%2Fodd%2Bchars`);
+    expect(JSON.parse(readFileSync(join(dir, 'env', 'serve.json'), 'utf8')).token).toBe('env-token-with/odd+chars');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(existsSync(db)).toBe(true);
+  });
+
+  it('defaults to $XDG_DATA_HOME/crosspod/crosspod.db', async () => {
+    const xdg = join(dir, 'xdg');
+    const run = await serve([], { XDG_DATA_HOME: xdg });
+    expect(existsSync(join(xdg, 'crosspod', 'crosspod.db'))).toBe(true);
+    expect(existsSync(join(xdg, 'crosspod', 'serve.json'))).toBe(true);
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+  });
+
+  it('refuses bad arguments with the usage', async () => {
+    for (const args of [['--port', '70000'], ['--bogus']]) {
+      const child = spawn(tsx, [join(root, 'main', 'serve', 'cli.ts'), ...args], { cwd: root });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect(code, args.join(' ')).toBe(2);
+      expect(err).toContain('usage: npm run serve');
+    }
+  });
+});
