@@ -1,14 +1,18 @@
 // Bundles the Electron shell: main/shell/main.ts → dist/main/shell.mjs (ESM, Node) and the
 // sandboxed preload → dist/main/preload.cjs (CJS: sandboxed preloads cannot load ESM), and
-// copies the SQL migrations beside them (the shell passes that folder to the store).
+// copies the SQL migrations beside them, where the bundled store looks for them.
+// `node scripts/build-main.mjs [OUTDIR]` (default dist/main).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'main');
-rmSync(out, { recursive: true, force: true });
+const out = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist', 'main');
+// Remove only what this script writes: OUTDIR may be any folder.
+for (const f of ['shell.mjs', 'shell.mjs.map', 'preload.cjs', 'preload.cjs.map', 'migrations']) {
+  rmSync(join(out, f), { recursive: true, force: true });
+}
 mkdirSync(out, { recursive: true });
 
 const common = {

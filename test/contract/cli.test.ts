@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 
 const root = join(__dirname, '..', '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
@@ -41,8 +41,9 @@ function serve(args: string[], env: Record<string, string | undefined>): Promise
   });
 }
 
-describe('npm run serve', () => {
-  it('prints one URL line, writes serve.json (0600) and shuts down cleanly on SIGTERM', async () => {
+// Each test has its own data directory, so they run side by side (tsx starts slowly).
+describe.concurrent('npm run serve', () => {
+  it('prints one URL line, writes serve.json (0600) and shuts down cleanly on SIGTERM', async ({ expect }) => {
     const db = join(dir, 'data', 'crosspod.db');
     const run = await serve(['--db', db, '--port', '0'], {});
     expect(run.token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes, base64url
@@ -74,7 +75,7 @@ describe('npm run serve', () => {
     expect(run.stderr()).not.toContain(run.token);
   });
 
-  it('uses CROSSPOD_TOKEN and CROSSPOD_DB', async () => {
+  it('uses CROSSPOD_TOKEN and CROSSPOD_DB', async ({ expect }) => {
     const db = join(dir, 'env', 'lab.db');
     const run = await serve([], { CROSSPOD_DB: db, CROSSPOD_TOKEN: 'env-token-with/odd+chars' });
     expect(run.token).toBe('env-token-with/odd+chars');
@@ -85,7 +86,7 @@ describe('npm run serve', () => {
     expect(existsSync(db)).toBe(true);
   });
 
-  it('defaults to $XDG_DATA_HOME/crosspod/crosspod.db', async () => {
+  it('defaults to $XDG_DATA_HOME/crosspod/crosspod.db', async ({ expect }) => {
     const xdg = join(dir, 'xdg');
     const run = await serve([], { XDG_DATA_HOME: xdg });
     expect(existsSync(join(xdg, 'crosspod', 'crosspod.db'))).toBe(true);
@@ -94,7 +95,7 @@ describe('npm run serve', () => {
     expect(await run.exit).toBe(0);
   });
 
-  it('refuses bad arguments with the usage', async () => {
+  it('refuses bad arguments with the usage', async ({ expect }) => {
     for (const args of [['--port', '70000'], ['--bogus']]) {
       const child = spawn(tsx, [join(root, 'main', 'serve', 'cli.ts'), ...args], { cwd: root });
       let err = '';

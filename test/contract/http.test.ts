@@ -180,13 +180,14 @@ describe('auth', () => {
   });
 
   it('refuses cross-origin POSTs, even with the token', async () => {
-    for (const headers of [
+    const foreign: Record<string, string>[] = [
       { Origin: 'http://evil.example' },
       { Origin: 'null' },
       { Origin: `http://localhost:${server.port}` },
       { 'Sec-Fetch-Site': 'cross-site' },
       { 'Sec-Fetch-Site': 'same-site' },
-    ]) {
+    ];
+    for (const headers of foreign) {
       const before = checksum();
       const r = await post('pods.create', { region_name: 'Evil' }, { ...auth, ...headers });
       expect(r.status, JSON.stringify(headers)).toBe(401);

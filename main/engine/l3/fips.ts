@@ -5,8 +5,8 @@ import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { FipHop, FipPath, FloatingIp } from '../../../shared/model';
 import { deleteIfExists, uuid, type PodRow } from '../context';
-import { ipInCidr } from '../ipam/cidr';
-import type { NetworkService } from '../network';
+import { canonicalIp, ipInCidr } from '../ipam/cidr';
+import { gatewayTaken, type NetworkService } from '../network';
 import type { FipRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
 import type { BridgeService } from './bridge';
@@ -44,6 +44,7 @@ export class FipService {
     if (!sub) {
       throw new CrosspodError(input.floating_ip_address ? 'IP_NOT_IN_SUBNET' : 'BAD_REQUEST', input.floating_ip_address ? `${input.floating_ip_address} is not in any subnet of ${net.id}` : `External network ${net.id} has no subnet`);
     }
+    if (input.floating_ip_address && sub.gateway_ip && canonicalIp(input.floating_ip_address) === sub.gateway_ip) throw gatewayTaken(input.floating_ip_address, sub.id);
     this.s.quotas.check(project, { floatingip: 1 });
     const address = core.ipam.allocate(sub.id, input.floating_ip_address);
     const t = core.nowIso();

@@ -124,12 +124,28 @@ export class RouterService {
     await this.bridges.dropPort(name);
   }
 
+  /**
+   * The N-S bridge in the external pod: an internal network on the gateway's bottom router, at
+   * the bridge gateway address (§8.9 steps 4-5). Built only when a bottom router of the same
+   * router lives in another pod: a same-pod router needs no bridge.
+   */
+  private async ensureNsInExtPod(extPod: PodRow, extRouter: string, router: RouterRow): Promise<void> {
+    const d = this.s.core.driver(extPod.pod_id);
+    const ns = await this.bridges.ensure(router.project_id, 'ns');
+    const nsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
+    const onBridge = (await d.list('port', { device_id: extRouter })).some((p) => p.fixed_ips.some((ip) => ip.subnet_id === nsSub));
+    if (onBridge) return;
+    await d.addInterface(extRouter, { subnet_id: nsSub });
+    this.s.core.op.undo({ label: 'N-S bridge interface', pod_id: extPod.pod_id, action: { verb: 'removeInterface', router_id: extRouter, subnet_id: nsSub } });
+  }
+
   /** Does the router need the N-S bridge in this pod? The reference's rule until a gateway is set. */
   private needsNsBridge(router: RouterRow, pod: PodRow): boolean {
     const gwPod = this.gatewayPod(router);
     if (gwPod) return gwPod.pod_id !== pod.pod_id;
+    // §8.6 step 3: any external network exists, and none of them lives in this pod.
     const extNets = this.t.q.extNets.all() as { az_hints: string }[];
-    return extNets.length > 0 && extNets.some((n) => JSON.parse(n.az_hints)[0] !== pod.region_name);
+    return extNets.length > 0 && !extNets.some((n) => JSON.parse(n.az_hints)[0] === pod.region_name);
   }
 
   async addInterface(input: ParsedInput<'routers.addInterface'>): Promise<RouterInterfaceInfo> {
@@ -165,7 +181,11 @@ export class RouterService {
     const ewTop = await this.bridges.port(ewPortName(router.project_id, bottomRouter), ew, router.project_id);
     const ewBottom = await this.network.ensureBottomPort(pod, ewTop.row);
     // 3–4. north-south bridge where this pod is not the external network's.
-    if (this.needsNsBridge(router, pod)) await this.ensureNsGateway(pod, bottomRouter, router);
+    if (this.needsNsBridge(router, pod)) {
+      await this.ensureNsGateway(pod, bottomRouter, router);
+      const gwPod = this.gatewayPod(router);
+      if (gwPod) await this.ensureNsInExtPod(gwPod, this.s.routing.bottomId(router.id, gwPod.pod_id, 'router')!, router);
+    }
 
     // 5. top attach.
     let ifPort: PortRow;
@@ -284,19 +304,10 @@ export class RouterService {
     await d.addGateway(extRouter, { network_id: bottomExtNet, enable_snat: snat === 1, external_fixed_ips: gwIps });
     core.op.undo({ label: 'real gateway', pod_id: extPod.pod_id, action: { verb: 'removeGateway', router_id: extRouter } });
 
-    // The N-S bridge in the external pod is an internal network on the router, at the bridge gateway.
-    const ns = await this.bridges.ensure(router.project_id, 'ns');
-    const nsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
-    const onBridge = (await d.list('port', { device_id: extRouter })).some((p) => p.fixed_ips.some((ip) => ip.subnet_id === nsSub));
-    if (!onBridge) {
-      await d.addInterface(extRouter, { subnet_id: nsSub });
-      core.op.undo({ label: 'N-S bridge interface', pod_id: extPod.pod_id, action: { verb: 'removeInterface', router_id: extRouter, subnet_id: nsSub } });
-    }
     // Every bottom router outside the external pod reaches it over the N-S bridge.
-    for (const m of routing.mappings(router.id, 'router')) {
-      if (m.pod_id === extPod.pod_id) continue;
-      await this.ensureNsGateway(this.s.pods.row(m.pod_id), m.bottom_id!, router);
-    }
+    const others = routing.mappings(router.id, 'router').filter((m) => m.pod_id !== extPod.pod_id);
+    if (others.length > 0) await this.ensureNsInExtPod(extPod, extRouter, router);
+    for (const m of others) await this.ensureNsGateway(this.s.pods.row(m.pod_id), m.bottom_id!, router);
     core.op.touch('routers.changed', router.id);
     return this.t.toRouter(this.t.router(router.id));
   }

@@ -4,9 +4,14 @@ import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { Network, Port, Subnet } from '../../../shared/model';
 import { deleteIfExists, uuid, type PodRow } from '../context';
-import { cidrsOverlap, ipInCidr, normalizeSubnet } from '../ipam/cidr';
+import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet } from '../ipam/cidr';
 import { ensureBottom, type Services } from '../services';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type NetworkRow, type PortRow, type SubnetRow } from './top';
+
+/** The subnet gateway belongs to the router interface; Neutron refuses it to anything else. */
+export function gatewayTaken(ip: string, subnetId: string): CrosspodError {
+  return new CrosspodError('IP_ADDRESS_IN_USE', `IP address ${ip} is the gateway of subnet ${subnetId}`, { ip_address: ip, subnet_id: subnetId });
+}
 
 export class NetworkService {
   constructor(private readonly s: Services) {}
@@ -282,6 +287,9 @@ export class NetworkService {
           if (!sub) throw new CrosspodError('IP_NOT_IN_SUBNET', `IP address ${w.ip_address} is not in any subnet of network ${net.id}`, { ip_address: w.ip_address });
         } else {
           throw new CrosspodError('INVALID_INPUT', 'Each fixed_ips entry needs a subnet_id or an ip_address');
+        }
+        if (w.ip_address && sub.gateway_ip && canonicalIp(w.ip_address) === sub.gateway_ip && input.device_owner !== OWNER_ROUTER_INTERFACE) {
+          throw gatewayTaken(w.ip_address, sub.id);
         }
         ips.push({ subnet_id: sub.id, ip_address: core.ipam.allocate(sub.id, w.ip_address) });
       }

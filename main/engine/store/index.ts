@@ -103,9 +103,22 @@ export async function openStore(file: string, opts: OpenOptions = {}): Promise<S
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
 
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') {
-      throw new CrosspodError('DATABASE_CORRUPT', `integrity check of ${file} failed: ${String(check)}`, { file });
+    // quick_check returns the problems (up to 100) as rows and lines, led by a
+    // "*** in database main ***" heading: read them all, or the message names no problem.
+    // SQLite may also give up part-way with SQLITE_CORRUPT: keep what it said before that.
+    const problems: string[] = [];
+    try {
+      for (const r of db.prepare('PRAGMA quick_check').iterate() as Iterable<{ quick_check: string }>) {
+        for (const line of r.quick_check.split('\n')) {
+          if (line !== 'ok' && line.trim() !== '' && !/^\*\*\* in database \S+ \*\*\*$/.test(line)) problems.push(line);
+        }
+      }
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    if (problems.length > 0) {
+      const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+      throw new CrosspodError('DATABASE_CORRUPT', `integrity check of ${file} failed: ${shown}`, { file, problems: problems.slice(0, 20) });
     }
 
     const migrations = loadMigrations(opts.migrationsDir);

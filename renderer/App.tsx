@@ -1,0 +1,192 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { KeyboardHelp } from './components/KeyboardHelp';
+import { projectsOf } from './components/lookup';
+import { ProgressBar } from './components/Spinner';
+import { useApp } from './store';
+import { isView, type ThemeChoice, type View } from './store/ui';
+import { useApplyTheme } from './theme';
+import { Audit } from './views/Audit';
+import { Jobs } from './views/Jobs';
+import { ExternalNetworks, Networks } from './views/Networks';
+import { FloatingIps } from './views/FloatingIps';
+import { Overview } from './views/Overview';
+import { Pods } from './views/Pods';
+import { Ports } from './views/Ports';
+import { Routers } from './views/Routers';
+import { Routings } from './views/Routings';
+import { Topology } from './views/Topology';
+
+const NAV: { view: View; label: string; key: string }[] = [
+  { view: 'overview', label: 'Overview', key: 'o' },
+  { view: 'pods', label: 'Pods', key: 'p' },
+  { view: 'external', label: 'External networks', key: 'e' },
+  { view: 'networks', label: 'Networks & subnets', key: 'n' },
+  { view: 'routers', label: 'Routers', key: 'r' },
+  { view: 'ports', label: 'Ports', key: 'v' },
+  { view: 'fips', label: 'Floating IPs', key: 'f' },
+  { view: 'topology', label: 'Topology', key: 't' },
+  { view: 'jobs', label: 'Jobs', key: 'j' },
+  { view: 'routings', label: 'Routing table', key: 'l' },
+  { view: 'audit', label: 'Audit log', key: 'a' },
+];
+
+const VIEW_COMPONENT: Record<View, () => React.JSX.Element> = {
+  overview: Overview,
+  pods: Pods,
+  external: ExternalNetworks,
+  networks: Networks,
+  routers: Routers,
+  ports: Ports,
+  fips: FloatingIps,
+  topology: Topology,
+  jobs: Jobs,
+  routings: Routings,
+  audit: Audit,
+};
+
+function isTyping(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  return !!el && (el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName));
+}
+
+/** Keeps the view in the URL hash (#/fips) so reloads and links land on the same view. */
+function useHashRoute() {
+  const view = useApp((s) => s.view);
+  const setView = useApp((s) => s.setView);
+  useEffect(() => {
+    const read = () => {
+      const v = location.hash.replace(/^#\/?/, '');
+      if (isView(v)) setView(v);
+    };
+    read();
+    window.addEventListener('hashchange', read);
+    return () => window.removeEventListener('hashchange', read);
+  }, [setView]);
+  useEffect(() => {
+    if (location.hash !== `#/${view}`) history.replaceState(null, '', `#/${view}`);
+  }, [view]);
+}
+
+function useShortcuts() {
+  const setView = useApp((s) => s.setView);
+  const setHelpOpen = useApp((s) => s.setHelpOpen);
+  const pendingG = useRef(0);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      if (e.key === '?') {
+        setHelpOpen(!useApp.getState().helpOpen);
+        e.preventDefault();
+        return;
+      }
+      if (e.key === 'Escape') {
+        setHelpOpen(false);
+        return;
+      }
+      if (e.key === '/') {
+        setView('fips');
+        e.preventDefault();
+        requestAnimationFrame(() => document.getElementById('fip-search')?.focus());
+        return;
+      }
+      if (e.key === 'g') {
+        pendingG.current = Date.now();
+        return;
+      }
+      if (pendingG.current && Date.now() - pendingG.current < 1500) {
+        pendingG.current = 0;
+        const target = NAV.find((n) => n.key === e.key);
+        if (target) {
+          setView(target.view);
+          e.preventDefault();
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [setView, setHelpOpen]);
+}
+
+function ProjectSelect() {
+  const project = useApp((s) => s.project);
+  const setProject = useApp((s) => s.setProject);
+  const networks = useApp((s) => s.networks.items);
+  const routers = useApp((s) => s.routers.items);
+  const fips = useApp((s) => s.fips.items);
+  const projects = useMemo(() => projectsOf([networks, routers, fips], [project]), [networks, routers, fips, project]);
+  return (
+    <label className="header-field">
+      <span>Project</span>
+      <select value={project} onChange={(e) => setProject(e.target.value)} data-testid="project-select" aria-label="Project">
+        <option value="">All projects</option>
+        {projects.map((p) => (
+          <option key={p} value={p}>
+            {p}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ThemeSelect() {
+  const theme = useApp((s) => s.theme);
+  const setTheme = useApp((s) => s.setTheme);
+  return (
+    <label className="header-field">
+      <span>Theme</span>
+      <select value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)} data-testid="theme-select" aria-label="Theme">
+        <option value="system">System</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </label>
+  );
+}
+
+export function App() {
+  useApplyTheme();
+  useHashRoute();
+  useShortcuts();
+  const view = useApp((s) => s.view);
+  const setView = useApp((s) => s.setView);
+  const ready = useApp((s) => s.ready);
+  const helpOpen = useApp((s) => s.helpOpen);
+  const setHelpOpen = useApp((s) => s.setHelpOpen);
+  const anyBusy = useApp((s) => Object.keys(s.busy).length > 0);
+  useEffect(() => {
+    document.documentElement.dataset.appState = ready ? 'ready' : 'loading';
+  }, [ready]);
+  const Current = VIEW_COMPONENT[view];
+  return (
+    <div className="app" data-testid="app" data-app-state={ready ? 'ready' : 'loading'} data-busy={anyBusy}>
+      <ProgressBar active={anyBusy} />
+      <header className="app-header">
+        <span className="brand">Crosspod</span>
+        <span className="spacer" />
+        <ProjectSelect />
+        <ThemeSelect />
+        <button type="button" className="btn ghost" onClick={() => setHelpOpen(true)} data-testid="help-button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+          ?
+        </button>
+      </header>
+      <nav className="app-nav" aria-label="Views">
+        {NAV.map((n) => (
+          <button
+            key={n.view}
+            type="button"
+            className={view === n.view ? 'active' : undefined}
+            aria-current={view === n.view ? 'page' : undefined}
+            onClick={() => setView(n.view)}
+            data-testid={`nav-${n.view}`}
+            title={`g ${n.key}`}
+          >
+            {n.label}
+          </button>
+        ))}
+      </nav>
+      <main className="app-main">{ready ? <Current /> : <p className="muted">Loading…</p>}</main>
+      {helpOpen && <KeyboardHelp onClose={() => setHelpOpen(false)} />}
+    </div>
+  );
+}
