@@ -75,7 +75,8 @@ export class CrosspodError extends Error {
     super(message);
     this.name = 'CrosspodError';
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    // A code from a newer peer (a body that crossed a transport) is still an error: 500.
+    this.status = isErrorCode(code) ? ERROR_STATUS[code] : 500;
     this.details = details;
   }
 
@@ -84,6 +85,10 @@ export class CrosspodError extends Error {
     if (this.details !== undefined) body.details = this.details;
     return body;
   }
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, code);
 }
 
 export function isCrosspodError(e: unknown): e is CrosspodError {
@@ -95,9 +100,17 @@ export function toErrorBody(e: unknown): ErrorBody {
   if (e instanceof CrosspodError) return e.toBody();
   if (e && typeof e === 'object' && 'code' in e && 'message' in e && 'status' in e) {
     const o = e as ErrorBody;
-    if (typeof o.code === 'string' && o.code in ERROR_STATUS) return { ...o };
+    if (isErrorCode(o.code)) {
+      // A body that crossed a transport: keep its fields, with the status its code stands for.
+      const body: ErrorBody = { code: o.code, message: String(o.message), status: ERROR_STATUS[o.code] };
+      if (o.details !== undefined) body.details = o.details;
+      return body;
+    }
   }
-  const message = e instanceof Error ? e.message : String(e);
+  // A plain object with a message (a foreign error body, a rejected JSON reply) keeps its
+  // message rather than becoming "[object Object]".
+  const own = e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : undefined;
+  const message = e instanceof Error ? e.message : (own ?? String(e));
   return { code: 'INTERNAL', message, status: 500 };
 }
 

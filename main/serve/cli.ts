@@ -57,13 +57,7 @@ async function main(): Promise<void> {
   const server = await startServer({ engine, host: opts.host, port: opts.port });
 
   const info = join(dataDir, 'serve.json');
-  const url = `${server.url}?token=${encodeURIComponent(server.token)}`;
-  writeFileSync(info, JSON.stringify({ url, port: server.port, token: server.token, pid: process.pid }, null, 2) + '\n', {
-    mode: 0o600,
-  });
-  chmodSync(info, 0o600); // an older file keeps its mode on overwrite
-  console.log(`Crosspod console: ${url}`);
-
+  // Handlers first: a signal right after the URL line must still shut down cleanly.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1); // a second signal: stop waiting
@@ -71,8 +65,7 @@ async function main(): Promise<void> {
     try {
       await server.close();
       await engine.close();
-      // Only remove the file if it still describes this process.
-      if ((JSON.parse(readFileSync(info, 'utf8')) as { pid?: number }).pid === process.pid) rmSync(info, { force: true });
+      if (ownsInfoFile(info)) rmSync(info, { force: true });
     } catch (e) {
       console.error(`crosspod: shutdown after ${signal} failed: ${(e as Error).message}`);
       process.exit(1);
@@ -81,6 +74,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const url = `${server.url}?token=${encodeURIComponent(server.token)}`;
+  writeFileSync(info, JSON.stringify({ url, port: server.port, token: server.token, pid: process.pid }, null, 2) + '\n', {
+    mode: 0o600,
+  });
+  chmodSync(info, 0o600); // an older file keeps its mode on overwrite
+  console.log(`Crosspod console: ${url}`);
+}
+
+/** serve.json is removed on exit only while it still describes this process. */
+function ownsInfoFile(file: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid === process.pid;
+  } catch {
+    return false;
+  }
 }
 
 main().catch((e: unknown) => {

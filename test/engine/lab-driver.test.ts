@@ -218,6 +218,18 @@ describe('lab driver specifics', () => {
     expect(await code(a.create('network', { name: 'n', project_id: 'p' }))).toBe('POD_NOT_FOUND');
   });
 
+  it("flips router:external like Neutron: on at any time, off only while no gateway or floating IP uses it", async () => {
+    const bridge = await net(a, '100.128.0.0/24');
+    const r = await a.create('router', { name: 'r', project_id: 'p' });
+    expect(await code(a.addGateway(r.id, { network_id: bridge.net.id }))).toBe('BAD_REQUEST');
+    const flip = (on: boolean) => a.update('network', bridge.net.id, { 'router:external': on } as never);
+    expect((await flip(true))['router:external']).toBe(true);
+    await a.addGateway(r.id, { network_id: bridge.net.id });
+    expect(await code(flip(false))).toBe('CONFLICT');
+    await a.removeGateway(r.id);
+    expect((await flip(false))['router:external']).toBe(false);
+  });
+
   it('a network delete takes its subnets and their IPAM rows with it', async () => {
     const { net: n, sub } = await net(a, '10.0.1.0/24');
     expect(count('ipam_subnets', 'subnet_id = ?', sub.id)).toBe(1);

@@ -1,6 +1,7 @@
 // The PodDriver conformance suite (test/engine/driver-suite.ts) against the neutron driver on a
 // real Neutron pod (pod2 from global-setup). The suite names everything uniquely and deletes what
 // it makes through the driver; the cleanup checks the pod holds exactly what it held before.
+// exactCodes: the driver maps Neutron's exception types to the specific codes the lab raises.
 import { expect, inject } from 'vitest';
 import type { ResourceKind } from '../../main/engine/drivers/driver';
 import { createNeutronDriver } from '../../main/engine/drivers/neutron';
@@ -20,4 +21,4 @@ defineDriverSuite('neutron (real Neutron pod)', async () => {
       process.stderr.write(`[neutron] conformance suite: ${driver.stats().calls} Neutron calls\n`);
     },
   };
-});
+}, { exactCodes: true });

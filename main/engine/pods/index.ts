@@ -55,6 +55,7 @@ export class PodRegistry {
       delBindings: db.prepare('DELETE FROM pod_bindings WHERE pod_id = ?'),
       setSecret: db.prepare('INSERT INTO pod_secrets (pod_id, sealed) VALUES (?, ?) ON CONFLICT (pod_id) DO UPDATE SET sealed = excluded.sealed'),
       getSecret: db.prepare('SELECT sealed FROM pod_secrets WHERE pod_id = ?'),
+      delSecret: db.prepare('DELETE FROM pod_secrets WHERE pod_id = ?'),
       routingUse: db.prepare('SELECT resource_type, COUNT(*) AS n FROM resource_routings WHERE pod_id = ? GROUP BY resource_type ORDER BY resource_type'),
       extNets: db.prepare('SELECT id, az_hints FROM networks WHERE router_external = 1'),
     };
@@ -186,6 +187,8 @@ export class PodRegistry {
       updated_at: this.nowIso(),
     };
     this.q.update.run(row);
+    // A pod that no longer authenticates with a password keeps no sealed one either.
+    if (!cfg?.has_password) this.q.delSecret.run(podId);
     this.storePassword(podId, password);
     return toPod(row);
   }

@@ -102,6 +102,8 @@ export async function openStore(file: string, opts: OpenOptions = {}): Promise<S
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Savepoint journals in memory: every nested step of an operation is a savepoint.
+    db.pragma('temp_store = MEMORY');
 
     // quick_check returns the problems (up to 100) as rows and lines, led by a
     // "*** in database main ***" heading: read them all, or the message names no problem.

@@ -114,6 +114,7 @@ export class LabDriver implements PodDriver {
   // ---- reads -------------------------------------------------------------------------------
 
   async list<K extends ResourceKind>(kind: K, filters: Filters = {}): Promise<BottomTypes[K][]> {
+    if (!Object.hasOwn(SELECT, kind)) throw badRequest(`Unknown resource kind ${String(kind)}`);
     const q = listQuery(kind, this.podId, filters);
     if (q === null) return [];
     const rows = this.s.stmt(q.sql).all(...q.params) as Rows[K][];
@@ -150,7 +151,7 @@ export class LabDriver implements PodDriver {
   async update<K extends ResourceKind>(kind: K, id: string, body: UpdateBodies[K]): Promise<BottomTypes[K]> {
     if (!body || typeof body !== 'object') throw badRequest(`A ${kind} body is required`);
     return this.write(() => {
-      this.row(kind, id);
+      const current = this.row(kind, id);
       const b = body as Record<string, unknown>;
       const sets: string[] = [];
       const params: unknown[] = [];
@@ -172,6 +173,21 @@ export class LabDriver implements PodDriver {
             if (typeof b.admin_state_up !== 'boolean') throw badRequest('admin_state_up must be a boolean');
             set('admin_state_up', b.admin_state_up ? 1 : 0);
           }
+          // Not in UpdateBodies yet, but Neutron allows it; unsetting refuses while gateways or
+          // floating IPs use the network (ExternalNetworkInUse, 409).
+          if (b['router:external'] !== undefined) {
+            if (typeof b['router:external'] !== 'boolean') throw badRequest('router:external must be a boolean');
+            if (!b['router:external']) {
+              const used = this.s
+                .stmt(`SELECT id FROM lab_ports WHERE network_id = ? AND device_owner IN ('${OWNER_GATEWAY}', '${OWNER_FLOATINGIP}') LIMIT 1`)
+                .pluck()
+                .get(id) as string | undefined;
+              if (used !== undefined) {
+                throw new CrosspodError('CONFLICT', `External network ${id} is in use by router gateways or floating IPs`, { network_id: id, port_id: used });
+              }
+            }
+            set('router_external', b['router:external'] ? 1 : 0);
+          }
           break;
         }
         case 'subnet':
@@ -188,9 +204,8 @@ export class LabDriver implements PodDriver {
           break;
         }
         case 'floatingip': {
-          const fip = this.row('floatingip', id);
           if (b.port_id === null) this.unbindFloatingIp(id);
-          else if (b.port_id !== undefined) this.bindFloatingIp(fip, str('port_id')!, str('fixed_ip_address'));
+          else if (b.port_id !== undefined) this.bindFloatingIp(current as FloatingIpRow, str('port_id')!, str('fixed_ip_address'));
           break;
         }
       }
@@ -661,6 +676,7 @@ export class LabDriver implements PodDriver {
   }
 
   private row<K extends ResourceKind>(kind: K, id: string): Rows[K] {
+    if (!Object.hasOwn(SELECT, kind)) throw badRequest(`Unknown resource kind ${String(kind)}`);
     if (typeof id !== 'string') throw notFound(kind, String(id));
     const { sql, alias } = SELECT[kind];
     const r = this.s.stmt(`${sql} WHERE ${alias}.id = ? AND ${alias}.pod_id = ?`).get(id, this.podId) as Rows[K] | undefined;

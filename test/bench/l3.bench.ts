@@ -1,0 +1,86 @@
+// Cross-pod associate + disassociate cycles on lab pods, side by side with raw better-sqlite3
+// single-row transactions in the same run and on the same disk. The target is a ratio of at
+// least 1/10. Prints figures; asserts nothing.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createEngine } from '../../main/engine';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+
+function rawTransactionsPerSecond(dir: string): number {
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL) STRICT');
+  const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const one = db.transaction((v: string) => insert.run(v));
+  let n = 0;
+  const end = performance.now() + SECONDS * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 100; i++) one(`row ${n++}`);
+  }
+  db.close();
+  return n / SECONDS;
+}
+
+async function cyclesPerSecond(dir: string): Promise<{ perSecond: number; cycles: number; calls: number }> {
+  let calls = 0;
+  const engine = await createEngine({
+    dbPath: join(dir, 'crosspod.db'),
+    driverFactory: (pod, base) => {
+      const d = base(pod);
+      return new Proxy(d, {
+        get(target, key) {
+          const v = (target as unknown as Record<string | symbol, unknown>)[key];
+          if (typeof v !== 'function') return v;
+          return (...args: unknown[]) => {
+            calls++;
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    },
+  });
+  const { fips } = await engine.api['lab.loadExample']({});
+  await engine.idle();
+  const fip = await engine.api['fips.get']({ id: fips[0] });
+  const port = fip.port_id!;
+  await engine.api['fips.disassociate']({ id: fip.id });
+  calls = 0;
+  let cycles = 0;
+  const end = performance.now() + SECONDS * 1000;
+  while (performance.now() < end) {
+    await engine.api['fips.associate']({ id: fip.id, port_id: port });
+    await engine.api['fips.disassociate']({ id: fip.id });
+    cycles++;
+  }
+  const perSecond = cycles / SECONDS;
+  const path = await engine.api['fips.path']({ id: fip.id });
+  if (path.mode !== 'unbound') throw new Error('the bench left the floating IP bound');
+  await engine.close();
+  return { perSecond, cycles, calls: calls / Math.max(cycles, 1) };
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'crosspod-bench-l3-'));
+  try {
+    const raw = rawTransactionsPerSecond(dir);
+    const l3 = await cyclesPerSecond(dir);
+    console.log('\nCross-pod associate+disassociate on lab pods vs raw better-sqlite3 (WAL, synchronous=NORMAL)');
+    console.table([
+      { measure: 'raw single-row transactions / s', value: Math.round(raw) },
+      { measure: 'associate+disassociate cycles / s', value: Math.round(l3.perSecond) },
+      { measure: 'bottom driver calls per cycle', value: Math.round(l3.calls) },
+      { measure: 'ratio (target >= 0.1)', value: Number((l3.perSecond / raw).toFixed(4)) },
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await run();
+}
