@@ -21,6 +21,7 @@ export type CompensationAction =
   | { verb: 'removeGateway'; router_id: string }
   | { verb: 'unbindFip'; id: string }
   | { verb: 'bindFip'; id: string; port_id: string }
+  | { verb: 'setExternal'; network_id: string; external: boolean }
   | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } };
 
 /** The running mutation: the bottom steps to undo if it fails, and what changed. */
@@ -113,6 +114,9 @@ export async function runCompensation(d: PodDriver, a: CompensationAction): Prom
         return;
       case 'bindFip':
         await d.update('floatingip', a.id, { port_id: a.port_id });
+        return;
+      case 'setExternal':
+        await d.update('network', a.network_id, { 'router:external': a.external });
         return;
       case 'createFip':
         await d.create('floatingip', a.body);

@@ -130,7 +130,7 @@ export interface CreateBodies {
 }
 
 export interface UpdateBodies {
-  network: { name?: string; admin_state_up?: boolean };
+  network: { name?: string; admin_state_up?: boolean; 'router:external'?: boolean };
   subnet: { name?: string };
   port: { name?: string; device_id?: string; device_owner?: string };
   router: { name?: string };

@@ -99,7 +99,7 @@ export class RouterService {
   private async ensureNsGateway(pod: PodRow, bottomRouter: string, router: RouterRow): Promise<void> {
     const ns = await this.bridges.ensure(router.project_id, 'ns');
     const bottomSub = await this.network.ensureBottomSubnet(pod, ns.sub, { external: true });
-    const bottomNet = this.s.routing.bottomId(ns.net.id, pod.pod_id, 'network')!;
+    const bottomNet = await this.nsRole(pod, ns.net.id, true);
     const { ip } = await this.bridges.port(nsGatewayPortName(router.project_id, bottomRouter), ns, router.project_id);
     const d = this.s.core.driver(pod.pod_id);
     const br = await d.get('router', bottomRouter);
@@ -109,6 +109,21 @@ export class RouterService {
     }
     await d.addGateway(bottomRouter, { network_id: bottomNet, external_fixed_ips: [{ subnet_id: bottomSub, ip_address: ip }] });
     this.s.core.op.undo({ label: `gateway of ${bottomRouter} on the N-S bridge`, pod_id: pod.pod_id, action: { verb: 'removeGateway', router_id: bottomRouter } });
+  }
+
+  /**
+   * The N-S bridge is external in a VM pod and internal in the external network's pod. When a
+   * gateway moves, a pod can change role: its bottom bridge network is flipped to match.
+   */
+  private async nsRole(pod: PodRow, nsNetTopId: string, external: boolean): Promise<string> {
+    const id = this.s.routing.bottomId(nsNetTopId, pod.pod_id, 'network')!;
+    const d = this.s.core.driver(pod.pod_id);
+    const net = await d.get('network', id);
+    if (net['router:external'] !== external) {
+      await d.update('network', id, { 'router:external': external });
+      this.s.core.op.undo({ label: `N-S bridge role in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'setExternal', network_id: id, external: !external } });
+    }
+    return id;
   }
 
   /** Detaches a bottom router from the N-S bridge and releases its bridge address. */
@@ -133,6 +148,7 @@ export class RouterService {
     const d = this.s.core.driver(extPod.pod_id);
     const ns = await this.bridges.ensure(router.project_id, 'ns');
     const nsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
+    await this.nsRole(extPod, ns.net.id, false);
     const onBridge = (await d.list('port', { device_id: extRouter })).some((p) => p.fixed_ips.some((ip) => ip.subnet_id === nsSub));
     if (onBridge) return;
     await d.addInterface(extRouter, { subnet_id: nsSub });

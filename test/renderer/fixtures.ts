@@ -1,0 +1,112 @@
+// The reference's worked example (§12) as the engine would report it, for renderer tests.
+import type { FipWithPath, TopologySnapshot } from '../../shared/contract';
+import type { FipPath, Network, Pod, Port, Subnet } from '../../shared/model';
+
+const t = '2025-01-01T00:00:00.000Z';
+
+export function pod(pod_id: string, region_name: string, az_name: string, is_top = false): Pod {
+  return { pod_id, region_name, pod_name: region_name, az_name, pod_az_name: '', dc_name: '', is_top, driver: 'lab', driver_config: null, created_at: t, updated_at: t };
+}
+
+export const pods: Pod[] = [pod('pod-top', 'RegionOne', '', true), pod('pod-1', 'Pod1', 'az1'), pod('pod-2', 'Pod2', 'az2')];
+
+export function network(id: string, name: string, project_id: string, extra: Partial<Network> = {}): Network {
+  return {
+    id,
+    name,
+    project_id,
+    tenant_id: project_id,
+    'router:external': false,
+    availability_zone_hints: [],
+    'provider:network_type': null,
+    'provider:physical_network': null,
+    'provider:segmentation_id': null,
+    admin_state_up: true,
+    shared: false,
+    status: 'ACTIVE',
+    subnets: [],
+    'crosspod:bridge': null,
+    created_at: t,
+    updated_at: t,
+    ...extra,
+  };
+}
+
+export function subnet(id: string, network_id: string, cidr: string, project_id = 'proj1'): Subnet {
+  return { id, name: id, network_id, project_id, tenant_id: project_id, cidr, ip_version: 4, gateway_ip: cidr.replace(/0\/\d+$/, '1'), allocation_pools: [], enable_dhcp: true, created_at: t, updated_at: t };
+}
+
+export function port(id: string, network_id: string, ip: string, subnet_id: string, device_owner = 'compute:nova'): Port {
+  return { id, name: '', network_id, project_id: 'proj1', tenant_id: 'proj1', mac_address: 'fa:16:3e:00:01:04', fixed_ips: [{ subnet_id, ip_address: ip }], device_owner, device_id: '', admin_state_up: true, status: 'DOWN', created_at: t, updated_at: t };
+}
+
+export const twoStep: FipPath = {
+  id: 'T-FIP',
+  mode: 'two-step',
+  hops: [
+    { role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: 'T-EXT', network_name: 'ext-net' },
+    { role: 'bridge', address: '100.128.0.3', region: 'Pod1', network_id: 'T-NSNET', network_name: 'ns_bridge_net_proj1', vlan: 2017 },
+    { role: 'fixed', address: '10.0.1.4', region: 'Pod1', network_id: 'T-NET1', network_name: 'net1' },
+  ],
+};
+
+export const samePod: FipPath = {
+  id: 'T-FIP2',
+  mode: 'same-pod',
+  hops: [
+    { role: 'external', address: '162.3.125.7', region: 'Pod1', network_id: 'T-EXT1', network_name: 'ext-net1' },
+    { role: 'fixed', address: '10.0.1.5', region: 'Pod1', network_id: 'T-NET1', network_name: 'net1' },
+  ],
+};
+
+export const unbound: FipPath = {
+  id: 'T-FIP3',
+  mode: 'unbound',
+  hops: [{ role: 'external', address: '162.3.124.9', region: 'Pod2', network_id: 'T-EXT', network_name: 'ext-net' }],
+};
+
+export function fipWithPath(path: FipPath, port_id: string | null): FipWithPath {
+  const ext = path.hops[0];
+  const fixed = path.hops.find((h) => h.role === 'fixed');
+  return {
+    id: path.id,
+    project_id: 'proj1',
+    tenant_id: 'proj1',
+    floating_network_id: ext.network_id,
+    floating_ip_address: ext.address,
+    port_id,
+    fixed_ip_address: fixed?.address ?? null,
+    router_id: port_id ? 'T-R' : null,
+    status: port_id ? 'ACTIVE' : 'DOWN',
+    created_at: t,
+    updated_at: t,
+    path,
+  };
+}
+
+export const snapshot: TopologySnapshot = {
+  pods,
+  bottoms: [
+    { pod_id: 'pod-top', networks: [], routers: [], floatingips: [] },
+    {
+      pod_id: 'pod-1',
+      networks: [
+        { id: 'B1-NET1', top_id: 'T-NET1', name: 'T-NET1#net1', external: false, bridge: null, cidrs: ['10.0.1.0/24'], vlan: null },
+        { id: 'B1-EWNET', top_id: 'T-EWNET', name: 'T-EWNET', external: false, bridge: 'ew', cidrs: ['100.0.0.0/24'], vlan: 2018 },
+        { id: 'B1-NSNET', top_id: 'T-NSNET', name: 'T-NSNET', external: true, bridge: 'ns', cidrs: ['100.128.0.0/24'], vlan: 2017 },
+      ],
+      routers: [{ id: 'B1-R', top_id: 'T-R', name: 'T-R', gateway_network_id: 'B1-NSNET', interface_network_ids: ['B1-NET1', 'B1-EWNET'] }],
+      floatingips: [{ id: 'B1-FIP', address: '100.128.0.3', network_id: 'B1-NSNET', port_id: 'B1-VMPORT', fixed_ip_address: '10.0.1.4' }],
+    },
+    {
+      pod_id: 'pod-2',
+      networks: [
+        { id: 'B2-EXT', top_id: 'T-EXT', name: 'T-EXT', external: true, bridge: null, cidrs: ['162.3.124.0/24'], vlan: null },
+        { id: 'B2-NSNET', top_id: 'T-NSNET', name: 'T-NSNET', external: false, bridge: 'ns', cidrs: ['100.128.0.0/24'], vlan: 2017 },
+      ],
+      routers: [{ id: 'B2-R', top_id: 'T-R', name: 'T-R', gateway_network_id: 'B2-EXT', interface_network_ids: ['B2-NSNET'] }],
+      floatingips: [{ id: 'B2-FIP', address: '162.3.124.5', network_id: 'B2-EXT', port_id: 'B2-NSPORT', fixed_ip_address: '100.128.0.3' }],
+    },
+  ],
+  fips: [twoStep],
+};
