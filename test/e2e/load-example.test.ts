@@ -1,0 +1,102 @@
+// "Load example lab" builds §12 in one click; plus keyboard navigation and the theme override.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openConsole } from './support/browser';
+import { ConsolePage } from './support/console-page';
+import { startServe, type Serve } from './support/server';
+
+describe('Load example lab', () => {
+  let serve: Serve;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let ui: ConsolePage;
+
+  beforeAll(async () => {
+    serve = await startServe();
+    browser = await launchBrowser();
+    ({ page, errors } = await openConsole(browser, serve.url));
+    ui = new ConsolePage(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  it('builds the worked example in one click', async () => {
+    const button = ui.byTestId('empty-overview').locator('[data-testid="load-example"]');
+    await ui.act(button);
+    await ui.expectNoError(ui.byTestId('view-overview'));
+    for (const region of ['RegionOne', 'Pod1', 'Pod2']) await ui.byTestId(`pod-card-${region}`).waitFor();
+    expect(await ui.byTestId('count-fips', ui.byTestId('pod-card-Pod2')).textContent()).toBe('1');
+  });
+
+  it('shows the two-step path of 162.3.124.5 on the floating-IP view (keyboard: g f)', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('g');
+    await page.keyboard.press('f');
+    await ui.byTestId('view-fips').waitFor();
+    await ui.waitForFipMode('162.3.124.5', 'two-step');
+    const hops = await ui.hops(ui.fipRow('162.3.124.5'));
+    expect(hops[0]).toBe('162.3.124.5 (Pod2)');
+    expect(hops[1]).toMatch(/^100\.128\.0\.3 \(ns_bridge_net_proj1, VLAN \d+\)$/);
+    expect(hops[2]).toBe('10.0.1.4 (Pod1)');
+  });
+
+  it('draws both pods and collapses one to its counts', async () => {
+    await page.keyboard.press('g');
+    await page.keyboard.press('t');
+    await page.locator('[data-testid="topology-canvas"][data-layout-state="ready"]').waitFor({ timeout: 60_000 });
+    await ui.byTestId('topo-pod-Pod1').waitFor();
+    await ui.byTestId('topo-pod-toggle-Pod1').click();
+    const counts = ui.byTestId('topo-pod-counts-Pod1');
+    await counts.waitFor();
+    expect(await counts.textContent()).toMatch(/\d+ networks · \d+ routers · \d+ FIPs/);
+    expect(await page.locator('.react-flow__node[data-id^="net:"]').evaluateAll((els) => els.filter((e) => e.getAttribute('data-id')!.includes(':')).length)).toBeGreaterThan(0);
+    // Collapsed pods are remembered per lab.
+    await page.reload();
+    await page.waitForSelector('html[data-app-state="ready"]');
+    await ui.byTestId('view-topology').waitFor();
+    await ui.byTestId('topo-pod-counts-Pod1').waitFor();
+    await ui.byTestId('topo-pod-toggle-Pod1').click();
+    await ui.byTestId('topo-pod-counts-Pod1').waitFor({ state: 'detached' });
+  });
+
+  it('opens keyboard help with ? and closes it with Escape', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('?');
+    await ui.byTestId('keyboard-help').waitFor();
+    await page.keyboard.press('Escape');
+    await ui.byTestId('keyboard-help').waitFor({ state: 'detached' });
+  });
+
+  it('follows the system theme and keeps an override across reloads', async () => {
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await ui.byTestId('theme-select').selectOption('dark');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.reload();
+    await page.waitForSelector('html[data-app-state="ready"]');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await ui.byTestId('theme-select').selectOption('system');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+  });
+
+  it('lists the routing table with pagination and filters', async () => {
+    const view = await ui.go('routings');
+    await ui.byTestId('routings-table', view).waitFor();
+    await ui.byTestId('routings-limit').selectOption('10');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="routing-row-"]').length === 10);
+    await ui.byTestId('routings-pager-next').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="routings-pager-page"]')?.textContent === 'page 2');
+    await ui.byTestId('routings-filter-type').selectOption('router');
+    await page.waitForFunction(() => document.querySelector('[data-testid="routings-pager-page"]')?.textContent === 'page 1');
+    const types = await page.locator('[data-testid^="routing-row-"] td:nth-child(2)').allTextContents();
+    expect(types.length).toBeGreaterThan(0);
+    expect(new Set(types)).toEqual(new Set(['router']));
+  });
+
+  it('raised no page errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
