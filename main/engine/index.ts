@@ -309,7 +309,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     } catch (e) {
       if (e instanceof ZodError) {
         const issues = e.issues.map((x) => ({ path: x.path.join('.'), message: x.message, code: x.code }));
-        throw new CrosspodError('INVALID_INPUT', `Invalid input for ${method}: ${issues.map((x) => `${x.path || '(input)'}: ${x.message}`).join('; ')}`, { issues });
+        const err = new CrosspodError('INVALID_INPUT', `Invalid input for ${method}: ${issues.map((x) => `${x.path || '(input)'}: ${x.message}`).join('; ')}`, { issues });
+        // A refused mutation is still a mutation attempt: it goes in the audit log, and nowhere else.
+        if (contract[method].mutates) {
+          await enqueue(async () => {
+            audit.run(w.core.nowIso(), meta.actor ?? 'local', method, summarize(input), err.code, '[]');
+            for (const l of listeners) l({ name: 'audit.changed', ids: [] });
+          });
+        }
+        throw err;
       }
       throw e;
     }

@@ -1,16 +1,18 @@
 // The native menu as a pure template builder: the shell passes callbacks, tests call them.
 import type { MenuItemConstructorOptions } from 'electron';
 
-/** The views the View menu opens, in menu order; the renderer routes on `id`. */
+/** The views the View menu opens, in the renderer's order; ids are renderer/store/ui.ts's VIEWS. */
 export const VIEWS = [
-  { id: 'topology', label: 'Topology' },
+  { id: 'overview', label: 'Overview' },
   { id: 'pods', label: 'Pods' },
-  { id: 'networks', label: 'Networks' },
-  { id: 'ports', label: 'Ports' },
+  { id: 'external', label: 'External Networks' },
+  { id: 'networks', label: 'Networks && Subnets' },
   { id: 'routers', label: 'Routers' },
+  { id: 'ports', label: 'Ports' },
   { id: 'fips', label: 'Floating IPs' },
-  { id: 'routings', label: 'Resource Routing' },
+  { id: 'topology', label: 'Topology' },
   { id: 'jobs', label: 'Jobs' },
+  { id: 'routings', label: 'Routing Table' },
   { id: 'audit', label: 'Audit Log' },
 ] as const;
 
@@ -77,10 +79,11 @@ export function buildMenuTemplate(cb: MenuCallbacks, opts: { isMac: boolean; app
     {
       label: 'View',
       submenu: [
+        // Digits only: plain-letter accelerators would swallow typing in the renderer's inputs.
         ...VIEWS.map(
           (v, i): MenuItemConstructorOptions => ({
             label: v.label,
-            accelerator: `CmdOrCtrl+${i + 1}`,
+            ...(i < 10 ? { accelerator: `CmdOrCtrl+${(i + 1) % 10}` } : {}),
             click: () => cb.navigate(v.id),
           }),
         ),

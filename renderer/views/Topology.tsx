@@ -6,6 +6,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   applyNodeChanges,
+  useNodesInitialized,
   useReactFlow,
   type Edge,
   type NodeChange,
@@ -82,12 +83,14 @@ function TopologyCanvas() {
               position: p,
               data: n.data,
               ...(n.parentId ? { parentId: n.parentId, extent: 'parent' as const } : {}),
-              ...(n.data.kind === 'pod' ? { style: { width: b.width, height: b.height }, zIndex: 0 } : {}),
+              // Fixed sizes, so what is drawn matches what ELK laid out.
+              style: { width: b.width, height: b.height },
+              ...(n.data.kind === 'pod' ? { zIndex: 0 } : {}),
             };
           }),
         );
         setLayoutState('ready');
-        requestAnimationFrame(() => void fitView({ padding: 0.08, duration: 0 }));
+        setFitPending(true);
       })
       .catch(() => !cancelled && setLayoutState('failed'));
     return () => {
@@ -96,6 +99,16 @@ function TopologyCanvas() {
     // Re-layout only when the structure changes or on request.
     // eslint-disable-next-line
   }, [key, layoutGen]);
+
+  // Fit once the laid-out nodes are measured.
+  const [fitPending, setFitPending] = useState(false);
+  const initialised = useNodesInitialized();
+  useEffect(() => {
+    if (fitPending && initialised) {
+      setFitPending(false);
+      void fitView({ padding: 0.06, duration: 0 });
+    }
+  }, [fitPending, initialised, fitView]);
 
   const hl = useMemo(() => (topo ? highlightSet(topo, selected) : { nodes: new Set<string>(), edges: new Set<string>() }), [topo, selected]);
   const active = hl.nodes.size > 0;

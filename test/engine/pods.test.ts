@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PodRegistry } from '../../main/engine/pods';
 import { fileKeySecretBox } from '../../main/engine/secrets/file-key';
-import type { Method } from '../../shared/contract';
+import { contract, type Method } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
 import { newEngine, threePods, type TestEngine } from './support/engine';
 
@@ -396,8 +396,11 @@ describe('pods', () => {
       for (const i of issues) expect(Object.keys(i).sort()).toEqual(['code', 'message', 'path']);
       expect(issues.map((i) => i.path)).toContain(path);
       expect(t.fingerprint()).toEqual(before);
-      // Refused before the engine ran: no audit entry either.
-      expect((await api()['audit.list']({})).items.length).toBe(auditBefore);
+      // Refused before the engine ran; a refused mutation is audited with its code, a read is not.
+      const audit = (await api()['audit.list']({})).items;
+      const mutates = contract[method].mutates;
+      expect(audit.length).toBe(auditBefore + (mutates ? 1 : 0));
+      if (mutates) expect([audit[0].operation, audit[0].result_code, audit[0].resource_ids]).toEqual([method, 'INVALID_INPUT', []]);
     });
 
     it('an unknown field is reported as unrecognized_keys', async () => {

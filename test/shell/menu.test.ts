@@ -1,6 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import { buildMenuTemplate, VIEWS, type MenuCallbacks } from '../../main/shell/menu';
+import { VIEWS as RENDERER_VIEWS } from '../../renderer/store/ui';
 
 function callbacks() {
   return {
@@ -25,6 +26,10 @@ function find(items: MenuItemConstructorOptions[], label: string): MenuItemConst
 
 const click = (item: MenuItemConstructorOptions) =>
   (item.click as unknown as () => void)();
+
+it('offers exactly the renderer’s views, in its order', () => {
+  expect(VIEWS.map((v) => v.id)).toEqual([...RENDERER_VIEWS]);
+});
 
 describe.each([false, true])('menu template (isMac=%s)', (isMac) => {
   it('gives every item a click handler, a role, a submenu or a separator', () => {
