@@ -9,7 +9,7 @@ import { listBackups, pruneBackups, restoreBackup } from './backups';
 import { MENU_CHANNEL } from './channels';
 import { forwardEvents, registerIpcHandlers, trustedSender } from './ipc';
 import { buildMenuTemplate, type MenuCommand } from './menu';
-import { APP_SCHEME, APP_URL, createAppHandler, isAppUrl } from './protocol';
+import { APP_SCHEME, APP_URL, createAppHandler } from './protocol';
 import { shellSecretBox } from './secrets';
 import { loadWindowState, saveWindowState } from './window-state';
 
@@ -98,12 +98,12 @@ function createWindow(): void {
 /** Navigation, new windows and <webview> are refused for every web contents. */
 function lockDownContents(): void {
   app.on('web-contents-created', (_e, contents) => {
+    // Only the app itself (or the dev server) may be shown; links never navigate the window.
     contents.on('will-navigate', (event, url) => {
-      const allowed = isAppUrl(url) || (devServerUrl !== undefined && url.startsWith(new URL(devServerUrl).origin));
-      if (!allowed) event.preventDefault();
+      if (!isTrusted({ url })) event.preventDefault();
     });
     contents.on('will-redirect', (event, url) => {
-      if (!isAppUrl(url) && !(devServerUrl && url.startsWith(new URL(devServerUrl).origin))) event.preventDefault();
+      if (!isTrusted({ url })) event.preventDefault();
     });
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-attach-webview', (event) => event.preventDefault());

@@ -148,6 +148,15 @@ export class FipService {
   /** §8.13 safe_create_fip: create, or reuse the unbound one that holds the address. */
   private async safeCreateFip(pod: PodRow, networkId: string, address: string, portId: string, project: string): Promise<void> {
     const d = this.s.core.driver(pod.pod_id);
+    // Reuse the one that holds the address (a re-association finds its unbound floating IP),
+    // rather than provoke the in-use error: one read instead of a failed create.
+    const held = (await d.list('floatingip', { floating_ip_address: address, floating_network_id: networkId }))[0];
+    if (held && held.port_id === portId) return;
+    if (held && !held.port_id) {
+      await d.update('floatingip', held.id, { port_id: portId });
+      this.s.core.op.undo({ label: `bind ${address} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'unbindFip', id: held.id } });
+      return;
+    }
     try {
       const f = await d.create('floatingip', { floating_network_id: networkId, floating_ip_address: address, port_id: portId, project_id: project });
       this.s.core.op.undo({ label: `floating IP ${address} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: 'floatingip', id: f.id } });
