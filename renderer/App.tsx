@@ -3,7 +3,7 @@ import { KeyboardHelp } from './components/KeyboardHelp';
 import { projectsOf } from './components/lookup';
 import { ProgressBar } from './components/Spinner';
 import { useApp } from './store';
-import { isView, type ThemeChoice, type View } from './store/ui';
+import { viewFromHash, type ThemeChoice, type View } from './store/ui';
 import { useApplyTheme } from './theme';
 import { Audit } from './views/Audit';
 import { Jobs } from './views/Jobs';
@@ -54,11 +54,11 @@ function useHashRoute() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
   useEffect(() => {
+    // The initial view comes from the hash when the store is created; this follows later edits.
     const read = () => {
-      const v = location.hash.replace(/^#\/?/, '');
-      if (isView(v)) setView(v);
+      const v = viewFromHash();
+      if (v) setView(v);
     };
-    read();
     window.addEventListener('hashchange', read);
     return () => window.removeEventListener('hashchange', read);
   }, [setView]);

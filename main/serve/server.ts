@@ -57,7 +57,12 @@ function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
+    if (i <= 0) continue;
+    try {
+      out.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
+    } catch {
+      // A malformed value is simply not a token.
+    }
   }
   return out;
 }
@@ -237,7 +242,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       url.searchParams.delete('token');
       res.writeHead(302, {
         Location: url.pathname + url.search,
-        'Set-Cookie': `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        // Encoded: $CROSSPOD_TOKEN may hold characters a cookie value cannot.
+        'Set-Cookie': `${cookieName()}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
         'Cache-Control': 'no-store',
         'Content-Length': 0,
       });

@@ -40,6 +40,12 @@ function writePref(key: string, value: string): void {
   }
 }
 
+/** The view named by the URL hash (#/fips), so a reload lands where it was. */
+export function viewFromHash(): View | null {
+  const h = typeof location === 'undefined' ? '' : location.hash.replace(/^#\/?/, '');
+  return isView(h) ? h : null;
+}
+
 function initialTheme(): ThemeChoice {
   const t = readPref(THEME_KEY);
   return t === 'light' || t === 'dark' ? t : 'system';
@@ -93,7 +99,7 @@ export const createUiSlice: Slice<UiSlice> = (set, get) => {
   }
 
   return {
-    view: 'overview',
+    view: viewFromHash() ?? 'overview',
     project: readPref(PROJECT_KEY) ?? '',
     theme: initialTheme(),
     helpOpen: false,

@@ -112,12 +112,23 @@ const onMainThread: Runner = async (graph) => {
   return (await mainElk).layout(graph);
 };
 
+/** How long the worker may take before the main thread tries too (a stuck or starved worker). */
+export const WORKER_PATIENCE_MS = 15_000;
+
 export async function runElk(graph: ElkNode): Promise<ElkNode> {
   if (canUseWorker()) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await inWorker(graph);
+      return await Promise.race([
+        inWorker(graph),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('layout worker timed out')), WORKER_PATIENCE_MS);
+        }),
+      ]);
     } catch {
       // Fall through to the main thread.
+    } finally {
+      clearTimeout(timer);
     }
   }
   return onMainThread(graph);

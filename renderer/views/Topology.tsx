@@ -12,7 +12,9 @@ import {
   type NodeChange,
   type OnNodeDrag,
 } from '@xyflow/react';
+import type { ErrorInfo } from '../api/errors';
 import { EmptyState } from '../components/EmptyState';
+import { ErrorBanner } from '../components/ErrorBanner';
 import { Spinner } from '../components/Spinner';
 import { buildTopology, highlightSet, labId, type Topo } from '../topology/build';
 import { layoutTopology } from '../topology/layout';
@@ -25,7 +27,10 @@ import { useEffectiveTheme } from '../theme';
 
 /** Changes when the drawn structure changes (not when only highlighting does). */
 function structureKey(t: Topo): string {
-  return `${t.nodes.map((n) => `${n.id}<${n.parentId ?? ''}|${n.data.label}|${n.data.sub ?? ''}|${n.data.collapsed ? 1 : 0}|${n.data.counts ? JSON.stringify(n.data.counts) : ''}`).join(',')}#${t.edges.map((e) => `${e.id}:${e.source}>${e.target}`).join(',')}`;
+  // Sorted: the same graph listed in another order needs no new layout.
+  const nodes = t.nodes.map((n) => `${n.id}<${n.parentId ?? ''}|${n.data.label}|${n.data.sub ?? ''}|${n.data.collapsed ? 1 : 0}|${n.data.counts ? JSON.stringify(n.data.counts) : ''}`);
+  const edges = t.edges.map((e) => `${e.id}:${e.source}>${e.target}`);
+  return `${nodes.sort().join(',')}#${edges.sort().join(',')}`;
 }
 
 function TopologyCanvas() {
@@ -57,6 +62,7 @@ function TopologyCanvas() {
 
   const [nodes, setNodes] = useState<FlowNode[]>([]);
   const [layoutState, setLayoutState] = useState<'idle' | 'running' | 'ready' | 'failed'>('idle');
+  const [layoutError, setLayoutError] = useState<ErrorInfo | null>(null);
   const [selected, setSelected] = useState<string | null>(focusFip);
   useEffect(() => {
     if (focusFip) {
@@ -69,6 +75,7 @@ function TopologyCanvas() {
     if (!topo) return;
     let cancelled = false;
     setLayoutState('running');
+    setLayoutError(null);
     layoutTopology(topo)
       .then((boxes) => {
         if (cancelled) return;
@@ -92,7 +99,11 @@ function TopologyCanvas() {
         setLayoutState('ready');
         setFitPending(true);
       })
-      .catch(() => !cancelled && setLayoutState('failed'));
+      .catch((e: unknown) => {
+        if (cancelled) return;
+        setLayoutError({ code: 'LAYOUT_FAILED', message: e instanceof Error ? e.message : String(e) });
+        setLayoutState('failed');
+      });
     return () => {
       cancelled = true;
     };
@@ -237,6 +248,7 @@ function TopologyCanvas() {
         </ul>
       </aside>
       <div className="topo-canvas" data-testid="topology-canvas" data-layout-state={layoutState} data-highlight={selected ?? ''}>
+        {layoutError && <ErrorBanner error={layoutError} testId="topology-layout-error" />}
         {layoutState === 'running' && (
           <div className="topo-busy" data-testid="topology-layout-busy">
             <Spinner label="Laying out" /> laying out…

@@ -85,6 +85,11 @@ describe.concurrent('npm run serve', () => {
     expect(run.token).toBe('env-token-with/odd+chars');
     expect(run.url).toBe(`http://127.0.0.1:${run.port}/?token=env-token-with%2Fodd%2Bchars`);
     expect(JSON.parse(readFileSync(join(dir, 'env', 'serve.json'), 'utf8')).token).toBe('env-token-with/odd+chars');
+    // The page load trades it for a cookie that carries it intact.
+    const page = await fetch(run.url, { redirect: 'manual' });
+    const cookie = page.headers.get('set-cookie')!.split(';')[0];
+    expect(cookie).toBe(`crosspod_token_${run.port}=env-token-with%2Fodd%2Bchars`);
+    expect((await fetch(`http://127.0.0.1:${run.port}/api/pods.list`, { method: 'POST', headers: { Cookie: cookie } })).status).toBe(200);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     expect(existsSync(db)).toBe(true);

@@ -13,7 +13,7 @@ import { fileKeySecretBox } from '../../main/engine/secrets/file-key';
 import type { Engine } from '../../main/engine/types';
 import { MAX_BODY_BYTES, startServer, type RunningServer } from '../../main/serve/server';
 import { CSP } from '../../main/serve/static';
-import { dbChecksum } from './checksum';
+import { auditMark, dbChecksum, refusedAudit } from './checksum';
 
 const TOKEN = 'contract-test-token-3f9a1c';
 const INDEX_HTML = '<!doctype html><html><head><title>Crosspod</title></head><body><div id="root"></div></body></html>';
@@ -671,8 +671,10 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
 
   it.each(methods)('%s', async (method) => {
     const [input, path] = bad[method];
-    const before = checksum();
-    for (const body of [input, [1, 2], 'a string', 42]) {
+    const bodies = [input, [1, 2], 'a string', 42];
+    const before = dbChecksum(engine.store.db, ['audit_log']);
+    const audit = auditMark(engine.store.db);
+    for (const body of bodies) {
       const r = await post(method, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', status: 400, message: expect.any(String) } });
@@ -682,7 +684,9 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
       if (body === input) expect(issues.map((i) => i.path)).toContain(path);
     }
     await idle();
-    expect(checksum()).toEqual(before);
+    expect(dbChecksum(engine.store.db, ['audit_log'])).toEqual(before);
+    // The only trace: a refused mutation is audited as the attempt it was.
+    expect(audit.since()).toEqual(refusedAudit(method, 'http', bodies.length));
   });
 });
 

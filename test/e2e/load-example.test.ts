@@ -47,7 +47,8 @@ describe('Load example lab', () => {
   it('draws both pods and collapses one to its counts', async () => {
     await page.keyboard.press('g');
     await page.keyboard.press('t');
-    await page.locator('[data-testid="topology-canvas"][data-layout-state="ready"]').waitFor({ timeout: 60_000 });
+    await ui.byTestId('view-topology').waitFor();
+    await ui.waitForLayout();
     await ui.byTestId('topo-pod-Pod1').waitFor();
     await ui.byTestId('topo-pod-toggle-Pod1').click();
     const counts = ui.byTestId('topo-pod-counts-Pod1');

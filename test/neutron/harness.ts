@@ -457,50 +457,101 @@ async function startPod(
   return { name, url, port, pid, dir };
 }
 
-/** Starts (or reuses) pods pod1..podN on basePort.. and returns them in order. */
-export async function startNeutronPods(options: StartOptions = {}): Promise<NeutronPod[]> {
-  const count = options.count ?? 2;
-  const basePort = options.basePort ?? 9696;
-  const stateDir = path.resolve(options.stateDir ?? defaultStateDir());
-  const log = options.log ?? defaultLog;
+function checkBinaries(): void {
   for (const f of [NEUTRON_SERVER, NEUTRON_DB_MANAGE, SYSTEM_PYTHON, DEBIAN_API_PASTE]) {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: run ensureNeutronPackages() (or harness.ts up) first`);
   }
-  return withLock(stateDir, async () => {
-    const template = ensureTemplate(stateDir, log);
-    const opts = {
-      fresh: options.fresh ?? false,
-      vlanRanges: options.vlanRanges ?? 'bridge:2001:3000',
-      startTimeoutMs: options.startTimeoutMs ?? 120_000,
-      log,
-    };
-    const started = await Promise.allSettled(
-      Array.from({ length: count }, (_, i) => startPod(stateDir, i + 1, basePort + i, template, opts)),
-    );
-    const failed = started.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length) throw new Error(failed.map((f) => String(f.reason instanceof Error ? f.reason.message : f.reason)).join('\n'));
-    return started.map((r) => (r as PromiseFulfilledResult<NeutronPod>).value);
-  });
+}
+
+async function startLocked(stateDir: string, options: StartOptions): Promise<NeutronPod[]> {
+  const count = options.count ?? 2;
+  const basePort = options.basePort ?? 9696;
+  const log = options.log ?? defaultLog;
+  const template = ensureTemplate(stateDir, log);
+  const opts = {
+    fresh: options.fresh ?? false,
+    vlanRanges: options.vlanRanges ?? 'bridge:2001:3000',
+    startTimeoutMs: options.startTimeoutMs ?? 120_000,
+    log,
+  };
+  const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startPod(stateDir, i + 1, basePort + i, template, opts)));
+  const failed = started.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) throw new Error(failed.map((f) => String(f.reason instanceof Error ? f.reason.message : f.reason)).join('\n'));
+  return started.map((r) => (r as PromiseFulfilledResult<NeutronPod>).value);
+}
+
+async function stopLocked(stateDir: string): Promise<string[]> {
+  const stopped: string[] = [];
+  await Promise.all(
+    podDirs(stateDir).map(async (dir) => {
+      const rec = readRecord(dir);
+      if (!rec) return;
+      if (ownGroupMembers(rec.pid, rec.conf).length) {
+        await stopGroup(rec.pid, rec.conf);
+        stopped.push(rec.name);
+      }
+      fs.rmSync(recordPath(dir), { force: true });
+    }),
+  );
+  return stopped.sort();
+}
+
+/** Starts (or reuses) pods pod1..podN on basePort.. and returns them in order. */
+export async function startNeutronPods(options: StartOptions = {}): Promise<NeutronPod[]> {
+  checkBinaries();
+  const stateDir = path.resolve(options.stateDir ?? defaultStateDir());
+  return withLock(stateDir, () => startLocked(stateDir, options));
 }
 
 /** Stops every pod this state dir started (SIGTERM to each group, then SIGKILL). */
 export async function stopNeutronPods(stateDir: string = defaultStateDir()): Promise<string[]> {
   stateDir = path.resolve(stateDir);
   if (!fs.existsSync(stateDir)) return [];
+  return withLock(stateDir, () => stopLocked(stateDir));
+}
+
+// Leases: test runs on one machine may overlap (several engineers, one set of ports). The first
+// holder gets the pods it asked for (fresh or not); later holders share the running pods, which
+// is safe because tests name everything uniquely; the last holder to leave stops them.
+
+const leasesPath = (stateDir: string) => path.join(stateDir, 'leases.json');
+
+function liveLeases(stateDir: string): number[] {
+  let pids: number[] = [];
+  try {
+    pids = JSON.parse(fs.readFileSync(leasesPath(stateDir), 'utf8')) as number[];
+  } catch {
+    return [];
+  }
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export async function leaseNeutronPods(options: StartOptions = {}): Promise<{ pods: NeutronPod[]; shared: boolean }> {
+  checkBinaries();
+  const stateDir = path.resolve(options.stateDir ?? defaultStateDir());
   return withLock(stateDir, async () => {
-    const stopped: string[] = [];
-    await Promise.all(
-      podDirs(stateDir).map(async (dir) => {
-        const rec = readRecord(dir);
-        if (!rec) return;
-        if (ownGroupMembers(rec.pid, rec.conf).length) {
-          await stopGroup(rec.pid, rec.conf);
-          stopped.push(rec.name);
-        }
-        fs.rmSync(recordPath(dir), { force: true });
-      }),
-    );
-    return stopped.sort();
+    const others = liveLeases(stateDir).filter((pid) => pid !== process.pid);
+    const shared = others.length > 0;
+    const pods = await startLocked(stateDir, { ...options, fresh: options.fresh && !shared });
+    fs.writeFileSync(leasesPath(stateDir), JSON.stringify([...others, process.pid]));
+    return { pods, shared };
+  });
+}
+
+/** Drops this process's lease; stops the pods when no other live holder remains (and stop is true). */
+export async function releaseNeutronPods(stateDir: string = defaultStateDir(), opts: { stop?: boolean } = {}): Promise<string[]> {
+  stateDir = path.resolve(stateDir);
+  return withLock(stateDir, async () => {
+    const remaining = liveLeases(stateDir).filter((pid) => pid !== process.pid);
+    fs.writeFileSync(leasesPath(stateDir), JSON.stringify(remaining));
+    return remaining.length === 0 && opts.stop !== false ? stopLocked(stateDir) : [];
   });
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, createClient, electronTransport, httpTransport, type CrosspodBridge } from '../../renderer/api';
 import type { Transport } from '../../renderer/api/transport';
+import type { EngineEvent } from '../../shared/contract';
 
 function fakeTransport(reply: (method: string, input: unknown) => unknown): Transport & { call: ReturnType<typeof vi.fn> } {
   return {
@@ -39,7 +40,7 @@ describe('contract client', () => {
     const listener = vi.fn();
     const bridge: CrosspodBridge = Object.freeze({
       'pods.get': async (i: unknown) => ({ ok: true, value: { echoed: i } }),
-      onEvent: (l: (e: unknown) => void) => {
+      onEvent: (l: (e: EngineEvent) => void) => {
         l({ name: 'pods.changed', ids: ['p1'] });
         return () => {};
       },

@@ -8,7 +8,7 @@ import { createEngine } from '../../main/engine/index';
 import type { Engine } from '../../main/engine/types';
 import { channelFor, EVENT_CHANNEL } from '../../main/shell/channels';
 import { forwardEvents, registerIpcHandlers, trustedSender, type IpcMainLike } from '../../main/shell/ipc';
-import { dbChecksum } from '../contract/checksum';
+import { auditMark, dbChecksum, refusedAudit } from '../contract/checksum';
 
 type Listener = Parameters<IpcMainLike['handle']>[1];
 
@@ -130,15 +130,18 @@ describe('registerIpcHandlers', () => {
     expect(trusted(null)).toBe(false);
   });
 
-  it.each(methods)('%s: bad input → INVALID_INPUT envelope, nothing changed', async (method) => {
-    const before = checksum();
-    for (const input of [42, 'text', [1], { __not_a_field__: { deep: true }, limit: -5 }]) {
+  it.each(methods)('%s: bad input → INVALID_INPUT envelope, nothing changed but the audit', async (method) => {
+    const inputs = [42, 'text', [1], { __not_a_field__: { deep: true }, limit: -5 }];
+    const before = dbChecksum(engine.store.db, ['audit_log']);
+    const audit = auditMark(engine.store.db);
+    for (const input of inputs) {
       const r = await ipc.invoke(channelFor(method), APP, input);
       expect(r, JSON.stringify(input)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', status: 400 } });
       expect(r.error.details.issues.length).toBeGreaterThan(0);
     }
     await engine.idle();
-    expect(checksum()).toEqual(before);
+    expect(dbChecksum(engine.store.db, ['audit_log'])).toEqual(before);
+    expect(audit.since()).toEqual(refusedAudit(method, 'desktop', inputs.length));
   });
 
   it('never throws across IPC, even when the engine does something unexpected', async () => {

@@ -183,8 +183,28 @@ export class ConsolePage {
   // Topology
   async openTopology(): Promise<Locator> {
     const view = await this.go('topology');
-    await this.page.locator('[data-testid="topology-canvas"][data-layout-state="ready"]').waitFor({ timeout: 60_000 });
+    await this.waitForLayout();
     return view;
+  }
+
+  /** Waits for the ELK layout to settle; a failed layout fails the test with its message. */
+  async waitForLayout(): Promise<void> {
+    const settled = [
+      '[data-testid="topology-canvas"][data-layout-state="ready"]',
+      '[data-testid="topology-layout-error"]',
+      '[data-testid="error-topology-load"]',
+      '[data-testid="empty-topology"]',
+    ].join(', ');
+    try {
+      await this.page.locator(settled).first().waitFor({ timeout: 60_000 });
+    } catch (e) {
+      const state = await this.byTestId('topology-canvas').getAttribute('data-layout-state').catch(() => 'absent');
+      throw new Error(`topology did not settle (layout state ${state}): ${(e as Error).message}`);
+    }
+    for (const id of ['topology-layout-error', 'error-topology-load', 'empty-topology']) {
+      const el = this.byTestId(id);
+      if (await el.count()) throw new Error(`topology shows ${id}: ${await el.textContent()}`);
+    }
   }
 
   topoNode(id: string): Locator {
