@@ -227,3 +227,23 @@ describe('same-pod variant on real Neutron', () => {
     await w.engine.close();
   });
 });
+
+describe('Test connection through the engine', () => {
+  it('reports reachability, auth and extensions for a real pod, and a clear error for a wrong endpoint', async () => {
+    const w = await world(2201);
+    const pod1 = (await w.engine.api['pods.list']({ region_name: 'Pod1' })).items[0];
+    expect(await w.engine.api['pods.testConnection']({ pod_id: pod1.pod_id })).toEqual({
+      reachable: true,
+      auth: 'not-required',
+      extensions: { router: true, 'external-net': true, extraroute: true },
+      error: null,
+    });
+    // Nothing listens on port 1 of loopback.
+    const bad = await w.engine.api['pods.create']({ region_name: 'PodX', az_name: 'azx', driver: 'neutron', driver_config: { auth_type: 'noauth', endpoint: 'http://127.0.0.1:1', timeout_ms: 2000 } });
+    const r = await w.engine.api['pods.testConnection']({ pod_id: bad.pod_id });
+    expect(r.reachable).toBe(false);
+    expect(r.error?.code).toBe('POD_UNREACHABLE');
+    expect(r.error?.message).toMatch(/127\.0\.0\.1:1/);
+    await w.engine.close();
+  });
+});
