@@ -29,6 +29,14 @@ import { loadExampleLab, topologySnapshot } from './lab';
 
 export type { Engine, EngineOptions } from './types';
 
+/**
+ * A pod's password may also come from the environment instead of the sealed store:
+ * CROSSPOD_PASSWORD_<REGION> with the region name upper-cased and other characters as `_`.
+ */
+export function passwordFromEnv(region: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[`CROSSPOD_PASSWORD_${region.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] || undefined;
+}
+
 /** One set of services over one connection (the writer, or the reader). */
 function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService } {
   const now = opts.now ?? (() => new Date());
@@ -54,7 +62,8 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
       if (!d) {
         const row = pods.row(podId);
         if (row.az_name === '') throw new CrosspodError('INVALID_INPUT', `The top pod ${row.region_name} has no bottom driver`);
-        const desc: PodDescriptor = { pod_id: row.pod_id, region_name: row.region_name, driver: row.driver, driver_config: json(row.driver_config, null), password: row.driver === 'neutron' ? pods.password(podId) : undefined };
+        const password = row.driver === 'neutron' ? (pods.password(podId) ?? passwordFromEnv(row.region_name)) : undefined;
+        const desc: PodDescriptor = { pod_id: row.pod_id, region_name: row.region_name, driver: row.driver, driver_config: json(row.driver_config, null), password };
         d = opts.driverFactory ? opts.driverFactory(desc, baseDriver) : baseDriver(desc);
         drivers.set(podId, d);
       }

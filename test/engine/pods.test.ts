@@ -547,3 +547,31 @@ describe('pod passwords without a secret store', () => {
     }
   });
 });
+
+describe('pod passwords from the environment', () => {
+  it('CROSSPOD_PASSWORD_<REGION> is read when no password is stored', async () => {
+    const { passwordFromEnv } = await import('../../main/engine/index');
+    expect(passwordFromEnv('RegionTwo', { CROSSPOD_PASSWORD_REGIONTWO: 's3cret' })).toBe('s3cret');
+    expect(passwordFromEnv('pod-2.east', { CROSSPOD_PASSWORD_POD_2_EAST: 'x' })).toBe('x');
+    expect(passwordFromEnv('RegionTwo', {})).toBeUndefined();
+    expect(passwordFromEnv('RegionTwo', { CROSSPOD_PASSWORD_REGIONTWO: '' })).toBeUndefined();
+
+    const seen: (string | undefined)[] = [];
+    process.env.CROSSPOD_PASSWORD_ENVPOD = 'from-env';
+    try {
+      const t2 = await newEngine({ driverFactory: (pod, base) => (seen.push(pod.password), base({ ...pod, driver: 'lab' })) });
+      await t2.engine.api['pods.create']({ region_name: 'RegionOne' });
+      const pod = await t2.engine.api['pods.create']({
+        region_name: 'EnvPod',
+        az_name: 'az1',
+        driver: 'neutron',
+        driver_config: { auth_type: 'password', auth_url: 'http://127.0.0.1:1/v3', username: 'u', project_name: 'p' },
+      });
+      await t2.engine.api['pods.testConnection']({ pod_id: pod.pod_id });
+      expect(seen).toEqual(['from-env']);
+      await t2.close();
+    } finally {
+      delete process.env.CROSSPOD_PASSWORD_ENVPOD;
+    }
+  });
+});
