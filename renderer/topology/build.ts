@@ -158,14 +158,19 @@ export function buildTopology(snap: TopologySnapshot, opts: BuildOptions = {}): 
         if (target) edges.push({ id: `e:if:${pod.pod_id}:${key}:${target.slice(`net:${pod.pod_id}:`.length)}`, source: id, target, kind: 'interface' });
       }
       if (r.gateway_network_id) {
-        const target = netIndex.get(`${pod.pod_id}|${r.gateway_network_id}`);
-        if (target) edges.push({ id: `e:gw:${pod.pod_id}:${key}:${target.slice(`net:${pod.pod_id}:`.length)}`, source: id, target, kind: 'gateway', label: 'gateway' });
+        // Drawn from the upstream network into the router, so layers follow inbound traffic.
+        const net = netIndex.get(`${pod.pod_id}|${r.gateway_network_id}`);
+        if (net) edges.push({ id: `e:gw:${pod.pod_id}:${key}:${net.slice(`net:${pod.pod_id}:`.length)}`, source: net, target: id, kind: 'gateway', label: 'gateway' });
       }
     }
   }
 
-  // A network present in several pods (the bridges) is drawn in each, linked pod to pod.
-  for (const [key, list] of netKeyPods) {
+  // A network present in several pods (the bridges) is drawn in each, linked pod to pod; pods
+  // holding a real external network come first (inbound traffic enters there).
+  const hasExternal = (podId: string) =>
+    !!bottomsByPod.get(podId)?.networks.some((n) => n.external && !n.bridge);
+  for (const [key, unordered] of netKeyPods) {
+    const list = [...unordered].sort((a, b) => Number(hasExternal(b.podId)) - Number(hasExternal(a.podId)));
     for (let i = 1; i < list.length; i++) {
       const a = list[i - 1];
       const b = list[i];
@@ -228,13 +233,16 @@ export function buildTopology(snap: TopologySnapshot, opts: BuildOptions = {}): 
           const na = netIndex.get(`${hp.pod_id}|${prev.network_id}`);
           const nb = netIndex.get(`${hp.pod_id}|${h.network_id}`);
           if (!na || !nb) continue;
-          const routerEdges = edges.filter((e) => (e.kind === 'interface' || e.kind === 'gateway') && e.source.startsWith(`router:${hp.pod_id}:`));
-          const routers = new Set(routerEdges.filter((e) => e.target === na).map((e) => e.source));
+          // Router links in this pod as [router, network, edge id].
+          const links = edges
+            .filter((e) => e.kind === 'interface' || e.kind === 'gateway')
+            .map((e) => (e.kind === 'gateway' ? [e.target, e.source, e.id] : [e.source, e.target, e.id]))
+            .filter(([r]) => r.startsWith(`router:${hp.pod_id}:`));
+          const routers = new Set(links.filter(([, n]) => n === na).map(([r]) => r));
           for (const r of routers) {
-            const toB = routerEdges.filter((e) => e.source === r && e.target === nb);
-            if (!toB.length) continue;
+            if (!links.some(([rr, n]) => rr === r && n === nb)) continue;
             pn.push(r, na, nb);
-            pe.push(...routerEdges.filter((e) => e.source === r && (e.target === na || e.target === nb)).map((e) => e.id));
+            pe.push(...links.filter(([rr, n]) => rr === r && (n === na || n === nb)).map(([, , id]) => id));
           }
         }
       }

@@ -1,4 +1,4 @@
-// Lays out a Topo with ELK's layered algorithm (nested pods via INCLUDE_CHILDREN), in a Web
+// Lays out a Topo with ELK's layered algorithm (pods as nested graphs), in a Web
 // Worker when there is one; on the main thread otherwise (jsdom, or the worker failed).
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import type { Topo, TopoKind } from './build';
@@ -18,13 +18,41 @@ export const NODE_SIZE: Record<Exclude<TopoKind, 'pod'>, { width: number; height
 export const COLLAPSED_POD = { width: 200, height: 96 };
 const EMPTY_POD = { width: 200, height: 80 };
 
-/** The ELK graph for a Topo: pods hold their children; every edge sits at the root. */
+/** True when both ends of an edge sit in the same pod (drawn top-to-bottom inside it). */
+export function isIntraPod(e: { source: string; target: string }, parentOf: ReadonlyMap<string, string | undefined>): boolean {
+  const a = parentOf.get(e.source);
+  return a !== undefined && a === parentOf.get(e.target);
+}
+
+/**
+ * The ELK graph for a Topo. Each pod is laid out on its own, top to bottom, with the edges
+ * inside it; the pods are then placed left to right, joined by their cross-pod edges lifted to
+ * pod level. Keeps a long NAT chain from becoming one very wide row.
+ */
 export function toElkGraph(topo: Topo): ElkNode {
   const byParent = new Map<string | undefined, Topo['nodes']>();
+  const parentOf = new Map<string, string | undefined>();
   for (const n of topo.nodes) {
     const list = byParent.get(n.parentId) ?? [];
     list.push(n);
     byParent.set(n.parentId, list);
+    parentOf.set(n.id, n.parentId);
+  }
+  const inner = new Map<string, ElkNode['edges']>();
+  const lifted = new Map<string, { id: string; sources: string[]; targets: string[] }>();
+  for (const e of topo.edges) {
+    if (isIntraPod(e, parentOf)) {
+      const pod = parentOf.get(e.source)!;
+      const list = inner.get(pod) ?? [];
+      list.push({ id: e.id, sources: [e.source], targets: [e.target] });
+      inner.set(pod, list);
+      continue;
+    }
+    const s = parentOf.get(e.source) ?? e.source;
+    const t = parentOf.get(e.target) ?? e.target;
+    if (s === t || !parentOf.has(e.source) || !parentOf.has(e.target)) continue;
+    const id = `lift:${s}>${t}`;
+    if (!lifted.has(id)) lifted.set(id, { id, sources: [s], targets: [t] });
   }
   const toElk = (n: Topo['nodes'][number]): ElkNode => {
     if (n.data.kind === 'pod') {
@@ -32,8 +60,16 @@ export function toElkGraph(topo: Topo): ElkNode {
       if (!children.length) return { id: n.id, ...(n.data.collapsed ? COLLAPSED_POD : EMPTY_POD) };
       return {
         id: n.id,
-        layoutOptions: { 'elk.padding': '[top=44,left=18,bottom=18,right=18]' },
+        layoutOptions: {
+          'elk.algorithm': 'layered',
+          'elk.direction': 'DOWN',
+          'elk.padding': '[top=44,left=18,bottom=18,right=18]',
+          'elk.spacing.nodeNode': '22',
+          'elk.layered.spacing.nodeNodeBetweenLayers': '34',
+          'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+        },
         children,
+        edges: inner.get(n.id) ?? [],
       };
     }
     return { id: n.id, ...NODE_SIZE[n.data.kind] };
@@ -43,14 +79,12 @@ export function toElkGraph(topo: Topo): ElkNode {
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-      'elk.spacing.nodeNode': '28',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
-      'elk.spacing.componentComponent': '40',
-      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      'elk.spacing.nodeNode': '40',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '90',
+      'elk.spacing.componentComponent': '50',
     },
     children: (byParent.get(undefined) ?? []).map(toElk),
-    edges: topo.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+    edges: [...lifted.values()],
   };
 }
 

@@ -8,10 +8,13 @@ export type FlowNode = Node<FlowNodeData>;
 
 export const TopologyActions = createContext<{ togglePod(podId: string): void }>({ togglePod: () => {} });
 
+// Top/bottom for edges inside a pod (laid out downwards), left/right for edges between pods.
 const Handles = () => (
   <>
-    <Handle type="target" position={Position.Left} isConnectable={false} />
-    <Handle type="source" position={Position.Right} isConnectable={false} />
+    <Handle id="t" type="target" position={Position.Top} isConnectable={false} />
+    <Handle id="b" type="source" position={Position.Bottom} isConnectable={false} />
+    <Handle id="l" type="target" position={Position.Left} isConnectable={false} />
+    <Handle id="r" type="source" position={Position.Right} isConnectable={false} />
   </>
 );
 

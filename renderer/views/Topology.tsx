@@ -17,7 +17,7 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Spinner } from '../components/Spinner';
 import { buildTopology, highlightSet, labId, type Topo } from '../topology/build';
-import { layoutTopology } from '../topology/layout';
+import { isIntraPod, layoutTopology } from '../topology/layout';
 import { nodeTypes, TopologyActions, type FlowNode } from '../topology/nodes';
 import { clearLayout, loadLayout, saveLayout, type SavedLayout } from '../topology/persist';
 import { useApp } from '../store';
@@ -132,14 +132,18 @@ function TopologyCanvas() {
       }),
     [nodes, hl, active],
   );
+  const parentOf = useMemo(() => new Map((topo?.nodes ?? []).map((n) => [n.id, n.parentId])), [topo]);
   const edges = useMemo<Edge[]>(
     () =>
       (topo?.edges ?? []).map((e) => {
         const on = hl.edges.has(e.id);
+        const intra = isIntraPod(e, parentOf);
         return {
           id: e.id,
           source: e.source,
           target: e.target,
+          sourceHandle: intra ? 'b' : 'r',
+          targetHandle: intra ? 't' : 'l',
           label: e.label,
           className: `edge-${e.kind}${on ? ' highlighted' : active ? ' dimmed' : ''}`,
           animated: on,
@@ -147,7 +151,7 @@ function TopologyCanvas() {
           selectable: false,
         };
       }),
-    [topo, hl, active],
+    [topo, hl, active, parentOf],
   );
 
   const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => setNodes((nds) => applyNodeChanges(changes, nds)), []);

@@ -43,17 +43,18 @@ describe('topology build', () => {
     expect(edges).toEqual({
       'e:if:pod-1:T-R:T-NET1': 'router:pod-1:T-R -> net:pod-1:T-NET1',
       'e:if:pod-1:T-R:T-EWNET': 'router:pod-1:T-R -> net:pod-1:T-EWNET',
-      'e:gw:pod-1:T-R:T-NSNET': 'router:pod-1:T-R -> net:pod-1:T-NSNET',
+      'e:gw:pod-1:T-R:T-NSNET': 'net:pod-1:T-NSNET -> router:pod-1:T-R',
       'e:if:pod-2:T-R:T-NSNET': 'router:pod-2:T-R -> net:pod-2:T-NSNET',
-      'e:gw:pod-2:T-R:T-EXT': 'router:pod-2:T-R -> net:pod-2:T-EXT',
-      'e:bridge:T-NSNET:pod-1:pod-2': 'net:pod-1:T-NSNET -> net:pod-2:T-NSNET',
+      'e:gw:pod-2:T-R:T-EXT': 'net:pod-2:T-EXT -> router:pod-2:T-R',
+      // From the pod with the real external network to the VM's pod.
+      'e:bridge:T-NSNET:pod-2:pod-1': 'net:pod-2:T-NSNET -> net:pod-1:T-NSNET',
       'e:on:T-FIP:0': 'fip:T-FIP -> net:pod-2:T-EXT',
       'e:on:T-FIP:1': 'fip:T-FIP:bridge -> net:pod-1:T-NSNET',
       'e:nat:T-FIP:0': 'fip:T-FIP -> fip:T-FIP:bridge',
       'e:on:T-FIP:2': 'fip:T-FIP:fixed -> net:pod-1:T-NET1',
       'e:nat:T-FIP:1': 'fip:T-FIP:bridge -> fip:T-FIP:fixed',
     });
-    expect(topo.edges.find((e) => e.id === 'e:bridge:T-NSNET:pod-1:pod-2')!.label).toBe('VLAN 2017');
+    expect(topo.edges.find((e) => e.id === 'e:bridge:T-NSNET:pod-2:pod-1')!.label).toBe('VLAN 2017');
   });
 
   it('highlights the whole path of a floating IP: hops, networks, both DNAT routers, the bridge', () => {
@@ -82,7 +83,7 @@ describe('topology build', () => {
         'e:if:pod-2:T-R:T-NSNET',
         'e:gw:pod-1:T-R:T-NSNET',
         'e:if:pod-1:T-R:T-NET1',
-        'e:bridge:T-NSNET:pod-1:pod-2',
+        'e:bridge:T-NSNET:pod-2:pod-1',
       ]),
     );
     expect(hl.nodes.has('net:pod-1:T-EWNET')).toBe(false);
@@ -98,7 +99,7 @@ describe('topology build', () => {
     expect(c.nodes.find((n) => n.id === 'pod:pod-2')!.data.counts).toEqual({ networks: 2, routers: 1, fips: 1 });
     const edges = Object.fromEntries(c.edges.map((e) => [e.id, `${e.source} -> ${e.target}`]));
     expect(edges['e:nat:T-FIP:0']).toBe('fip:T-FIP -> pod:pod-1');
-    expect(edges['e:bridge:T-NSNET:pod-1:pod-2']).toBe('pod:pod-1 -> net:pod-2:T-NSNET');
+    expect(edges['e:bridge:T-NSNET:pod-2:pod-1']).toBe('net:pod-2:T-NSNET -> pod:pod-1');
     expect(edges['e:nat:T-FIP:1']).toBeUndefined();
     expect(edges['e:if:pod-1:T-R:T-NET1']).toBeUndefined();
     const hl = highlightSet(c, 'T-FIP');
@@ -131,10 +132,15 @@ describe('topology build', () => {
     expect(labId(snapshot)).toBe('pod-top');
     expect(labId(null)).toBe('empty');
     const g = toElkGraph(topo);
-    expect(g.layoutOptions?.['elk.hierarchyHandling']).toBe('INCLUDE_CHILDREN');
     expect(g.children!.map((c) => c.id)).toEqual(['pod:pod-1', 'pod:pod-2']);
-    expect(g.children![1].children!.map((c) => c.id)).toEqual(['net:pod-2:T-EXT', 'net:pod-2:T-NSNET', 'router:pod-2:T-R', 'fip:T-FIP']);
-    expect(g.edges).toHaveLength(topo.edges.length);
+    const pod2 = g.children![1];
+    expect(pod2.children!.map((c) => c.id)).toEqual(['net:pod-2:T-EXT', 'net:pod-2:T-NSNET', 'router:pod-2:T-R', 'fip:T-FIP']);
+    expect(pod2.layoutOptions?.['elk.direction']).toBe('DOWN');
+    // Edges inside a pod stay there; cross-pod edges are lifted to one pod-to-pod edge.
+    expect(pod2.edges!.map((e) => e.id).sort()).toEqual(['e:gw:pod-2:T-R:T-EXT', 'e:if:pod-2:T-R:T-NSNET', 'e:on:T-FIP:0'].sort());
+    expect(g.edges).toEqual([{ id: 'lift:pod:pod-2>pod:pod-1', sources: ['pod:pod-2'], targets: ['pod:pod-1'] }]);
+    const inPods = g.children!.reduce((n, c) => n + (c.edges?.length ?? 0), 0);
+    expect(inPods).toBe(topo.edges.length - 2);
     const boxes = boxesFromElk({ id: 'root', children: [{ id: 'pod:a', x: 5, y: 6, width: 100, height: 50, children: [{ id: 'n', x: 1, y: 2, width: 3, height: 4 }] }] });
     expect(boxes.get('n')).toEqual({ x: 1, y: 2, width: 3, height: 4 });
     expect(twoStep.hops).toHaveLength(3);
