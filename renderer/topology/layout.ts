@@ -13,7 +13,7 @@ export interface Box {
 export const NODE_SIZE: Record<Exclude<TopoKind, 'pod'>, { width: number; height: number }> = {
   router: { width: 150, height: 46 },
   network: { width: 190, height: 56 },
-  hop: { width: 190, height: 46 },
+  hop: { width: 220, height: 46 },
 };
 export const COLLAPSED_POD = { width: 200, height: 96 };
 const EMPTY_POD = { width: 200, height: 80 };

@@ -96,7 +96,7 @@ export function FloatingIps() {
         <label className="sr-only" htmlFor="fip-search">
           Search by address
         </label>
-        <input id="fip-search" type="search" placeholder="Search address or network  ( / )" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="fip-search" />
+        <input id="fip-search" type="search" placeholder="Search addresses ( / )" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="fip-search" />
         <label htmlFor="fip-filter-pod">Pod</label>
         <select id="fip-filter-pod" value={pod} onChange={(e) => setPod(e.target.value)} data-testid="fip-filter-pod">
           <option value="">all pods</option>

@@ -107,8 +107,7 @@ function TopologyCanvas() {
     return () => {
       cancelled = true;
     };
-    // Re-layout only when the structure changes or on request.
-    // eslint-disable-next-line
+    // Re-layout only when the structure changes (key) or on request (layoutGen).
   }, [key, layoutGen]);
 
   // Fit once the laid-out nodes are measured.

@@ -32,7 +32,8 @@ function buildRenderer(): void {
   const index = join(ROOT, 'dist/renderer/index.html');
   const sources = ['renderer', 'shared', 'vite.config.ts', 'package-lock.json'].map((p) => join(ROOT, p)).filter(existsSync);
   if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources.map(newestMtime)) && !process.env.CROSSPOD_E2E_REBUILD) return;
-  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  // Vitest sets NODE_ENV=test, which would give a development React build.
+  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (r.status !== 0) throw new Error(`\`npx vite build\` failed (exit ${r.status})`);
 }
 

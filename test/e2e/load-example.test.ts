@@ -64,6 +64,29 @@ describe('Load example lab', () => {
     await ui.byTestId('topo-pod-counts-Pod1').waitFor({ state: 'detached' });
   });
 
+  it('keeps a dragged node where it was put, per lab, across reloads', async () => {
+    const node = page.locator('.react-flow__node-router').first();
+    const id = await node.getAttribute('data-id');
+    const before = await node.evaluate((el) => (el as HTMLElement).style.transform);
+    const box = (await node.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 30, box.y + box.height / 2 + 40, { steps: 8 });
+    await page.mouse.up();
+    const moved = await node.evaluate((el) => (el as HTMLElement).style.transform);
+    expect(moved).not.toBe(before);
+    await page.reload();
+    await page.waitForSelector('html[data-app-state="ready"]');
+    await ui.waitForLayout();
+    const again = page.locator(`.react-flow__node[data-id="${id}"]`);
+    expect(await again.evaluate((el) => (el as HTMLElement).style.transform)).toBe(moved);
+    await ui.byTestId('topo-relayout').click();
+    await page.waitForFunction(
+      ([sel, t]) => (document.querySelector(sel) as HTMLElement | null)?.style.transform !== t,
+      [`.react-flow__node[data-id="${id}"]`, moved] as const,
+    );
+  });
+
   it('opens keyboard help with ? and closes it with Escape', async () => {
     await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('?');
@@ -95,6 +118,17 @@ describe('Load example lab', () => {
     const types = await page.locator('[data-testid^="routing-row-"] td:nth-child(2)').allTextContents();
     expect(types.length).toBeGreaterThan(0);
     expect(new Set(types)).toEqual(new Set(['router']));
+  });
+
+  it('shows changes made by another client (engine events)', async () => {
+    await ui.go('fips');
+    const row = ui.fipRow('162.3.124.5');
+    await ui.waitForFipMode('162.3.124.5', 'two-step');
+    const id = (await row.getAttribute('data-fip-id'))!;
+    const r = await serve.call('fips.disassociate', { id });
+    expect(r.ok).toBe(true);
+    await ui.waitForFipMode('162.3.124.5', 'unbound');
+    expect(await ui.hops(row)).toEqual(['162.3.124.5 (Pod2)']);
   });
 
   it('raised no page errors', () => {
