@@ -1,28 +1,12 @@
 // The native menu as a pure template builder: the shell passes callbacks, tests call them.
 import type { MenuItemConstructorOptions } from 'electron';
 
-/** The views the View menu opens, in the renderer's order; ids are renderer/store/ui.ts's VIEWS. */
-export const VIEWS = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'pods', label: 'Pods' },
-  { id: 'external', label: 'External Networks' },
-  { id: 'networks', label: 'Networks && Subnets' },
-  { id: 'routers', label: 'Routers' },
-  { id: 'ports', label: 'Ports' },
-  { id: 'fips', label: 'Floating IPs' },
-  { id: 'topology', label: 'Topology' },
-  { id: 'jobs', label: 'Jobs' },
-  { id: 'routings', label: 'Routing Table' },
-  { id: 'audit', label: 'Audit Log' },
-] as const;
+import { MENU_VIEWS, type MenuCommand, type MenuViewId } from '../../shared/menu';
 
-export type ViewId = (typeof VIEWS)[number]['id'];
-
-/** What the menu sends to the renderer on MENU_CHANNEL. */
-export type MenuCommand =
-  | { type: 'navigate'; view: ViewId }
-  | { type: 'theme'; dark: boolean }
-  | { type: 'shortcuts' };
+/** The views the View menu opens; ids are renderer/store/ui.ts's VIEWS. */
+export const VIEWS = MENU_VIEWS;
+export type ViewId = MenuViewId;
+export type { MenuCommand };
 
 export interface MenuCallbacks {
   openBackupsFolder(): void;

@@ -1,0 +1,21 @@
+// The desktop menu's commands to the renderer (the shell sends them on its menu channel). Shared
+// so the renderer and the shell agree on the shapes without importing each other.
+
+/** The views the View menu opens, in the renderer's order. */
+export const MENU_VIEWS = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'pods', label: 'Pods' },
+  { id: 'external', label: 'External Networks' },
+  { id: 'networks', label: 'Networks && Subnets' },
+  { id: 'routers', label: 'Routers' },
+  { id: 'ports', label: 'Ports' },
+  { id: 'fips', label: 'Floating IPs' },
+  { id: 'topology', label: 'Topology' },
+  { id: 'jobs', label: 'Jobs' },
+  { id: 'routings', label: 'Routing Table' },
+  { id: 'audit', label: 'Audit Log' },
+] as const;
+
+export type MenuViewId = (typeof MENU_VIEWS)[number]['id'];
+
+export type MenuCommand = { type: 'navigate'; view: MenuViewId } | { type: 'theme'; dark: boolean } | { type: 'shortcuts' };
