@@ -98,6 +98,12 @@ describe('Neutron errors the engine raises', () => {
     await refused(() => t.engine.api['routers.addInterface']({ id: router.id }), 'BAD_REQUEST', 400);
   });
 
+  it('an external subnet that still holds floating IPs cannot go', async () => {
+    await t.engine.api['fips.create']({ floating_network_id: ext.id, project_id: 'proj1' });
+    await refused(() => t.engine.api['subnets.delete']({ id: extSub.id }), 'SUBNET_IN_USE', 409);
+    await refused(() => t.engine.api['networks.delete']({ id: ext.id }), 'NETWORK_IN_USE', 409);
+  });
+
   it('a floating IP with no router between its network and the port', async () => {
     const fip = await t.engine.api['fips.create']({ floating_network_id: ext.id, project_id: 'proj1' });
     expect(fip.floating_ip_address).toBe('162.3.124.2');

@@ -169,7 +169,7 @@ export class NetworkService {
   }
 
   private async deleteSubnetRow(sub: SubnetRow): Promise<void> {
-    const used = (this.t.q.ipsOfSubnet.get(sub.id) as { n: number }).n;
+    const used = (this.t.q.ipsOfSubnet.get(sub.id) as { n: number }).n + (this.t.q.fipsOfSubnet.get(sub.id) as { n: number }).n;
     if (used > 0) throw new CrosspodError('SUBNET_IN_USE', `Unable to complete operation on subnet ${sub.id}: one or more ports have an IP allocation from this subnet.`, { ports: used });
     await this.dropBottomCopies(sub.id, 'subnet', 'subnet');
     this.s.routing.removeAllForTop(sub.id);

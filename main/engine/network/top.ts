@@ -133,6 +133,7 @@ export class TopStore {
       fipsOfPort: db.prepare('SELECT * FROM floating_ips WHERE port_id = ?'),
       fipsOfRouter: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE router_id = ?'),
       fipsOfNet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_network_id = ?'),
+      fipsOfSubnet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_subnet_id = ?'),
       insertFip: db.prepare(
         `INSERT INTO floating_ips (id, project_id, floating_network_id, floating_subnet_id, floating_ip_address, port_id, fixed_ip_address,
           router_id, status, created_at, updated_at)
