@@ -98,6 +98,11 @@ describe('Neutron errors the engine raises', () => {
     await refused(() => t.engine.api['routers.addInterface']({ id: router.id }), 'BAD_REQUEST', 400);
   });
 
+  it('a floating IP created with a port it cannot reach is not created at all', async () => {
+    await refused(() => t.engine.api['fips.create']({ floating_network_id: ext.id, port_id: vm.id, project_id: 'proj1' }), 'EXTERNAL_GATEWAY_NOT_FOUND', 404);
+    expect((await t.engine.api['fips.list']({})).items).toEqual([]);
+  });
+
   it('an external subnet that still holds floating IPs cannot go', async () => {
     await t.engine.api['fips.create']({ floating_network_id: ext.id, project_id: 'proj1' });
     await refused(() => t.engine.api['subnets.delete']({ id: extSub.id }), 'SUBNET_IN_USE', 409);

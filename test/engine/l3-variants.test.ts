@@ -226,3 +226,18 @@ describe('router delete (§13 row 4)', () => {
     expect((await api()['subnets.get']({ id: ew2.subnets[0] })).cidr).toBe('100.0.0.0/24');
   });
 });
+
+describe('gateway through routers.create and routers.update', () => {
+  it('external_gateway_info on create sets the gateway; {} on update clears it', async () => {
+    const ext = await extNet('Pod2', '162.3.124.0/24', 'ext-net');
+    const router = await api()['routers.create']({ name: 'R', project_id: 'proj1', external_gateway_info: { network_id: ext.net.id, enable_snat: false } });
+    expect(router.external_gateway_info).toEqual({ network_id: ext.net.id, enable_snat: false, external_fixed_ips: [{ subnet_id: ext.sub.id, ip_address: '162.3.124.2' }] });
+    const [b2r] = await t.pod('Pod2').list('router', { name: router.id });
+    expect(b2r.external_gateway_info).toMatchObject({ enable_snat: false, external_fixed_ips: [{ ip_address: '162.3.124.2' }] });
+    const cleared = await api()['routers.update']({ id: router.id, external_gateway_info: {} });
+    expect(cleared.external_gateway_info).toBeNull();
+    expect((await t.pod('Pod2').get('router', b2r.id)).external_gateway_info).toBeNull();
+    const renamed = await api()['routers.update']({ id: router.id, name: 'R2' });
+    expect(renamed.name).toBe('R2');
+  });
+});
