@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { isMethod } from '../../shared/contract';
 import { CrosspodError, toErrorBody, type ErrorBody } from '../../shared/errors';
 import type { Engine } from '../engine/types';
+import { createNeutronApi } from './neutron-api';
 import { contentType, isSpaRoute, resolveStaticPath, SECURITY_HEADERS } from './static';
 
 export interface ServerOptions {
@@ -120,6 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     candidate !== undefined && candidate !== '' && timingSafeEqual(digest(candidate), tokenDigest);
 
   const streams = new Set<ServerResponse>();
+  const neutron = createNeutronApi({ engine, readBody: readJsonBody });
 
   /** DNS-rebinding defence: a page from another name that resolves to 127.0.0.1 has the wrong Host. */
   function hostAllowed(req: IncomingMessage): boolean {
@@ -233,6 +235,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
       return sendError(res, new CrosspodError('UNAUTHORIZED', 'cross-origin requests are refused'));
     }
+    // The Neutron API answers its own 401s, in Neutron's error format.
+    if (neutron.matches(req, url)) return neutron.handle(req, res, url, authorised(req));
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
 
     // A page load with ?token= trades it for a cookie and drops it from the address bar.
