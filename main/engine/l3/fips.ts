@@ -83,9 +83,7 @@ export class FipService {
       throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Cannot associate floating IP ${fip.floating_ip_address} with port ${port.id}: it already has floating IP ${other.floating_ip_address} on that network`, { floatingip_id: other.id });
     }
     // The router that connects the port's subnet to the floating network (Neutron's check).
-    const router = (this.t.q.routersByGwNet.all(fip.floating_network_id) as { id: string }[]).find((r) =>
-      this.t.interfacePorts(r.id).some((p) => this.t.portIps(p.id).some((ip) => ip.subnet_id === fixed.subnet_id)),
-    );
+    const router = this.t.q.routerBetween.get(fixed.subnet_id, fip.floating_network_id) as { id: string; project_id: string } | undefined;
     if (!router) {
       throw new CrosspodError('EXTERNAL_GATEWAY_NOT_FOUND', `External network ${fip.floating_network_id} is not reachable from subnet ${fixed.subnet_id}. Therefore, cannot associate Port ${port.id} with a Floating IP.`);
     }
@@ -117,7 +115,7 @@ export class FipService {
     } else {
       // Two-step DNAT: floating IP -> bridge address X in the external pod, X -> VM in its pod.
       // The bridge is the router's project's: that is the bridge its bottom routers sit on.
-      const project = (this.t.q.router.get(router.id) as { project_id: string }).project_id;
+      const project = router.project_id;
       const ns = await this.bridges.ensure(project, 'ns');
       await this.network.ensureBottomSubnet(vmPod, ns.sub, { external: true });
       const extNsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });

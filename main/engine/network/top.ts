@@ -128,7 +128,11 @@ export class TopStore {
       updateRouter: db.prepare('UPDATE routers SET name = ?, admin_state_up = ?, routes = ?, updated_at = ? WHERE id = ?'),
       setGateway: db.prepare('UPDATE routers SET gw_network_id = ?, gw_port_id = ?, enable_snat = ?, updated_at = ? WHERE id = ?'),
       deleteRouter: db.prepare('DELETE FROM routers WHERE id = ?'),
-      routersByGwNet: db.prepare('SELECT * FROM routers WHERE gw_network_id = ?'),
+      // The router with an interface on this subnet and its gateway on this network (Neutron's FIP rule).
+      routerBetween: db.prepare(
+        `SELECT r.id, r.project_id FROM port_ips i JOIN ports p ON p.id = i.port_id AND p.device_owner = 'network:router_interface'
+         JOIN routers r ON r.id = p.device_id WHERE i.subnet_id = ? AND r.gw_network_id = ? ORDER BY r.created_at LIMIT 1`,
+      ),
       fip: db.prepare('SELECT * FROM floating_ips WHERE id = ?'),
       fipsOfPort: db.prepare('SELECT * FROM floating_ips WHERE port_id = ?'),
       fipsOfRouter: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE router_id = ?'),
