@@ -47,9 +47,9 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     const nets = (await d.list('network'))
       .map((n) => {
         const topId = topOf(n.id);
-        const t = topId ? (top.q.net.get(topId) as { name: string; bridge: 'ew' | 'ns' | null; project_id: string } | undefined) : undefined;
+        const t = topId ? (top.q.net.get(topId) as { name: string; bridge: 'ew' | 'ns' | null; project_id: string; router_external: number } | undefined) : undefined;
         return {
-          project: t?.project_id,
+          keep: !projectId || (t !== undefined && (t.router_external === 1 || t.project_id === projectId)),
           id: n.id,
           top_id: topId,
           name: t?.name ?? n.name,
@@ -59,21 +59,26 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
           vlan: n['provider:segmentation_id'],
         };
       })
-      .filter((n) => !projectId || n.external || n.project === projectId)
-      .map(({ project: _p, ...n }) => n);
-    const ports = await d.list('port');
-    const routers = (await d.list('router'))
-      .filter((b) => !projectId || b.project_id === projectId)
-      .map((b) => ({
-        id: b.id,
-        top_id: topOf(b.id),
-        name: (top.q.router.get(topOf(b.id) ?? '') as { name: string } | undefined)?.name ?? b.name,
-        gateway_network_id: b.external_gateway_info?.network_id ?? null,
-        interface_network_ids: ports.filter((p) => p.device_id === b.id && p.device_owner === 'network:router_interface').map((p) => p.network_id),
-      }));
-    const floatingips = (await d.list('floatingip'))
-      .filter((f) => !projectId || f.project_id === projectId)
-      .map((f) => ({ id: f.id, address: f.floating_ip_address, network_id: f.floating_network_id, port_id: f.port_id, fixed_ip_address: f.fixed_ip_address }));
+      // A project's view: its own networks (bridges included) and the external ones, judged by the top network.
+      .filter((n) => n.keep)
+      .map(({ keep: _k, ...n }) => n);
+    // Only router interfaces are needed here; a pod may hold a great many VM ports.
+    const ifaces = await d.list('port', { device_owner: 'network:router_interface' });
+    const byProject = projectId ? { project_id: projectId } : undefined;
+    const routers = (await d.list('router', byProject)).map((b) => ({
+      id: b.id,
+      top_id: topOf(b.id),
+      name: (top.q.router.get(topOf(b.id) ?? '') as { name: string } | undefined)?.name ?? b.name,
+      gateway_network_id: b.external_gateway_info?.network_id ?? null,
+      interface_network_ids: ifaces.filter((p) => p.device_id === b.id).map((p) => p.network_id),
+    }));
+    const floatingips = (await d.list('floatingip', byProject)).map((f) => ({
+      id: f.id,
+      address: f.floating_ip_address,
+      network_id: f.floating_network_id,
+      port_id: f.port_id,
+      fixed_ip_address: f.fixed_ip_address,
+    }));
     bottoms.push({ pod_id: pod.pod_id, networks: nets, routers, floatingips });
   }
   const fipIds = (
