@@ -29,7 +29,8 @@ describe('Load example lab', () => {
     await ui.act(button);
     await ui.expectNoError(ui.byTestId('view-overview'));
     for (const region of ['RegionOne', 'Pod1', 'Pod2']) await ui.byTestId(`pod-card-${region}`).waitFor();
-    expect(await ui.byTestId('count-fips', ui.byTestId('pod-card-Pod2')).textContent()).toBe('1');
+    // The cards appear before every count has refreshed: wait for the count, never sleep.
+    await expect.poll(() => ui.byTestId('count-fips', ui.byTestId('pod-card-Pod2')).textContent(), { timeout: 15_000 }).toBe('1');
   });
 
   it('shows the two-step path of 162.3.124.5 on the floating-IP view (keyboard: g f)', async () => {
