@@ -5,6 +5,7 @@ import { ErrorBanner } from '../ErrorBanner';
 import { ActionButton, Field } from '../Form';
 import { isVmPort, portLabel, subnetForIp } from '../lookup';
 import { hasErrors, isIP, optionalIp, required } from '../validate';
+import { NetworkField } from './NetworkField';
 import { useFields } from './useFields';
 
 /** An error for an optional address that must lie in one of `subnets`. */
@@ -129,17 +130,7 @@ export function PortForm({ networks }: { networks: Network[] }) {
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="port-form" aria-label="Create VM port">
       <div className="form-row">
-        <Field label="Network" name="network_id" error={f.errors.network_id}>
-          {(p) => (
-            <select {...p} name="network_id" value={networkId} onChange={(e) => f.set('network_id', e.target.value)} data-testid="port-network">
-              {networks.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name || n.id} ({n.project_id})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <NetworkField networks={networks} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="port-network" />
         <Field label="Fixed IP (optional)" name="ip" error={f.errors.ip}>
           {(p) => <input {...p} {...f.text('ip')} data-testid="port-ip" placeholder="10.0.1.4" />}
         </Field>

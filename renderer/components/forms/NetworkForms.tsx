@@ -5,6 +5,7 @@ import { useApp } from '../../store';
 import { ErrorBanner } from '../ErrorBanner';
 import { ActionButton, Field } from '../Form';
 import { checkCidr, hasErrors, optionalIp, parseIPv4, required } from '../validate';
+import { NetworkField } from './NetworkField';
 import { useFields } from './useFields';
 
 function cidrError(v: string): string | undefined {
@@ -184,17 +185,7 @@ export function SubnetForm({ networks }: { networks: Network[] }) {
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="subnet-form" aria-label="Create subnet">
       <div className="form-row">
-        <Field label="Network" name="network_id" error={f.errors.network_id}>
-          {(p) => (
-            <select {...p} name="network_id" value={networkId} onChange={(e) => f.set('network_id', e.target.value)} data-testid="subnet-network">
-              {networks.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name || n.id} ({n.project_id})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <NetworkField networks={networks} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="subnet-network" />
         <Field label="CIDR" name="cidr" error={f.errors.cidr}>
           {(p) => <input {...p} {...f.text('cidr')} data-testid="subnet-cidr" placeholder="10.0.1.0/24" />}
         </Field>
