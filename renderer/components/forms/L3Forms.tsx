@@ -75,17 +75,7 @@ export function GatewayForm({ router, externals, subnets }: { router: Router; ex
   };
   return (
     <form className="form inline" onSubmit={submit} noValidate data-testid="router-gateway-form" aria-label={`Set gateway of ${router.name}`}>
-      <Field label="External network" name="network_id" error={f.errors.network_id}>
-        {(p) => (
-          <select {...p} name="network_id" value={networkId} onChange={(e) => f.set('network_id', e.target.value)} data-testid="router-gateway-network">
-            {externals.map((n) => (
-              <option key={n.id} value={n.id}>
-                {n.name || n.id}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <NetworkField label="External network" showProject={false} networks={externals} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="router-gateway-network" />
       <Field label="Gateway IP (optional)" name="ip" error={f.errors.ip}>
         {(p) => <input {...p} {...f.text('ip')} data-testid="router-gateway-ip" placeholder="auto" />}
       </Field>
@@ -183,17 +173,7 @@ export function FipForm({ externals, ports, networks }: { externals: Network[]; 
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="fip-form" aria-label="Allocate floating IP">
       <div className="form-row">
-        <Field label="External network" name="network_id" error={f.errors.network_id}>
-          {(p) => (
-            <select {...p} name="network_id" value={networkId} onChange={(e) => f.set('network_id', e.target.value)} data-testid="fip-network">
-              {externals.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name || n.id}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <NetworkField label="External network" showProject={false} networks={externals} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="fip-network" />
         <Field label="Address (optional)" name="address" error={f.errors.address}>
           {(p) => <input {...p} {...f.text('address')} data-testid="fip-address" placeholder="lowest free" />}
         </Field>
