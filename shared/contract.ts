@@ -59,7 +59,41 @@ const gatewayInfo = z.strictObject({
   external_fixed_ips: fixedIpsInput.optional(),
 });
 
-const route = z.strictObject({ destination: z.string().min(1).max(64), nexthop: ip });
+/** The address of a CIDR as a bigint, to check that its host bits are zero (Neutron's rule). */
+function cidrHostBitsZero(cidr: string): boolean {
+  const [addr, len] = cidr.split('/');
+  const bits = Number(len);
+  let value = 0n;
+  let width = 32;
+  if (addr.includes(':')) {
+    width = 128;
+    const [head, tail = ''] = addr.split('::');
+    const h = head ? head.split(':') : [];
+    const t = tail ? tail.split(':') : [];
+    const groups = addr.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+    for (const g of groups) value = (value << 16n) | BigInt(parseInt(g || '0', 16));
+  } else {
+    for (const o of addr.split('.')) value = (value << 8n) | BigInt(Number(o));
+  }
+  const host = width - bits;
+  return host === 0 || (value & ((1n << BigInt(host)) - 1n)) === 0n;
+}
+
+const cidr = z
+  .union([z.cidrv4(), z.cidrv6()], { error: 'a CIDR like 10.0.1.0/24 or 2001:db8::/64' })
+  .refine(cidrHostBitsZero, { message: 'the CIDR has host bits set: use its network address' });
+
+const route = z.strictObject({
+  destination: cidr,
+  nexthop: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }),
+});
+
+/** Neutron refuses the broadcast, all-zero and multicast MACs (the group bit of the first octet). */
+const macAddress = z
+  .string()
+  .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'a MAC address like fa:16:3e:00:01:04')
+  .refine((m) => m !== '00:00:00:00:00:00', { message: 'the all-zero MAC address is not allowed' })
+  .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, { message: 'broadcast and multicast MAC addresses are not allowed' });
 
 const interfaceInput = z.strictObject({ id, subnet_id: id.optional(), port_id: id.optional() });
 
@@ -117,10 +151,7 @@ export const contract = {
       fixed_ips: fixedIpsInput.optional(),
       device_owner: z.string().max(255).optional(),
       device_id: z.string().max(255).optional(),
-      mac_address: z
-        .string()
-        .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'a MAC address like fa:16:3e:00:01:04')
-        .optional(),
+      mac_address: macAddress.optional(),
       name: name.optional(),
       project_id: projectId.optional(),
     }),

@@ -156,6 +156,8 @@ export interface FipPath {
   id: string;
   mode: 'same-pod' | 'two-step' | 'unbound';
   hops: FipHop[];
+  /** The router that connects the floating IP's port to its external network (null: unbound). */
+  router?: { id: string; name: string } | null;
 }
 
 export interface Routing {

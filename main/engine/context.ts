@@ -19,6 +19,7 @@ export type CompensationAction =
   | { verb: 'delete'; kind: 'network' | 'subnet' | 'port' | 'router' | 'floatingip'; id: string }
   | { verb: 'removeInterface'; router_id: string; port_id?: string; subnet_id?: string }
   | { verb: 'removeGateway'; router_id: string }
+  | { verb: 'setSnat'; router_id: string; enable_snat: boolean }
   | { verb: 'unbindFip'; id: string }
   | { verb: 'bindFip'; id: string; port_id: string }
   | { verb: 'setExternal'; network_id: string; external: boolean }
@@ -108,6 +109,9 @@ export async function runCompensation(d: PodDriver, a: CompensationAction): Prom
         return;
       case 'removeGateway':
         await d.removeGateway(a.router_id);
+        return;
+      case 'setSnat':
+        await d.setGatewaySnat(a.router_id, a.enable_snat);
         return;
       case 'unbindFip':
         await d.update('floatingip', a.id, { port_id: null });

@@ -547,6 +547,7 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
       id: s.fip.id,
       mode: 'unbound',
       hops: [{ role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: s.ext.id, network_name: 'ext-net' }],
+      router: null,
     });
 
     const assoc = await call('fips.associate', { id: s.fip.id, port_id: s.vmPort.id });
@@ -562,6 +563,7 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
     expect(path).toEqual({
       id: s.fip.id,
       mode: 'two-step',
+      router: { id: s.router.id, name: 'T-R' },
       hops: [
         { role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: s.ext.id, network_name: 'ext-net' },
         // .1 is the bridge gateway, .2 the router's N-S gateway port: the first free is .3. It is

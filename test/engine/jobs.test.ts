@@ -71,7 +71,11 @@ describe('configure_extra_routes', () => {
       { destination: '172.16.9.0/24', nexthop: '10.0.1.253' },
       { destination: '10.0.2.0/24', nexthop: '100.0.0.3' },
     ]);
-    expect(await bottomRoutes('Pod2')).toEqual([{ destination: '10.0.1.0/24', nexthop: '100.0.0.2' }]);
+    // The route reaches Pod2 too, via the E-W address of Pod1's router, which holds the nexthop.
+    expect(await bottomRoutes('Pod2')).toEqual([
+      { destination: '172.16.9.0/24', nexthop: '100.0.0.2' },
+      { destination: '10.0.1.0/24', nexthop: '100.0.0.2' },
+    ]);
     // Dropping the top route removes only what Crosspod wrote.
     await t.engine.api['routers.update']({ id: router.id, routes: [] });
     await t.engine.idle();

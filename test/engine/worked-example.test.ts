@@ -186,6 +186,7 @@ describe('§12 worked example on lab pods', () => {
       id: fipId,
       mode: 'unbound',
       hops: [{ role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: ext.id, network_name: 'ext-net' }],
+      router: null,
     });
   });
 
@@ -214,6 +215,7 @@ describe('§12 worked example on lab pods', () => {
     expect(await t.engine.api['fips.path']({ id: fipId })).toEqual({
       id: fipId,
       mode: 'two-step',
+      router: { id: router.id, name: 'R' },
       hops: [
         { role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: ext.id, network_name: 'ext-net' },
         { role: 'bridge', address: '100.128.0.3', region: 'Pod1', network_id: ids.NSNET, network_name: 'ns_bridge_net_proj1', vlan: 2002 },

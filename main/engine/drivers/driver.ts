@@ -171,6 +171,8 @@ export interface PodDriver {
   removeInterface(routerId: string, ref: InterfaceRef): Promise<InterfaceResult>;
   addGateway(routerId: string, body: GatewayBody): Promise<BottomRouter>;
   removeGateway(routerId: string): Promise<BottomRouter>;
+  /** Turns SNAT on or off on the router's gateway, keeping its network and addresses. */
+  setGatewaySnat(routerId: string, enableSnat: boolean): Promise<BottomRouter>;
   /** Replaces the router's whole route list (Neutron's PUT routes). */
   setRoutes(routerId: string, routes: Route[]): Promise<BottomRouter>;
   /** Reachability, auth and the extensions the engine needs. */

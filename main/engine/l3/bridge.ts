@@ -16,11 +16,20 @@ export interface Bridge {
   sub: SubnetRow;
 }
 
-export const bridgeNames = (kind: BridgeKind, project: string) => ({
+export const bridgeNames = (kind: BridgeKind, project: string, suffix = '') => ({
   pool: `${kind}_bridge_subnet_pool`,
-  net: `${kind}_bridge_net_${project}`,
-  subnet: `${kind}_bridge_subnet_${project}`,
+  net: `${kind}_bridge_net_${project}${suffix}`,
+  subnet: `${kind}_bridge_subnet_${project}${suffix}`,
 });
+
+/**
+ * North-south bridges are per router: the bridge interface in the external pod sits at the
+ * bridge subnet's gateway address, and a bottom network cannot be external in a pod for one
+ * router and internal for another. The first router of a project to need one takes the
+ * reference's names (`ns_bridge_net_<project>`, so §12 is unchanged); each other router gets
+ * `ns_bridge_net_<project>_<router id>` and `ns_bridge_subnet_<project>_<router id>`.
+ */
+export const nsBridgeNames = (project: string, routerId: string, primary: boolean) => bridgeNames('ns', project, primary ? '' : `_${routerId}`);
 
 export class BridgeService {
   constructor(
@@ -47,10 +56,31 @@ export class BridgeService {
     return r.bottomId;
   }
 
-  /** The project's top bridge network and subnet, created on first use. */
-  async ensure(project: string, kind: BridgeKind): Promise<Bridge> {
+  /** The project's E-W bridge network and subnet, created on first use. */
+  async ensure(project: string, kind: 'ew'): Promise<Bridge> {
+    return this.ensureNamed(project, kind, bridgeNames(kind, project), null);
+  }
+
+  /** The router's N-S bridge, created on first use (see nsBridgeNames for its names). */
+  async ensureNs(router: { id: string; project_id: string }): Promise<Bridge> {
+    const found = this.findNs(router.id);
+    if (found) return found;
+    const top = this.s.pods.requireTop();
+    const primaryTaken = this.s.routing.bottomId(bridgeNames('ns', router.project_id).net, top.pod_id, 'network') !== null;
+    const b = await this.ensureNamed(router.project_id, 'ns', nsBridgeNames(router.project_id, router.id, !primaryTaken), router.id);
+    return b;
+  }
+
+  /** The router's N-S bridge if it has one. */
+  findNs(routerId: string): Bridge | null {
+    const net = this.s.top.nsBridgeOfRouter(routerId);
+    if (!net) return null;
+    const sub = this.s.top.subnetsOf(net.id)[0];
+    return sub ? { kind: 'ns', net, sub } : null;
+  }
+
+  private async ensureNamed(project: string, kind: BridgeKind, names: ReturnType<typeof bridgeNames>, routerId: string | null): Promise<Bridge> {
     const { core, top } = this.s;
-    const names = bridgeNames(kind, project);
     const b = core.settings.bridge;
     const poolCidr = kind === 'ew' ? b.ew_pool : b.ns_pool;
     await this.topElement(names.pool, 'subnetpool', null, () => {
@@ -77,6 +107,7 @@ export class BridgeService {
         updated_at: t,
       };
       top.q.insertNet.run(row);
+      if (routerId) top.setBridgeRouter(row.id, routerId);
       core.op.touch('networks.changed', row.id);
       return row.id;
     });
@@ -104,8 +135,8 @@ export class BridgeService {
     return { kind, net: top.network(netId), sub: top.subnet(subId) };
   }
 
-  /** The project's bridge if it exists (no creation). */
-  find(project: string, kind: BridgeKind): Bridge | null {
+  /** The project's E-W bridge if it exists (no creation). */
+  find(project: string, kind: 'ew'): Bridge | null {
     const top = this.s.pods.top();
     if (!top) return null;
     const names = bridgeNames(kind, project);
@@ -141,29 +172,38 @@ export class BridgeService {
     this.s.core.op.touch('routings.changed', name);
   }
 
-  /** Removes the project's bridge networks everywhere (row 4 of §13: when its last router goes). */
-  async dropAll(project: string): Promise<void> {
+  /** Removes the project's E-W bridge everywhere (§13 row 4: when its last router goes). */
+  async dropEw(project: string): Promise<void> {
+    const b = this.find(project, 'ew');
+    if (b) await this.drop(b, bridgeNames('ew', project));
+  }
+
+  /** Removes a router's N-S bridge everywhere (when the router goes). */
+  async dropNs(router: { id: string; project_id: string }): Promise<void> {
+    const b = this.findNs(router.id);
+    if (!b) return;
+    const primary = b.net.name === bridgeNames('ns', router.project_id).net;
+    await this.drop(b, nsBridgeNames(router.project_id, router.id, primary));
+  }
+
+  /** A bridge's bottom copies, routing rows, /24, VLAN and top rows. */
+  private async drop(b: Bridge, names: ReturnType<typeof bridgeNames>): Promise<void> {
     const { core, top, routing } = this.s;
     const topPod = this.s.pods.top();
     if (!topPod) return;
-    for (const kind of ['ew', 'ns'] as const) {
-      const b = this.find(project, kind);
-      if (!b) continue;
-      const names = bridgeNames(kind, project);
-      await this.network.dropBottomCopies(b.sub.id, 'subnet', 'subnet');
-      await this.network.dropBottomCopies(b.net.id, 'network', 'network');
-      routing.removeAllForTop(b.sub.id);
-      routing.removeAllForTop(b.net.id);
-      routing.remove(names.subnet, topPod.pod_id, 'subnet');
-      routing.remove(names.net, topPod.pod_id, 'network');
-      core.ipam.removeSubnet(b.sub.id);
-      core.prefixes.release(names.pool, b.sub.cidr);
-      if (b.net.provider_segmentation_id != null) core.vlans.release(b.net.provider_physical_network!, b.net.provider_segmentation_id);
-      top.q.deleteSubnet.run(b.sub.id);
-      top.q.deleteNet.run(b.net.id);
-      core.op.touch('networks.changed', b.net.id);
-      core.op.touch('subnets.changed', b.sub.id);
-      core.op.touch('routings.changed', names.net);
-    }
+    await this.network.dropBottomCopies(b.sub.id, 'subnet', 'subnet');
+    await this.network.dropBottomCopies(b.net.id, 'network', 'network');
+    routing.removeAllForTop(b.sub.id);
+    routing.removeAllForTop(b.net.id);
+    routing.remove(names.subnet, topPod.pod_id, 'subnet');
+    routing.remove(names.net, topPod.pod_id, 'network');
+    core.ipam.removeSubnet(b.sub.id);
+    core.prefixes.release(names.pool, b.sub.cidr);
+    if (b.net.provider_segmentation_id != null) core.vlans.release(b.net.provider_physical_network!, b.net.provider_segmentation_id);
+    top.q.deleteSubnet.run(b.sub.id);
+    top.q.deleteNet.run(b.net.id);
+    core.op.touch('networks.changed', b.net.id);
+    core.op.touch('subnets.changed', b.sub.id);
+    core.op.touch('routings.changed', names.net);
   }
 }

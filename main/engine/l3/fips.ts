@@ -76,7 +76,14 @@ export class FipService {
     const fixed = input.fixed_ip_address
       ? portIps.find((ip) => ip.ip_address === input.fixed_ip_address)
       : (portIps.find((ip) => !ip.ip_address.includes(':')) ?? portIps[0]);
-    if (!fixed) throw new CrosspodError('BAD_REQUEST', `Port ${port.id} does not have fixed ip ${input.fixed_ip_address ?? '(any)'}`);
+    if (!fixed) throw new CrosspodError('BAD_REQUEST', `Port ${port.name || port.id} does not have fixed ip ${input.fixed_ip_address ?? '(any)'}`);
+    // Neutron: router, DHCP and other network-owned ports never take a floating IP.
+    if (port.device_owner.startsWith('network:')) {
+      throw new CrosspodError('PORT_NOT_ASSOCIABLE', `Port ${port.name || port.id} (${fixed.ip_address}) is owned by ${port.device_owner} and cannot take floating IP ${fip.floating_ip_address}`, {
+        port_id: port.id,
+        device_owner: port.device_owner,
+      });
+    }
     if (fip.port_id === port.id && fip.fixed_ip_address === fixed.ip_address) return this.t.toFip(fip);
     const other = (this.t.q.fipsOfPort.all(port.id) as FipRow[]).find((f) => f.id !== fip.id && f.floating_network_id === fip.floating_network_id);
     if (other) {
@@ -116,7 +123,7 @@ export class FipService {
       // Two-step DNAT: floating IP -> bridge address X in the external pod, X -> VM in its pod.
       // The bridge is the router's project's: that is the bridge its bottom routers sit on.
       const project = router.project_id;
-      const ns = await this.bridges.ensure(project, 'ns');
+      const ns = await this.bridges.ensureNs(router);
       await this.network.ensureBottomSubnet(vmPod, ns.sub, { external: true });
       const extNsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
       const vmNsNet = routing.bottomId(ns.net.id, vmPod.pod_id, 'network')!;
@@ -195,7 +202,7 @@ export class FipService {
     if (vmPod.pod_id !== extPod.pod_id) {
       const name = fipBridgePortName(project, vmPort);
       const bridge = this.bridges.findPort(name);
-      const ns = this.bridges.find(project, 'ns');
+      const ns = fip.router_id ? this.bridges.findNs(fip.router_id) : null;
       const vmNsNet = ns && routing.bottomId(ns.net.id, vmPod.pod_id, 'network');
       if (bridge && vmNsNet) {
         const dv = core.driver(vmPod.pod_id);
@@ -248,7 +255,9 @@ export class FipService {
     const net = top.network(fip.floating_network_id);
     const extPod = this.extPod(net.id);
     const ext: FipHop = { role: 'external', address: fip.floating_ip_address, region: extPod.region_name, network_id: net.id, network_name: net.name };
-    const unbound: FipPath = { id, mode: 'unbound', hops: [ext] };
+    const r = fip.router_id ? (top.q.router.get(fip.router_id) as { id: string; name: string } | undefined) : undefined;
+    const router = r ? { id: r.id, name: r.name } : null;
+    const unbound: FipPath = { id, mode: 'unbound', hops: [ext], router: null };
     const bottomExtNet = routing.bottomId(net.id, extPod.pod_id, 'network');
     if (!bottomExtNet) return unbound;
     const de = core.driver(extPod.pod_id);
@@ -261,7 +270,7 @@ export class FipService {
       return { network_id: n?.id ?? bottomNet, network_name: n?.name ?? '' };
     };
     if (port.name !== BOTTOM_BRIDGE_PORT_NAME) {
-      return { id, mode: 'same-pod', hops: [ext, { role: 'fixed', address: f.fixed_ip_address, region: extPod.region_name, ...topNetOf(extPod.pod_id, port.network_id) }] };
+      return { id, mode: 'same-pod', hops: [ext, { role: 'fixed', address: f.fixed_ip_address, region: extPod.region_name, ...topNetOf(extPod.pod_id, port.network_id) }], router };
     }
     const bridgeNet = topNetOf(extPod.pod_id, port.network_id);
     const bottomBridgeNet = await de.get('network', port.network_id);
@@ -280,6 +289,6 @@ export class FipService {
       hops.push({ role: 'fixed', address: inner.fixed_ip_address, region: pod.region_name, ...topNetOf(m.pod_id, vmPort.network_id) });
       break;
     }
-    return { id, mode: 'two-step', hops };
+    return { id, mode: 'two-step', hops, router };
   }
 }

@@ -5,11 +5,13 @@ import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { Router, RouterInterfaceInfo } from '../../../shared/model';
 import { deleteIfExists, isNotFound, uuid, type PodRow } from '../context';
-import { ipInCidr } from '../ipam/cidr';
-import type { NetworkService } from '../network';
+import { canonicalIp, cidrsOverlap, ipInCidr } from '../ipam/cidr';
+import { gatewayTaken, type NetworkService } from '../network';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
 import type { BridgeService } from './bridge';
+
+const family = (addressOrCidr: string): 4 | 6 => (addressOrCidr.includes(':') ? 6 : 4);
 
 export const ewPortName = (project: string, bottomRouter: string) => `ew_bridge_port_${project}_${bottomRouter}`;
 // The literal "None" is the reference's unset third field (§7), kept so operators recognise it.
@@ -50,12 +52,7 @@ export class RouterService {
 
   async update(input: ParsedInput<'routers.update'>): Promise<Router> {
     const cur = this.t.router(input.id);
-    if (input.routes) {
-      for (const r of input.routes) {
-        const reachable = this.t.interfacePorts(cur.id).some((p) => this.t.portIps(p.id).some((ip) => ipInCidr(r.nexthop, this.t.subnet(ip.subnet_id).cidr)));
-        if (!reachable) throw new CrosspodError('BAD_REQUEST', `Invalid format for routes: nexthop ${r.nexthop} is not connected with router ${cur.id}`, { route: r });
-      }
-    }
+    if (input.routes) this.checkRoutes(cur, input.routes);
     this.t.q.updateRouter.run(
       input.name ?? cur.name,
       input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
@@ -63,14 +60,81 @@ export class RouterService {
       this.s.core.nowIso(),
       cur.id,
     );
-    if (input.routes) this.s.jobs.enqueue('configure_extra_routes', cur.id, cur.project_id, { router_id: cur.id });
     if (input.external_gateway_info !== undefined) {
       const g = input.external_gateway_info;
       if (g && 'network_id' in g) await this.setGateway({ ...(g as { network_id: string }), id: cur.id });
       else await this.clearGateway(cur.id);
     }
+    if (input.routes) this.s.jobs.enqueue('configure_extra_routes', cur.id, cur.project_id, { router_id: cur.id });
     this.s.core.op.touch('routers.changed', cur.id);
     return this.t.toRouter(this.t.router(cur.id));
+  }
+
+  /** How errors name a router: by name, with the id when it has none. */
+  private label(router: RouterRow): string {
+    return router.name ? `router ${router.name}` : `router ${router.id}`;
+  }
+
+  /** The subnets a router is connected to: its interfaces and its gateway. */
+  private connectedSubnets(router: RouterRow): { sub: SubnetRow; ip: string; gateway: boolean }[] {
+    const out: { sub: SubnetRow; ip: string; gateway: boolean }[] = [];
+    for (const p of this.t.interfacePorts(router.id)) for (const ip of this.t.portIps(p.id)) out.push({ sub: this.t.subnet(ip.subnet_id), ip: ip.ip_address, gateway: false });
+    if (router.gw_port_id) for (const ip of this.t.portIps(router.gw_port_id)) out.push({ sub: this.t.subnet(ip.subnet_id), ip: ip.ip_address, gateway: true });
+    return out;
+  }
+
+  /**
+   * Neutron's rules for extra routes: each nexthop sits on a subnet the router is connected to
+   * (the gateway's included) and is not one of the router's own addresses. Destinations are
+   * CIDRs (checked by the contract).
+   */
+  private checkRoutes(router: RouterRow, routes: { destination: string; nexthop: string }[]): void {
+    const connected = this.connectedSubnets(router);
+    for (const r of routes) {
+      const nexthop = canonicalIp(r.nexthop);
+      const on = connected.find((c) => ipInCidr(nexthop, c.sub.cidr));
+      if (!on) {
+        throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the nexthop is not on a subnet connected to ${this.label(router)}`, { route: r, router_id: router.id });
+      }
+      if (connected.some((c) => c.ip === nexthop)) {
+        throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the nexthop is an address of ${this.label(router)} itself`, { route: r, router_id: router.id });
+      }
+      if (family(r.destination) !== family(nexthop)) {
+        throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the destination and the nexthop are of different IP versions`, { route: r, router_id: router.id });
+      }
+    }
+  }
+
+  /**
+   * The pods a router spans once `extra` joins it, and whether any interface subnet is IPv6.
+   * East-west routes and the N-S bridge are IPv4: an IPv6 subnet on a router that spans pods
+   * would be unreachable from the other pods, so it is refused rather than left half-routed.
+   */
+  private checkIpv6(router: RouterRow, extra: { pod: string; sub: SubnetRow } | null, gwPod: PodRow | null): void {
+    const pods = new Set<string>();
+    let v6: SubnetRow | null = null;
+    for (const p of this.t.interfacePorts(router.id)) {
+      const net = this.t.network(p.network_id);
+      const hint = this.t.hints(net)[0];
+      const pod = hint ? this.s.pods.podForAz(hint, router.project_id) : null;
+      if (pod) pods.add(pod.pod_id);
+      for (const ip of this.t.portIps(p.id)) {
+        const sub = this.t.subnet(ip.subnet_id);
+        if (sub.ip_version === 6) v6 = sub;
+      }
+    }
+    if (extra) {
+      pods.add(extra.pod);
+      if (extra.sub.ip_version === 6) v6 = extra.sub;
+    }
+    if (gwPod) pods.add(gwPod.pod_id);
+    if (v6 && pods.size > 1) {
+      throw new CrosspodError(
+        'CROSS_POD_IPV6_NOT_SUPPORTED',
+        `IPv6 subnet ${v6.name || v6.cidr} (${v6.cidr}) cannot be on ${this.label(router)} across pods: the east-west and north-south bridges are IPv4`,
+        { router_id: router.id, subnet_id: v6.id, cidr: v6.cidr },
+      );
+    }
   }
 
   private async ensureBottomRouter(pod: PodRow, router: RouterRow): Promise<string> {
@@ -97,18 +161,35 @@ export class RouterService {
    * router's gateway sits on it at a top-allocated address (§8.6 step 4).
    */
   private async ensureNsGateway(pod: PodRow, bottomRouter: string, router: RouterRow): Promise<void> {
-    const ns = await this.bridges.ensure(router.project_id, 'ns');
+    const ns = await this.bridges.ensureNs(router);
     const bottomSub = await this.network.ensureBottomSubnet(pod, ns.sub, { external: true });
     const bottomNet = await this.nsRole(pod, ns.net.id, true);
     const { ip } = await this.bridges.port(nsGatewayPortName(router.project_id, bottomRouter), ns, router.project_id);
     const d = this.s.core.driver(pod.pod_id);
     const br = await d.get('router', bottomRouter);
-    if (br.external_gateway_info?.network_id === bottomNet) return;
-    if (br.external_gateway_info) {
-      throw new CrosspodError('ROUTER_GATEWAY_EXISTS', `Bottom router ${bottomRouter} in ${pod.region_name} already has a gateway on another network`);
+    const snat = router.enable_snat === 1;
+    if (br.external_gateway_info?.network_id === bottomNet) {
+      await this.syncSnat(pod, bottomRouter, br.external_gateway_info.enable_snat, snat);
+      return;
     }
-    await d.addGateway(bottomRouter, { network_id: bottomNet, external_fixed_ips: [{ subnet_id: bottomSub, ip_address: ip }] });
+    if (br.external_gateway_info) {
+      throw new CrosspodError('ROUTER_GATEWAY_EXISTS', `The bottom router of ${this.label(router)} in ${pod.region_name} already has a gateway on another network`);
+    }
+    // SNAT on the bridge follows the router's enable_snat (§12: on by default).
+    await d.addGateway(bottomRouter, { network_id: bottomNet, enable_snat: snat, external_fixed_ips: [{ subnet_id: bottomSub, ip_address: ip }] });
     this.s.core.op.undo({ label: `gateway of ${bottomRouter} on the N-S bridge`, pod_id: pod.pod_id, action: { verb: 'removeGateway', router_id: bottomRouter } });
+  }
+
+  /** Only user routes and SNAT-off return routes follow the gateway; plain E-W routes do not. */
+  private routesDependOnGateway(router: RouterRow): boolean {
+    return router.routes !== '[]' || router.enable_snat === 0;
+  }
+
+  /** Brings a bottom gateway's SNAT to the router's setting. */
+  private async syncSnat(pod: PodRow, bottomRouter: string, current: boolean, wanted: boolean): Promise<void> {
+    if (current === wanted) return;
+    await this.s.core.driver(pod.pod_id).setGatewaySnat(bottomRouter, wanted);
+    this.s.core.op.undo({ label: `SNAT of a bottom gateway in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'setSnat', router_id: bottomRouter, enable_snat: current } });
   }
 
   /**
@@ -146,7 +227,7 @@ export class RouterService {
    */
   private async ensureNsInExtPod(extPod: PodRow, extRouter: string, router: RouterRow): Promise<void> {
     const d = this.s.core.driver(extPod.pod_id);
-    const ns = await this.bridges.ensure(router.project_id, 'ns');
+    const ns = await this.bridges.ensureNs(router);
     const nsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
     await this.nsRole(extPod, ns.net.id, false);
     const onBridge = (await d.list('port', { device_id: extRouter })).some((p) => p.fixed_ips.some((ip) => ip.subnet_id === nsSub));
@@ -188,7 +269,18 @@ export class RouterService {
         throw new CrosspodError('ROUTER_INTERFACE_EXISTS', `Router already has a port on subnet ${sub.id}`, { router_id: router.id, subnet_id: sub.id });
       }
     }
+    // Neutron: no two subnets of one router may overlap, whichever pods they live in.
+    for (const c of this.connectedSubnets(router)) {
+      if (cidrsOverlap(c.sub.cidr, sub.cidr)) {
+        throw new CrosspodError(
+          'ROUTER_SUBNET_OVERLAP',
+          `Subnet ${sub.name || sub.id} (${sub.cidr}) overlaps subnet ${c.sub.name || c.sub.id} (${c.sub.cidr}), already on ${this.label(router)}`,
+          { router_id: router.id, subnet_id: sub.id, cidr: sub.cidr, overlaps: { subnet_id: c.sub.id, cidr: c.sub.cidr } },
+        );
+      }
+    }
     const pod = this.s.pods.podForAz(hints[0], router.project_id);
+    this.checkIpv6(router, { pod: pod.pod_id, sub }, this.gatewayPod(router));
     const d = core.driver(pod.pod_id);
 
     // 1. bottom router; 2. east-west bridge and its port in this pod.
@@ -255,6 +347,17 @@ export class RouterService {
     if (routes.some((r) => ipInCidr(r.nexthop, sub.cidr))) {
       throw new CrosspodError('ROUTER_IN_USE', `Router interface for subnet ${sub.id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`);
     }
+    // Floating IPs reach their ports through this interface: Neutron refuses, and so do we, at
+    // the top, naming them (rather than a bottom pod refusing with its own ids).
+    const users = this.t.fipsOfRouter(router.id).filter((f) => f.port_id && this.t.portIps(f.port_id).some((ip) => ip.subnet_id === sub.id));
+    if (users.length > 0) {
+      const addrs = users.map((f) => f.floating_ip_address);
+      throw new CrosspodError(
+        'ROUTER_INTERFACE_IN_USE',
+        `The interface of ${this.label(router)} on subnet ${sub.name || sub.id} (${sub.cidr}) is used by floating IP${addrs.length > 1 ? 's' : ''} ${addrs.join(', ')}: disassociate ${addrs.length > 1 ? 'them' : 'it'} first`,
+        { router_id: router.id, subnet_id: sub.id, floating_ips: users.map((f) => ({ id: f.id, floating_ip_address: f.floating_ip_address })) },
+      );
+    }
     const pod = this.s.pods.podForAz(hints[0], router.project_id);
     const bottomRouter = routing.bottomId(router.id, pod.pod_id, 'router');
     const bottomPort = routing.bottomId(port.id, pod.pod_id, 'port');
@@ -285,14 +388,36 @@ export class RouterService {
     if (subnets.length === 0) throw new CrosspodError('BAD_REQUEST', `External network ${net.id} has no subnet`);
 
     const wanted = input.external_fixed_ips ?? [];
+    // A gateway address is never the external subnet's own gateway (as for ports and floating IPs).
+    for (const w of wanted) {
+      if (!w.ip_address) continue;
+      const sub = subnets.find((s) => (w.subnet_id ? s.id === w.subnet_id : ipInCidr(w.ip_address!, s.cidr)));
+      if (sub?.gateway_ip && canonicalIp(w.ip_address) === sub.gateway_ip) throw gatewayTaken(w.ip_address, sub.id);
+    }
+    // Unset enable_snat keeps the current setting on the same gateway; a new gateway defaults to on (Neutron).
+    const snatIn = input.enable_snat === undefined ? null : input.enable_snat ? 1 : 0;
     if (router.gw_network_id) {
       const cur = this.t.gatewayInfo(router)!;
       const same =
         router.gw_network_id === net.id &&
         (wanted.length === 0 || wanted.every((w) => cur.external_fixed_ips.some((c) => (!w.ip_address || c.ip_address === w.ip_address) && (!w.subnet_id || c.subnet_id === w.subnet_id))));
-      if (same) return this.t.toRouter(router);
+      if (same) {
+        if (snatIn !== null && snatIn !== router.enable_snat) await this.updateSnat(router, snatIn, extPod);
+        return this.t.toRouter(this.t.router(router.id));
+      }
       await this.clearGateway(router.id);
       router = this.t.router(router.id);
+    }
+    this.checkIpv6(router, null, extPod);
+    for (const c of this.connectedSubnets(router)) {
+      const clash = subnets.find((s) => cidrsOverlap(s.cidr, c.sub.cidr));
+      if (clash) {
+        throw new CrosspodError(
+          'ROUTER_SUBNET_OVERLAP',
+          `External subnet ${clash.name || clash.id} (${clash.cidr}) overlaps subnet ${c.sub.name || c.sub.id} (${c.sub.cidr}) of ${this.label(router)}`,
+          { router_id: router.id, subnet_id: clash.id, cidr: clash.cidr, overlaps: { subnet_id: c.sub.id, cidr: c.sub.cidr } },
+        );
+      }
     }
 
     // Top first (§13 row 6): the top allocates the gateway address, the bottom is told it exactly.
@@ -306,7 +431,7 @@ export class RouterService {
       return { subnet_id: sub.id, ip_address: w.ip_address };
     });
     const gwPort = this.network.insertPort({ network_id: net.id, project_id: router.project_id, name: '', device_owner: OWNER_ROUTER_GATEWAY, device_id: router.id, ips });
-    const snat = input.enable_snat === false ? 0 : 1;
+    const snat = snatIn ?? 1;
     this.t.q.setGateway.run(net.id, gwPort.id, snat, core.nowIso(), router.id);
     router = this.t.router(router.id);
 
@@ -324,8 +449,27 @@ export class RouterService {
     const others = routing.mappings(router.id, 'router').filter((m) => m.pod_id !== extPod.pod_id);
     if (others.length > 0) await this.ensureNsInExtPod(extPod, extRouter, router);
     for (const m of others) await this.ensureNsGateway(this.s.pods.row(m.pod_id), m.bottom_id!, router);
+    // Routes depend on the gateway when the router has its own routes, or return routes without SNAT.
+    if (this.routesDependOnGateway(router)) this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
     core.op.touch('routers.changed', router.id);
     return this.t.toRouter(this.t.router(router.id));
+  }
+
+  /** enable_snat changed on a router whose gateway stays: every bottom gateway follows. */
+  private async updateSnat(router: RouterRow, snat: number, extPod: PodRow): Promise<void> {
+    const { core, routing } = this.s;
+    this.t.q.setGateway.run(router.gw_network_id, router.gw_port_id, snat, core.nowIso(), router.id);
+    for (const m of routing.mappings(router.id, 'router')) {
+      const pod = this.s.pods.row(m.pod_id);
+      const br = await core.driver(pod.pod_id).get('router', m.bottom_id!);
+      if (!br.external_gateway_info) continue;
+      // The real gateway in the external pod, and the N-S bridge gateways elsewhere.
+      if (pod.pod_id === extPod.pod_id || this.bridges.findPort(nsGatewayPortName(router.project_id, m.bottom_id!))) {
+        await this.syncSnat(pod, m.bottom_id!, br.external_gateway_info.enable_snat, snat === 1);
+      }
+    }
+    this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
+    core.op.touch('routers.changed', router.id);
   }
 
   async clearGateway(id: string): Promise<Router> {
@@ -339,7 +483,7 @@ export class RouterService {
     const extRouter = routing.bottomId(router.id, extPod.pod_id, 'router');
     if (extRouter) {
       const d = core.driver(extPod.pod_id);
-      const ns = this.bridges.find(router.project_id, 'ns');
+      const ns = this.bridges.findNs(router.id);
       const nsSub = ns && routing.bottomId(ns.sub.id, extPod.pod_id, 'subnet');
       if (nsSub) {
         const onBridge = (await d.list('port', { device_id: extRouter })).some((p) => p.fixed_ips.some((ip) => ip.subnet_id === nsSub));
@@ -358,6 +502,7 @@ export class RouterService {
     const gwPortId = router.gw_port_id;
     this.t.q.setGateway.run(null, null, 1, core.nowIso(), router.id);
     if (gwPortId) await this.network.deletePortNow(gwPortId);
+    if (this.routesDependOnGateway(router)) this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
     core.op.touch('routers.changed', router.id);
     return this.t.toRouter(this.t.router(router.id));
   }
@@ -397,6 +542,8 @@ export class RouterService {
     }
     this.t.q.deleteRouter.run(router.id);
     core.op.touch('routers.changed', router.id);
-    if ((this.t.q.routersOfProject.get(router.project_id) as { n: number }).n === 0) await this.bridges.dropAll(router.project_id);
+    // Its N-S bridge goes with it; the project's E-W bridge with the project's last router.
+    await this.bridges.dropNs(router);
+    if ((this.t.q.routersOfProject.get(router.project_id) as { n: number }).n === 0) await this.bridges.dropEw(router.project_id);
   }
 }

@@ -17,6 +17,8 @@ export interface NetworkRow {
   shared: number;
   status: string;
   bridge: 'ew' | 'ns' | null;
+  /** The router an N-S bridge serves (migration 0006); set after insert, so optional here. */
+  bridge_router_id?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -97,6 +99,8 @@ export class TopStore {
       ),
       updateNet: db.prepare('UPDATE networks SET name = ?, admin_state_up = ?, updated_at = ? WHERE id = ?'),
       deleteNet: db.prepare('DELETE FROM networks WHERE id = ?'),
+      nsBridgeOfRouter: db.prepare("SELECT * FROM networks WHERE bridge = 'ns' AND bridge_router_id = ?"),
+      setBridgeRouter: db.prepare('UPDATE networks SET bridge_router_id = ? WHERE id = ?'),
       subnet: db.prepare('SELECT * FROM subnets WHERE id = ?'),
       subnetsOf: db.prepare('SELECT * FROM subnets WHERE network_id = ? ORDER BY created_at, rowid'),
       subnetIdsOf: db.prepare('SELECT id FROM subnets WHERE network_id = ? ORDER BY created_at, rowid'),
@@ -136,6 +140,7 @@ export class TopStore {
       fip: db.prepare('SELECT * FROM floating_ips WHERE id = ?'),
       fipsOfPort: db.prepare('SELECT * FROM floating_ips WHERE port_id = ?'),
       fipsOfRouter: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE router_id = ?'),
+      fipsByRouter: db.prepare('SELECT * FROM floating_ips WHERE router_id = ? ORDER BY floating_ip_address'),
       fipsOfNet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_network_id = ?'),
       fipsOfSubnet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_subnet_id = ?'),
       insertFip: db.prepare(
@@ -189,6 +194,18 @@ export class TopStore {
 
   subnetsOf(networkId: string): SubnetRow[] {
     return this.q.subnetsOf.all(networkId) as SubnetRow[];
+  }
+
+  fipsOfRouter(routerId: string): FipRow[] {
+    return this.q.fipsByRouter.all(routerId) as FipRow[];
+  }
+
+  nsBridgeOfRouter(routerId: string): NetworkRow | null {
+    return (this.q.nsBridgeOfRouter.get(routerId) as NetworkRow | undefined) ?? null;
+  }
+
+  setBridgeRouter(networkId: string, routerId: string): void {
+    this.q.setBridgeRouter.run(routerId, networkId);
   }
 
   interfacePorts(routerId: string): PortRow[] {

@@ -410,6 +410,16 @@ export class LabDriver implements PodDriver {
     });
   }
 
+  async setGatewaySnat(routerId: string, enableSnat: boolean): Promise<BottomRouter> {
+    if (typeof enableSnat !== 'boolean') throw badRequest('enable_snat must be a boolean');
+    return this.write(() => {
+      this.row('router', routerId);
+      if (this.gatewayPortId(routerId) === null) throw badRequest(`Router ${routerId} has no gateway`, { router_id: routerId });
+      this.s.stmt('UPDATE lab_routers SET enable_snat = ? WHERE id = ?').run(enableSnat ? 1 : 0, routerId);
+      return this.read('router', routerId);
+    });
+  }
+
   async setRoutes(routerId: string, routes: Route[]): Promise<BottomRouter> {
     if (!Array.isArray(routes)) throw badRequest('routes must be a list of {destination, nexthop}');
     return this.write(() => {

@@ -168,6 +168,14 @@ export function createNeutronDriver(config: NeutronDriverOptions): NeutronDriver
 
     removeGateway: (routerId) => putRouter(routerId, { external_gateway_info: {} }),
 
+    async setGatewaySnat(routerId: string, enableSnat: boolean): Promise<BottomRouter> {
+      const current = await getRouter(routerId);
+      const gw = current.external_gateway_info;
+      if (!gw) throw new CrosspodError('BAD_REQUEST', `Router ${routerId} has no gateway`, { router_id: routerId });
+      // The same network and addresses: Neutron keeps the gateway port and changes SNAT only.
+      return putRouter(routerId, { external_gateway_info: { network_id: gw.network_id, enable_snat: enableSnat, external_fixed_ips: gw.external_fixed_ips } });
+    },
+
     setRoutes: (routerId, routes: Route[]) => putRouter(routerId, { routes }),
 
     async health(): Promise<DriverHealth> {
