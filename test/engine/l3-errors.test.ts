@@ -92,7 +92,7 @@ describe('Neutron errors the engine raises', () => {
 
   it('router interface twice, an interface that is not there, a gateway on an internal network', async () => {
     await t.engine.api['routers.addInterface']({ id: router.id, subnet_id: sub1.id });
-    await refused(() => t.engine.api['routers.addInterface']({ id: router.id, subnet_id: sub1.id }), 'ROUTER_INTERFACE_EXISTS', 400, /Router already has a port on subnet/);
+    await refused(() => t.engine.api['routers.addInterface']({ id: router.id, subnet_id: sub1.id }), 'ROUTER_INTERFACE_EXISTS', 400, /^Router R already has a port on subnet [0-9a-f-]+ \(10\.0\.1\.0\/24\)$/);
     await refused(() => t.engine.api['routers.removeInterface']({ id: router.id, subnet_id: extSub.id }), 'ROUTER_INTERFACE_NOT_FOUND', 404);
     await refused(() => t.engine.api['routers.setGateway']({ id: router.id, network_id: net1.id }), 'NOT_EXTERNAL_NETWORK', 400);
     await refused(() => t.engine.api['routers.addInterface']({ id: router.id }), 'BAD_REQUEST', 400);

@@ -6,6 +6,7 @@ import { CrosspodError } from '../../../shared/errors';
 import type { FipHop, FipPath, FloatingIp } from '../../../shared/model';
 import { deleteIfExists, uuid, type PodRow } from '../context';
 import { canonicalIp, ipInCidr } from '../ipam/cidr';
+import { cap, networkLabel, portLabel, subnetLabel } from '../labels';
 import { gatewayTaken, type NetworkService } from '../network';
 import type { FipRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
@@ -36,7 +37,7 @@ export class FipService {
   async create(input: ParsedInput<'fips.create'>): Promise<FloatingIp> {
     const { core } = this.s;
     const net = this.t.network(input.floating_network_id);
-    if (net.router_external !== 1) throw new CrosspodError('NOT_EXTERNAL_NETWORK', `Network ${net.id} is not an external network`, { network_id: net.id });
+    if (net.router_external !== 1) throw new CrosspodError('NOT_EXTERNAL_NETWORK', `${cap(networkLabel(net))} is not an external network`, { network_id: net.id });
     const port = input.port_id ? this.t.port(input.port_id) : null;
     const project = input.project_id ?? port?.project_id ?? net.project_id;
     const subnets = this.t.subnetsOf(net.id);
@@ -87,12 +88,12 @@ export class FipService {
     if (fip.port_id === port.id && fip.fixed_ip_address === fixed.ip_address) return this.t.toFip(fip);
     const other = (this.t.q.fipsOfPort.all(port.id) as FipRow[]).find((f) => f.id !== fip.id && f.floating_network_id === fip.floating_network_id);
     if (other) {
-      throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Cannot associate floating IP ${fip.floating_ip_address} with port ${port.id}: it already has floating IP ${other.floating_ip_address} on that network`, { floatingip_id: other.id });
+      throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Cannot associate floating IP ${fip.floating_ip_address} with ${portLabel(port, portIps)}: it already has floating IP ${other.floating_ip_address} on that network`, { floatingip_id: other.id });
     }
     // The router that connects the port's subnet to the floating network (Neutron's check).
     const router = this.t.q.routerBetween.get(fixed.subnet_id, fip.floating_network_id) as { id: string; project_id: string } | undefined;
     if (!router) {
-      throw new CrosspodError('EXTERNAL_GATEWAY_NOT_FOUND', `External network ${fip.floating_network_id} is not reachable from subnet ${fixed.subnet_id}. Therefore, cannot associate Port ${port.id} with a Floating IP.`);
+      throw new CrosspodError('EXTERNAL_GATEWAY_NOT_FOUND', `External ${networkLabel(this.t.network(fip.floating_network_id))} is not reachable from ${subnetLabel(this.t.subnet(fixed.subnet_id))}: no router connects them. Therefore, cannot associate ${portLabel(port, portIps)} with floating IP ${fip.floating_ip_address}.`);
     }
     if (fip.port_id) {
       await this.disassociateRow(fip);

@@ -6,6 +6,7 @@ import { CrosspodError } from '../../../shared/errors';
 import type { Router, RouterInterfaceInfo } from '../../../shared/model';
 import { deleteIfExists, isNotFound, uuid, type PodRow } from '../context';
 import { canonicalIp, cidrsOverlap, ipInCidr } from '../ipam/cidr';
+import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import { gatewayTaken, type NetworkService } from '../network';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
@@ -72,7 +73,7 @@ export class RouterService {
 
   /** How errors name a router: by name, with the id when it has none. */
   private label(router: RouterRow): string {
-    return router.name ? `router ${router.name}` : `router ${router.id}`;
+    return routerLabel(router);
   }
 
   /** The subnets a router is connected to: its interfaces and its gateway. */
@@ -254,19 +255,19 @@ export class RouterService {
     if (input.port_id) {
       byPort = this.t.port(input.port_id);
       const ips = this.t.portIps(byPort.id);
-      if (ips.length === 0) throw new CrosspodError('BAD_REQUEST', `Router port must have at least one fixed IP: ${byPort.id}`);
-      if (byPort.device_id || byPort.device_owner) throw new CrosspodError('PORT_IN_USE', `Port ${byPort.id} already has an attached device`, { port_id: byPort.id, device_id: byPort.device_id });
+      if (ips.length === 0) throw new CrosspodError('BAD_REQUEST', `Router port must have at least one fixed IP: ${portLabel(byPort)}`);
+      if (byPort.device_id || byPort.device_owner) throw new CrosspodError('PORT_IN_USE', `${cap(portLabel(byPort, this.t.portIps(byPort.id)))} already has an attached device (${byPort.device_owner || byPort.device_id})`, { port_id: byPort.id, device_id: byPort.device_id });
       sub = this.t.subnet(ips[0].subnet_id);
     } else {
       sub = this.t.subnet(input.subnet_id!);
     }
     const net = this.t.network(sub.network_id);
-    if (net.router_external === 1 || net.bridge) throw new CrosspodError('BAD_REQUEST', `Network ${net.id} cannot take a router interface; set it as the gateway instead`);
+    if (net.router_external === 1 || net.bridge) throw new CrosspodError('BAD_REQUEST', `${cap(networkLabel(net))} cannot take a router interface; set it as the gateway instead`);
     const hints = this.t.hints(net);
     if (hints.length !== 1) throw new CrosspodError('CROSS_POD_L3_NOT_SUPPORTED', 'Cross pods L3 networking not support: the network needs exactly one availability zone hint', { network_id: net.id, hints });
     for (const p of this.t.interfacePorts(router.id)) {
       if (this.t.portIps(p.id).some((ip) => ip.subnet_id === sub.id)) {
-        throw new CrosspodError('ROUTER_INTERFACE_EXISTS', `Router already has a port on subnet ${sub.id}`, { router_id: router.id, subnet_id: sub.id });
+        throw new CrosspodError('ROUTER_INTERFACE_EXISTS', `${cap(this.label(router))} already has a port on ${subnetLabel(sub)}`, { router_id: router.id, subnet_id: sub.id });
       }
     }
     // Neutron: no two subnets of one router may overlap, whichever pods they live in.
@@ -335,7 +336,7 @@ export class RouterService {
       ? ports.find((p) => p.id === input.port_id)
       : ports.find((p) => this.t.portIps(p.id).some((ip) => ip.subnet_id === input.subnet_id));
     if (!port) {
-      throw new CrosspodError('ROUTER_INTERFACE_NOT_FOUND', `Router ${router.id} does not have an interface ${input.port_id ? `with id ${input.port_id}` : `on subnet ${input.subnet_id}`}`);
+      throw new CrosspodError('ROUTER_INTERFACE_NOT_FOUND', `${cap(this.label(router))} does not have an interface ${input.port_id ? `with port ${input.port_id}` : `on subnet ${input.subnet_id}`}`);
     }
     const ips = this.t.portIps(port.id);
     const net = this.t.network(port.network_id);
@@ -345,7 +346,7 @@ export class RouterService {
     const routes = JSON.parse(router.routes) as { nexthop: string }[];
     const sub = this.t.subnet(ips[0].subnet_id);
     if (routes.some((r) => ipInCidr(r.nexthop, sub.cidr))) {
-      throw new CrosspodError('ROUTER_IN_USE', `Router interface for subnet ${sub.id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`);
+      throw new CrosspodError('ROUTER_IN_USE', `The interface of ${this.label(router)} on ${subnetLabel(sub)} cannot be deleted, as it is required by one or more routes.`);
     }
     // Floating IPs reach their ports through this interface: Neutron refuses, and so do we, at
     // the top, naming them (rather than a bottom pod refusing with its own ids).
@@ -379,13 +380,13 @@ export class RouterService {
     const { core, routing } = this.s;
     let router = this.t.router(input.id);
     const net = this.t.network(input.network_id);
-    if (net.router_external !== 1) throw new CrosspodError('NOT_EXTERNAL_NETWORK', `Network ${net.id} is not an external network`, { network_id: net.id });
+    if (net.router_external !== 1) throw new CrosspodError('NOT_EXTERNAL_NETWORK', `${cap(networkLabel(net))} is not an external network`, { network_id: net.id });
     const hints = this.t.hints(net);
     if (hints.length === 0) throw new CrosspodError('EXTERNAL_NET_POD_NOT_SPECIFIED', 'Pod for external network not specified');
     const extPod = this.s.pods.byName(hints[0]);
     if (!extPod) throw new CrosspodError('POD_NOT_FOUND', `Pod ${hints[0]} could not be found.`, { pod_name: hints[0] });
     const subnets = this.t.subnetsOf(net.id);
-    if (subnets.length === 0) throw new CrosspodError('BAD_REQUEST', `External network ${net.id} has no subnet`);
+    if (subnets.length === 0) throw new CrosspodError('BAD_REQUEST', `External ${networkLabel(net)} has no subnet`);
 
     const wanted = input.external_fixed_ips ?? [];
     // A gateway address is never the external subnet's own gateway (as for ports and floating IPs).
@@ -427,7 +428,7 @@ export class RouterService {
         : w.ip_address
           ? subnets.find((s) => ipInCidr(w.ip_address!, s.cidr))
           : (subnets.find((s) => s.ip_version === 4) ?? subnets[0]);
-      if (!sub) throw new CrosspodError('IP_NOT_IN_SUBNET', `No subnet of network ${net.id} holds ${w.ip_address ?? w.subnet_id}`);
+      if (!sub) throw new CrosspodError('IP_NOT_IN_SUBNET', `No subnet of ${networkLabel(net)} holds ${w.ip_address ?? w.subnet_id}`);
       return { subnet_id: sub.id, ip_address: w.ip_address };
     });
     const gwPort = this.network.insertPort({ network_id: net.id, project_id: router.project_id, name: '', device_owner: OWNER_ROUTER_GATEWAY, device_id: router.id, ips });
@@ -477,7 +478,7 @@ export class RouterService {
     const router = this.t.router(id);
     if (!router.gw_network_id) return this.t.toRouter(router);
     if ((this.t.q.fipsOfRouter.get(router.id) as { n: number }).n > 0) {
-      throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Gateway cannot be updated for router ${router.id}, since a gateway to external network ${router.gw_network_id} is required by one or more floating IPs.`);
+      throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Gateway cannot be updated for ${this.label(router)}, since a gateway to external ${networkLabel(this.t.network(router.gw_network_id))} is required by floating IPs ${this.t.fipsOfRouter(router.id).map((f) => f.floating_ip_address).join(', ')}.`);
     }
     const extPod = this.gatewayPod(router)!;
     const extRouter = routing.bottomId(router.id, extPod.pod_id, 'router');
@@ -512,7 +513,7 @@ export class RouterService {
     const { core, routing } = this.s;
     const router = this.t.router(id);
     const ifaces = this.t.interfacePorts(router.id);
-    if (ifaces.length > 0) throw new CrosspodError('ROUTER_IN_USE', `Router ${router.id} still has ports`, { ports: ifaces.map((p) => p.id) });
+    if (ifaces.length > 0) throw new CrosspodError('ROUTER_IN_USE', `${cap(this.label(router))} still has interfaces on ${ifaces.map((p) => this.t.portIps(p.id).map((i) => i.ip_address).join(', ')).join('; ')}`, { ports: ifaces.map((p) => p.id) });
     await this.clearGateway(router.id);
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = this.s.pods.row(m.pod_id);
