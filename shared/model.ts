@@ -150,6 +150,8 @@ export interface FipHop {
   network_id: string;
   network_name: string;
   vlan?: number;
+  /** The pod holding this hop did not answer: what is shown comes from the top. */
+  error?: { code: string; message: string };
 }
 
 export interface FipPath {
@@ -158,6 +160,8 @@ export interface FipPath {
   hops: FipHop[];
   /** The router that connects the floating IP's port to its external network (null: unbound). */
   router?: { id: string; name: string } | null;
+  /** When the bottoms were read for this path. */
+  observed_at?: string;
 }
 
 export interface Routing {

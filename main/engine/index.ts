@@ -14,6 +14,7 @@ import { Ipam, PrefixPool, VlanPool } from './ipam';
 import { JobQueue, toJob } from './jobs';
 import { registerHandlers } from './jobs/handlers';
 import { BridgeService } from './l3/bridge';
+import { readPaths } from './l3/paths';
 import { FipService } from './l3/fips';
 import { RouterService } from './l3/routers';
 import { NetworkService } from './network';
@@ -279,9 +280,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'fips.list': (i) => listPage(r.core.db, 'floating_ips', i, (row) => r.top.toFip(row as never)),
     'fips.listWithPaths': async (i) => {
       const page = listPage(r.core.db, 'floating_ips', { limit: 50, ...i }, (row) => r.top.toFip(row as never));
-      const items = [];
-      for (const f of page.items) items.push({ ...f, path: await r.fips.path(f.id) });
-      return { items, next_marker: page.next_marker };
+      // One list per (pod, resource type) for the whole page, not one read per floating IP.
+      const paths = await readPaths(r, page.items.map((f) => r.top.fip(f.id)), settings.read_budget_ms);
+      return { ...page, items: page.items.map((f, k) => ({ ...f, path: paths[k] })) };
     },
     'fips.get': (i) => r.top.toFip(r.top.fip(i.id)),
     'fips.associate': (i) => w.fips.associate(i),

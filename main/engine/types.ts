@@ -26,6 +26,8 @@ export interface EngineSettings {
   quota_defaults: QuotaDefaults;
   /** Age after which an incomplete routing row counts as abandoned (reference §5). */
   routing_expire_seconds: number;
+  /** How long a read (paths, topology) waits for a pod before showing its hops as unreachable. */
+  read_budget_ms: number;
 }
 
 export const defaultSettings: EngineSettings = {
@@ -39,6 +41,7 @@ export const defaultSettings: EngineSettings = {
   },
   quota_defaults: { network: 100, subnet: 100, port: 500, router: 10, floatingip: 50 },
   routing_expire_seconds: 30,
+  read_budget_ms: 5000,
 };
 
 export interface PodDescriptor {

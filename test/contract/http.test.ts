@@ -546,6 +546,7 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
     expect(await call('fips.path', { id: s.fip.id })).toEqual({
       id: s.fip.id,
       mode: 'unbound',
+      observed_at: expect.any(String),
       hops: [{ role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: s.ext.id, network_name: 'ext-net' }],
       router: null,
     });
@@ -563,6 +564,7 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
     expect(path).toEqual({
       id: s.fip.id,
       mode: 'two-step',
+      observed_at: expect.any(String),
       router: { id: s.router.id, name: 'T-R' },
       hops: [
         { role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: s.ext.id, network_name: 'ext-net' },
@@ -585,7 +587,7 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
     expect(await call('fips.get', { id: s.fip.id })).toEqual(assoc);
     expect((await call('fips.list', { port_id: s.vmPort.id })).items).toEqual([assoc]);
     const withPaths = await call('fips.listWithPaths', {});
-    expect(withPaths.items).toEqual([{ ...assoc, path }]);
+    expect(withPaths.items).toEqual([{ ...assoc, path: { ...path, observed_at: expect.any(String) } }]);
   });
 
   it('jobs, audit, quotas and the lab topology reflect what happened', async () => {

@@ -86,6 +86,7 @@ describe('same-pod variant (ext-net in Pod1)', () => {
     expect(await api()['fips.path']({ id: fip.id })).toEqual({
       id: fip.id,
       mode: 'same-pod',
+      observed_at: expect.any(String),
       router: { id: router.id, name: 'R' },
       hops: [
         { role: 'external', address: '162.3.124.5', region: 'Pod1', network_id: ext.net.id, network_name: 'ext-net' },

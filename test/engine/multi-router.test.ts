@@ -103,6 +103,7 @@ describe('two routers of one project on the same external network', () => {
     expect(p1).toEqual({
       id: f1.id,
       mode: 'two-step',
+      observed_at: expect.any(String),
       router: { id: r1.id, name: 'R1' },
       hops: [
         { role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: ext.net.id, network_name: 'ext-net' },
@@ -113,6 +114,7 @@ describe('two routers of one project on the same external network', () => {
     expect(p2).toEqual({
       id: f2.id,
       mode: 'two-step',
+      observed_at: expect.any(String),
       router: { id: r2.id, name: 'R2' },
       hops: [
         { role: 'external', address: '162.3.124.6', region: 'Pod2', network_id: ext.net.id, network_name: 'ext-net' },
@@ -139,7 +141,7 @@ describe('two routers of one project on the same external network', () => {
     expect(await bottomRouter('Pod2', r2)).toBeNull();
     expect((await t.pod('Pod1').list('network')).map((n) => n.name)).not.toContain(ns2.id);
     // R1 and its floating IP are untouched.
-    expect(await api()['fips.path']({ id: f1.id })).toEqual(p1);
+    expect(await api()['fips.path']({ id: f1.id })).toEqual({ ...p1, observed_at: expect.any(String) });
     const r3 = await api()['routers.create']({ name: 'R3', project_id: 'proj1' });
     const n3 = await tenantNet('az1', '10.0.3.0/24', 'net3');
     await api()['routers.addInterface']({ id: r3.id, subnet_id: n3.sub.id });

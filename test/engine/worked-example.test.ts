@@ -185,6 +185,7 @@ describe('§12 worked example on lab pods', () => {
     expect(await t.engine.api['fips.path']({ id: fipId })).toEqual({
       id: fipId,
       mode: 'unbound',
+      observed_at: expect.any(String),
       hops: [{ role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: ext.id, network_name: 'ext-net' }],
       router: null,
     });
@@ -215,6 +216,7 @@ describe('§12 worked example on lab pods', () => {
     expect(await t.engine.api['fips.path']({ id: fipId })).toEqual({
       id: fipId,
       mode: 'two-step',
+      observed_at: expect.any(String),
       router: { id: router.id, name: 'R' },
       hops: [
         { role: 'external', address: '162.3.124.5', region: 'Pod2', network_id: ext.id, network_name: 'ext-net' },

@@ -137,7 +137,11 @@ export interface UpdateBodies {
   floatingip: { port_id: string | null; fixed_ip_address?: string };
 }
 
-export type Filters = Record<string, string | number | boolean | null>;
+/**
+ * Equality filters; an array means "any of" (Neutron's repeated query parameter), so a page of
+ * resources is read with one list call per pod and type.
+ */
+export type Filters = Record<string, string | number | boolean | null | string[]>;
 
 export type InterfaceRef = { subnet_id: string; port_id?: undefined } | { port_id: string; subnet_id?: undefined };
 

@@ -3,7 +3,7 @@
 // address, delete that cleans the bottoms, and the path read back from the bottom pods.
 import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
-import type { FipHop, FipPath, FloatingIp } from '../../../shared/model';
+import type { FipPath, FloatingIp } from '../../../shared/model';
 import { deleteIfExists, uuid, type PodRow } from '../context';
 import { canonicalIp, ipInCidr } from '../ipam/cidr';
 import { cap, networkLabel, portLabel, subnetLabel } from '../labels';
@@ -11,6 +11,7 @@ import { gatewayTaken, type NetworkService } from '../network';
 import type { FipRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
 import type { BridgeService } from './bridge';
+import { readPaths } from './paths';
 
 export const BOTTOM_BRIDGE_PORT_NAME = 'ns_bridge_port';
 export const fipBridgePortName = (project: string, bottomVmPort: string) => `ns_bridge_port_${project}_None_${bottomVmPort}`;
@@ -249,47 +250,8 @@ export class FipService {
     core.op.touch('fips.changed', fip.id);
   }
 
-  /** The path as the bottom pods hold it, not recomputed from the top. */
+  /** The path as the bottom pods hold it, not recomputed from the top (see paths.ts). */
   async path(id: string): Promise<FipPath> {
-    const { core, routing, top } = this.s;
-    const fip = this.t.fip(id);
-    const net = top.network(fip.floating_network_id);
-    const extPod = this.extPod(net.id);
-    const ext: FipHop = { role: 'external', address: fip.floating_ip_address, region: extPod.region_name, network_id: net.id, network_name: net.name };
-    const r = fip.router_id ? (top.q.router.get(fip.router_id) as { id: string; name: string } | undefined) : undefined;
-    const router = r ? { id: r.id, name: r.name } : null;
-    const unbound: FipPath = { id, mode: 'unbound', hops: [ext], router: null };
-    const bottomExtNet = routing.bottomId(net.id, extPod.pod_id, 'network');
-    if (!bottomExtNet) return unbound;
-    const de = core.driver(extPod.pod_id);
-    const f = (await de.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomExtNet }))[0];
-    if (!f?.port_id || !f.fixed_ip_address) return unbound;
-    const port = await de.get('port', f.port_id);
-    const topNetOf = (podId: string, bottomNet: string) => {
-      const r = routing.byBottom(bottomNet, podId);
-      const n = r ? (top.q.net.get(r.top_id) as { id: string; name: string } | undefined) : undefined;
-      return { network_id: n?.id ?? bottomNet, network_name: n?.name ?? '' };
-    };
-    if (port.name !== BOTTOM_BRIDGE_PORT_NAME) {
-      return { id, mode: 'same-pod', hops: [ext, { role: 'fixed', address: f.fixed_ip_address, region: extPod.region_name, ...topNetOf(extPod.pod_id, port.network_id) }], router };
-    }
-    const bridgeNet = topNetOf(extPod.pod_id, port.network_id);
-    const bottomBridgeNet = await de.get('network', port.network_id);
-    const hops: FipHop[] = [ext];
-    const bridgeHop: FipHop = { role: 'bridge', address: f.fixed_ip_address, region: extPod.region_name, ...bridgeNet };
-    if (bottomBridgeNet['provider:segmentation_id'] != null) bridgeHop.vlan = bottomBridgeNet['provider:segmentation_id'];
-    hops.push(bridgeHop);
-    for (const m of routing.mappings(bridgeNet.network_id, 'network')) {
-      if (m.pod_id === extPod.pod_id) continue;
-      const d = core.driver(m.pod_id);
-      const inner = (await d.list('floatingip', { floating_ip_address: f.fixed_ip_address, floating_network_id: m.bottom_id! }))[0];
-      if (!inner?.port_id || !inner.fixed_ip_address) continue;
-      const vmPort = await d.get('port', inner.port_id);
-      const pod = this.s.pods.row(m.pod_id);
-      bridgeHop.region = pod.region_name;
-      hops.push({ role: 'fixed', address: inner.fixed_ip_address, region: pod.region_name, ...topNetOf(m.pod_id, vmPort.network_id) });
-      break;
-    }
-    return { id, mode: 'two-step', hops, router };
+    return (await readPaths(this.s, [this.t.fip(id)], this.s.core.settings.read_budget_ms))[0];
   }
 }

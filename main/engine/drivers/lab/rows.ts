@@ -253,7 +253,12 @@ export function listQuery(kind: ResourceKind, podId: string, filters: Filters): 
     if (value === undefined) continue;
     const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (!field) return null;
-    if (value === null) {
+    if (Array.isArray(value)) {
+      if (value.length === 0 || field.type !== 'string') return null;
+      where.push(`${alias}.${field.column} IN (${value.map(() => '?').join(', ')})`);
+      params.push(...value);
+      ownIndex ||= field.ownIndex === true;
+    } else if (value === null) {
       if (!field.nullable) return null;
       where.push(`${alias}.${field.column} IS NULL`);
     } else {

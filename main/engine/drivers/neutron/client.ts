@@ -91,8 +91,11 @@ export class NeutronClient {
   }
 
   /** Every item of a collection, following `<collection>_links` rel=next (limit & marker). */
-  async list<T>(collection: string, query: Record<string, string>): Promise<T[]> {
-    const params = new URLSearchParams({ ...query, limit: String(this.opts.pageSize) });
+  async list<T>(collection: string, query: Record<string, string | string[]>): Promise<T[]> {
+    // An array is sent as a repeated parameter: Neutron matches any of the values.
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) params.append(k, one);
+    params.set('limit', String(this.opts.pageSize));
     let path = `/v2.0/${collection}?${params}`;
     const out: T[] = [];
     const seen = new Set<string>();

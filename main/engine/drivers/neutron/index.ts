@@ -123,12 +123,14 @@ export function createNeutronDriver(config: NeutronDriverOptions): NeutronDriver
       // A field the Bottom type lacks (or an array field) matches nothing; Neutron would 400 or
       // filter on a field the engine cannot see.
       if (entries.some(([k]) => !Object.hasOwn(allowed, k))) return [];
-      const query: Record<string, string> = {};
+      if (entries.some(([, v]) => Array.isArray(v) && v.length === 0)) return [];
+      const query: Record<string, string | string[]> = {};
       // Null cannot be expressed as a Neutron query filter; it is applied below.
-      for (const [k, v] of entries) if (v !== null && allowed[k]) query[k] = String(v);
+      for (const [k, v] of entries) if (v !== null && allowed[k]) query[k] = Array.isArray(v) ? v : String(v);
       const raw = await client.list<Raw>(COLLECTION[kind], query);
       const items = raw.map((r) => TO_BOTTOM[kind](r) as BottomTypes[K]);
-      return items.filter((it) => entries.every(([k, v]) => (it as unknown as Raw)[k] === v));
+      const matches = (x: unknown, v: Filters[string]) => (Array.isArray(v) ? v.includes(x as string) : x === v);
+      return items.filter((it) => entries.every(([k, v]) => matches((it as unknown as Raw)[k], v)));
     },
 
     async get<K extends ResourceKind>(kind: K, id: string): Promise<BottomTypes[K]> {
