@@ -5,13 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Method, Output } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
+import type { Body } from '../body';
 import type { Engine } from '../../engine/types';
 import { EXTENSIONS, extensionBody, resourcesDoc, versionsDoc } from './discovery';
 import { neutronError, toNeutronError } from './errors';
 import { nextLink, planList, project } from './query';
 import { acceptedKeys, byCollection, RESOURCES, type ResourceDef } from './resources';
-
-type Body = { ok: true; value: unknown } | { ok: false; error: CrosspodError };
 
 export interface NeutronApiOptions {
   engine: Engine;
