@@ -109,11 +109,12 @@ export class AuditLog {
 
   /** Entries oldest first, filtered; for export. */
   *entries(f: AuditFilter = {}): Generator<AuditEntry> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.since !== undefined) (where.push('at >= ?'), args.push(f.since));
-    if (f.until !== undefined) (where.push('at < ?'), args.push(f.until));
-    for (const k of ['operation', 'result_code', 'actor'] as const) if (f[k] !== undefined) (where.push(`${k} = ?`), args.push(f[k]));
+    const conds: [string, unknown][] = [];
+    if (f.since !== undefined) conds.push(['at >= ?', f.since]);
+    if (f.until !== undefined) conds.push(['at < ?', f.until]);
+    for (const k of ['operation', 'result_code', 'actor'] as const) if (f[k] !== undefined) conds.push([`${k} = ?`, f[k]]);
+    const where = conds.map((c) => c[0]);
+    const args = conds.map((c) => c[1]);
     const sql = `SELECT * FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
     for (const r of this.db.prepare(sql).iterate(...args) as Iterable<AuditRow>) yield toEntry(r);
   }
