@@ -388,7 +388,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   // Recovery: jobs interrupted by a crash run again (their handlers are idempotent).
   if (w.jobs.recoverInterrupted() > 0 || w.jobs.pendingCount() > 0) kickJobs();
-  pruneIfDue();
+  // The first prune deletes in bulk: only once the file is known to be sound.
+  pruning = true;
+  const afterCheck = integrity.then(
+    () => {
+      pruning = false;
+      pruneIfDue();
+    },
+    () => undefined,
+  );
 
   return {
     call,
@@ -401,6 +409,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return () => listeners.delete(l);
     },
     async idle() {
+      await afterCheck;
       for (;;) {
         await chain;
         await jobsDone;
