@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Method, Output } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { Body } from '../body';
+import { parseCidr, parseIp } from '../../engine/ipam/cidr';
 import type { Engine } from '../../engine/types';
 import { EXTENSIONS, extensionBody, resourcesDoc, versionsDoc } from './discovery';
 import { neutronError, toNeutronError } from './errors';
@@ -168,6 +169,11 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     unrecognised(attrs, new Set(['routes']));
     if (!Array.isArray(attrs.routes) || !attrs.routes.every(isObj)) throw bad('routes must be a list of {destination, nexthop}');
     const given = attrs.routes as { destination?: unknown; nexthop?: unknown }[];
+    // Neutron validates the routes of either action, even those it is asked to remove.
+    for (const r of given) {
+      parseCidr(r.destination as string);
+      parseIp(r.nexthop as string);
+    }
     const key = (r: { destination?: unknown; nexthop?: unknown }) => `${String(r.destination)} ${String(r.nexthop)}`;
     const cur = (await call('routers.get', { id })).routes;
     const drop = new Set(given.map(key));
