@@ -86,7 +86,6 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
 
 type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
 
-
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings: EngineSettings = {
     ...defaultSettings,
@@ -208,29 +207,30 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (autoRun && w.jobs.pendingCount() > 0) jobsDone = jobsDone.then(runJobs);
   };
 
-  // Retention: on open, then after every PRUNE_EVERY_WRITES entries or hour, a slice at a time
-  // through the mutation queue, so a large backlog never holds a write for long.
+  // Retention: on open, then after every PRUNE_EVERY_WRITES entries or hour. One slice (one short
+  // transaction) per turn of the mutation queue, so a large backlog never holds up a mutation.
   let pruning = false;
-  const prune = (): Promise<{ audit: number; jobs: number }> =>
-    enqueue(async () => {
-      const total = { audit: 0, jobs: 0 };
-      for (;;) {
-        if (closed) return total;
+  const prune = async (): Promise<{ audit: number; jobs: number }> => {
+    const total = { audit: 0, jobs: 0 };
+    for (;;) {
+      const slice = await enqueue(async () => {
+        if (closed) return { audit: 0, jobs: 0 };
         const r = audit.retention();
-        const slice = db.transaction(() => ({ audit: audit.prune(r), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, PRUNE_BATCH) }))();
-        total.audit += slice.audit;
-        total.jobs += slice.jobs;
-        if (slice.audit < PRUNE_BATCH && slice.jobs < PRUNE_BATCH) break;
-        await new Promise((res) => setImmediate(res));
-      }
-      if (total.audit) for (const l of listeners) l({ name: 'audit.changed', ids: [] });
-      if (total.jobs) for (const l of listeners) l({ name: 'jobs.changed', ids: [] });
-      return total;
-    });
+        return db.transaction(() => ({ audit: audit.prune(r), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, PRUNE_BATCH) }))();
+      });
+      total.audit += slice.audit;
+      total.jobs += slice.jobs;
+      if (slice.audit < PRUNE_BATCH && slice.jobs < PRUNE_BATCH) break;
+    }
+    if (total.audit) for (const l of listeners) l({ name: 'audit.changed', ids: [] });
+    if (total.jobs) for (const l of listeners) l({ name: 'jobs.changed', ids: [] });
+    return total;
+  };
+  let pruneDone: Promise<unknown> = Promise.resolve();
   const pruneIfDue = () => {
     if (pruning || !audit.pruneDue()) return;
     pruning = true;
-    void prune()
+    pruneDone = prune()
       .catch((e: unknown) => console.error('crosspod: audit retention failed:', e))
       .finally(() => (pruning = false));
   };
@@ -411,6 +411,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     async idle() {
       await afterCheck;
       for (;;) {
+        await pruneDone;
         await chain;
         await jobsDone;
         if (!jobsRunning && (!autoRun || w.jobs.pendingCount() === 0)) {
