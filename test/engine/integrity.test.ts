@@ -96,6 +96,20 @@ describe('integrity check after open', () => {
     expect((err as Error).message.startsWith(`integrity check of ${file} failed: `)).toBe(true);
   });
 
+  it('openStore: the default checks before returning; deferred leaves it to checkIntegrity()', async () => {
+    await corruptFile();
+    await expect(openStore(file)).rejects.toMatchObject({ code: 'DATABASE_CORRUPT' });
+    const s = await openStore(file, { integrity: 'deferred' });
+    try {
+      const r = await s.checkIntegrity();
+      expect(r).toMatchObject({ file, ok: false, ran: 'worker' });
+      expect(r.problems.length).toBeGreaterThan(0);
+      expect(r.problems.some((p) => p.includes('*** in database'))).toBe(false);
+    } finally {
+      s.close();
+    }
+  });
+
   it('checkIntegrity reports a missing file instead of throwing', async () => {
     const r = await checkIntegrity(join(dir, 'absent.db'));
     expect(r.ok).toBe(false);
