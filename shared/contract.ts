@@ -224,6 +224,27 @@ export const contract = {
   'jobs.redo': { mutates: true, input: byId },
 
   'audit.list': { mutates: false, input: listInput },
+  /** The log (oldest first) as JSON lines or CSV, optionally by time range (ISO, `since` ≤ at < `until`) and field. */
+  'audit.export': {
+    mutates: false,
+    input: z.strictObject({
+      format: z.enum(['jsonl', 'csv']).default('jsonl'),
+      since: z.iso.datetime().optional(),
+      until: z.iso.datetime().optional(),
+      operation: z.string().min(1).max(255).optional(),
+      result_code: z.string().min(1).max(255).optional(),
+      actor: z.string().min(1).max(255).optional(),
+    }),
+  },
+  'audit.getRetention': { mutates: false, input: z.strictObject({}) },
+  /** Entries (and SUCCESS jobs) older than max_age_days or beyond the max_entries newest are pruned; null = no limit. */
+  'audit.setRetention': {
+    mutates: true,
+    input: z.strictObject({
+      max_age_days: z.number().int().min(1).max(36_500).nullable().optional(),
+      max_entries: z.number().int().min(100).max(100_000_000).nullable().optional(),
+    }),
+  },
 
   'quotas.get': { mutates: false, input: z.strictObject({ project_id: projectId }) },
   'quotas.update': {
@@ -259,6 +280,20 @@ export interface TestConnectionResult {
   auth: 'ok' | 'failed' | 'not-required';
   extensions: { router: boolean; 'external-net': boolean; extraroute: boolean };
   error: { code: string; message: string } | null;
+}
+
+export interface AuditRetention {
+  /** Audit entries and SUCCESS jobs older than this many days are removed; null keeps them. */
+  max_age_days: number | null;
+  /** Only this many newest audit entries (and SUCCESS jobs) are kept; null keeps them all. */
+  max_entries: number | null;
+}
+
+export interface AuditExport {
+  format: 'jsonl' | 'csv';
+  content_type: string;
+  count: number;
+  data: string;
 }
 
 export interface FipWithPath extends FloatingIp {
@@ -308,6 +343,9 @@ export interface Outputs {
   'jobs.get': Job;
   'jobs.redo': Job;
   'audit.list': Page<AuditEntry>;
+  'audit.export': AuditExport;
+  'audit.getRetention': AuditRetention;
+  'audit.setRetention': AuditRetention & { pruned: { audit: number; jobs: number } };
   'quotas.get': Quota;
   'quotas.update': Quota;
   'lab.loadExample': { pods: string[]; fips: string[] };

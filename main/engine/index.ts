@@ -23,7 +23,8 @@ import { PodRegistry, toPod } from './pods';
 import { Quotas } from './quotas';
 import { RoutingTable } from './routing';
 import type { Services } from './services';
-import { openStore, type Db } from './store';
+import { openStore, integrityError, type Db } from './store';
+import { AuditLog, PRUNE_BATCH, summarize } from './audit';
 import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
 import { listPage } from './list';
 import { loadExampleLab, topologySnapshot } from './lab';
@@ -86,12 +87,6 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
 
 type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
 
-const SECRET_KEYS = new Set(['password', 'token', 'secret']);
-function summarize(input: unknown): string {
-  const text = JSON.stringify(input, (k, v) => (SECRET_KEYS.has(k) ? '***' : v)) ?? '';
-  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
-}
-
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings: EngineSettings = {
     ...defaultSettings,
@@ -99,7 +94,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     bridge: { ...defaultSettings.bridge, ...opts.settings?.bridge },
     quota_defaults: { ...defaultSettings.quota_defaults, ...opts.settings?.quota_defaults },
   };
-  const store = await openStore(opts.dbPath);
+  // Only the header is checked before open returns; quick_check runs right after, in a worker.
+  const store = await openStore(opts.dbPath, { integrity: 'deferred' });
   const db = store.db;
   const readDb = new Database(opts.dbPath, { readonly: true });
   readDb.pragma('busy_timeout = 5000');
@@ -108,7 +104,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const w = buildServices(db, settings, opts, drivers);
   const r = buildServices(readDb, settings, opts, readDrivers);
   const listeners = new Set<(e: EngineEvent) => void>();
-  const audit = db.prepare('INSERT INTO audit_log (at, actor, operation, input_summary, result_code, resource_ids) VALUES (?, ?, ?, ?, ?, ?)');
+  const clock = opts.now ?? (() => new Date());
+  const audit = new AuditLog(db, clock);
+  const readAudit = new AuditLog(readDb, clock);
   const failJob = db.prepare("INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)");
 
   const emit = (op: Operation) => {
@@ -210,6 +208,43 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (autoRun && w.jobs.pendingCount() > 0) jobsDone = jobsDone.then(runJobs);
   };
 
+  // Retention: on open, then after every PRUNE_EVERY_WRITES entries or hour. One slice (one short
+  // transaction) per turn of the mutation queue, so a large backlog never holds up a mutation.
+  let pruning = false;
+  const prune = async (): Promise<{ audit: number; jobs: number }> => {
+    const total = { audit: 0, jobs: 0 };
+    for (;;) {
+      const slice = await enqueue(async () => {
+        if (closed) return { audit: 0, jobs: 0 };
+        const r = audit.retention();
+        return db.transaction(() => ({ audit: audit.prune(r), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, PRUNE_BATCH) }))();
+      });
+      total.audit += slice.audit;
+      total.jobs += slice.jobs;
+      if (slice.audit < PRUNE_BATCH && slice.jobs < PRUNE_BATCH) break;
+    }
+    if (total.audit) for (const l of listeners) l({ name: 'audit.changed', ids: [] });
+    if (total.jobs) for (const l of listeners) l({ name: 'jobs.changed', ids: [] });
+    return total;
+  };
+  let pruneDone: Promise<unknown> = Promise.resolve();
+  const pruneIfDue = () => {
+    if (pruning || !audit.pruneDue()) return;
+    pruning = true;
+    pruneDone = prune()
+      .catch((e: unknown) => console.error('crosspod: audit retention failed:', e))
+      .finally(() => (pruning = false));
+  };
+
+  // The integrity check runs beside the engine; a corrupt file then refuses every call.
+  let corrupt: Error | null = null;
+  const integrity = store.checkIntegrity().then((rep) => {
+    if (rep.ok) return rep;
+    corrupt = integrityError(opts.dbPath, rep.problems);
+    throw corrupt;
+  });
+  integrity.catch(() => undefined);
+
   const h: Handlers = {
     'pods.create': (i) => {
       const p = w.pods.create(i);
@@ -300,6 +335,16 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       w.core.op.touch('jobs.changed', j.id);
       return j;
     },
+    'audit.export': (i) => readAudit.export(i.format, i),
+    'audit.getRetention': () => readAudit.retention(),
+    'audit.setRetention': async (i) => {
+      const r = audit.setRetention(i);
+      // Applied now, in this operation: the caller sees what the new limits removed.
+      const pruned = { audit: audit.prune(r, Number.MAX_SAFE_INTEGER), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, Number.MAX_SAFE_INTEGER) };
+      w.core.op.touch('audit.changed');
+      if (pruned.jobs) w.core.op.touch('jobs.changed');
+      return { ...r, pruned };
+    },
     'audit.list': (i) => listPage(r.core.db, 'audit_log', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never, 'desc'),
     'quotas.get': (i) => r.quotas.get(i.project_id),
     'quotas.update': (i) => {
@@ -312,6 +357,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const call = async <M extends Method>(method: M, input: unknown, meta: { actor?: string } = {}): Promise<Output<M>> => {
     if (closed) throw new CrosspodError('INTERNAL', 'The engine is closed');
+    if (corrupt) throw corrupt;
     if (!isMethod(method)) throw new CrosspodError('UNKNOWN_METHOD', `Unknown method ${String(method)}`);
     let parsed: ParsedInput<M>;
     try {
@@ -335,6 +381,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (!contract[method].mutates) return handler(parsed);
     const result = await enqueue(() => runOp(method, meta.actor ?? 'local', parsed, async () => handler(parsed)));
     kickJobs();
+    pruneIfDue();
     return result;
   };
 
@@ -342,18 +389,30 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   // Recovery: jobs interrupted by a crash run again (their handlers are idempotent).
   if (w.jobs.recoverInterrupted() > 0 || w.jobs.pendingCount() > 0) kickJobs();
+  // The first prune deletes in bulk: only once the file is known to be sound.
+  pruning = true;
+  const afterCheck = integrity.then(
+    () => {
+      pruning = false;
+      pruneIfDue();
+    },
+    () => undefined,
+  );
 
   return {
     call,
     api,
     store,
+    integrity: () => integrity,
     settings,
     subscribe(l) {
       listeners.add(l);
       return () => listeners.delete(l);
     },
     async idle() {
+      await afterCheck;
       for (;;) {
+        await pruneDone;
         await chain;
         await jobsDone;
         if (!jobsRunning && (!autoRun || w.jobs.pendingCount() === 0)) {
@@ -368,6 +427,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await chain.catch(() => undefined);
       await jobsDone.catch(() => undefined);
       closed = true;
+      // The check reads the file on its own connection: let it finish before the file is closed.
+      await integrity.catch(() => undefined);
       for (const d of [...drivers.values(), ...readDrivers.values()]) await d.close?.();
       readDb.close();
       store.close();

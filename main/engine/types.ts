@@ -2,7 +2,7 @@
 import type { Api, EngineEvent, Method, Output } from '../../shared/contract';
 import type { PodDriver } from './drivers/driver';
 import type { SecretBox } from './secrets';
-import type { Store } from './store';
+import type { IntegrityReport, Store } from './store';
 
 export interface BridgeSettings {
   ew_pool: string;
@@ -82,6 +82,12 @@ export interface Engine {
   /** Resolves when no mutation or job is queued or running. */
   idle(): Promise<void>;
   store: Store;
+  /**
+   * The integrity check (quick_check) started right after open, on a read-only connection in a
+   * worker thread: resolves with its report, or rejects with DATABASE_CORRUPT (the problems in
+   * details), after which every call is refused with that error.
+   */
+  integrity(): Promise<IntegrityReport>;
   settings: EngineSettings;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../engine/index';
+import { ensurePrivateDir } from '../engine/store';
 import { fileKeySecretBox } from '../engine/secrets/file-key';
 import { startServer } from './server';
 
@@ -18,6 +19,8 @@ function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
 
 interface CliOptions {
   db: string;
+  /** The db is in Crosspod's own data folder (not a --db or $CROSSPOD_DB the user chose). */
+  ownFolder: boolean;
   port: number;
   host: string;
 }
@@ -37,7 +40,8 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
   if (values.help) return 'help';
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, not ${values.port}`);
-  return { db: values.db ? resolve(values.db) : defaultDbPath(env), port, host: values.host ?? '127.0.0.1' };
+  const ownFolder = !values.db && !env.CROSSPOD_DB;
+  return { db: values.db ? resolve(values.db) : defaultDbPath(env), ownFolder, port, host: values.host ?? '127.0.0.1' };
 }
 
 async function main(): Promise<void> {
@@ -53,6 +57,8 @@ async function main(): Promise<void> {
     return;
   }
   const dataDir = dirname(opts.db);
+  // Its own folder is 0700 even if an older version made it 0755; a folder the user named is theirs.
+  ensurePrivateDir(dataDir, opts.ownFolder);
   const engine = await createEngine({ dbPath: opts.db, secrets: fileKeySecretBox(join(dataDir, 'secret.key')) });
   const server = await startServer({ engine, host: opts.host, port: opts.port });
 
@@ -81,6 +87,18 @@ async function main(): Promise<void> {
   });
   chmodSync(info, 0o600); // an older file keeps its mode on overwrite
   console.log(`Crosspod console: ${url}`);
+
+  // The integrity check runs after open, off the start-up path; a corrupt file stops the console
+  // as it always did, only once the check has spoken.
+  engine.integrity().catch(async (e: unknown) => {
+    console.error(`crosspod: ${(e as Error).message}`);
+    if (stopping) return;
+    stopping = true;
+    await server.close().catch(() => undefined);
+    await engine.close().catch(() => undefined);
+    if (ownsInfoFile(info)) rmSync(info, { force: true });
+    process.exit(1);
+  });
 }
 
 /** serve.json is removed on exit only while it still describes this process. */

@@ -10,8 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { isMethod } from '../../shared/contract';
 import { CrosspodError, toErrorBody, type ErrorBody } from '../../shared/errors';
 import type { Engine } from '../engine/types';
+import { readJsonBody } from './body';
 import { createNeutronApi } from './neutron-api';
 import { contentType, isSpaRoute, resolveStaticPath, SECURITY_HEADERS } from './static';
+
+export { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './body';
 
 export interface ServerOptions {
   engine: Engine;
@@ -32,7 +35,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 const defaultStaticDir = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -66,43 +68,6 @@ function parseCookies(header: string | undefined): Map<string, string> {
     }
   }
   return out;
-}
-
-type Body = { ok: true; value: unknown } | { ok: false; error: CrosspodError };
-
-/** Reads at most MAX_BODY_BYTES; past that it drains (so the client sees the answer) and refuses. */
-function readJsonBody(req: IncomingMessage): Promise<Body> {
-  return new Promise((resolveBody) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-      else if (size > 16 * MAX_BODY_BYTES) req.destroy();
-    });
-    req.on('error', () => resolveBody({ ok: false, error: new CrosspodError('INVALID_INPUT', 'request body was cut off') }));
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) {
-        resolveBody({
-          ok: false,
-          error: new CrosspodError('INVALID_INPUT', `request body is larger than ${MAX_BODY_BYTES} bytes`, {
-            limit: MAX_BODY_BYTES,
-          }),
-        });
-        return;
-      }
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolveBody({ ok: true, value: undefined });
-      try {
-        resolveBody({ ok: true, value: JSON.parse(text) });
-      } catch (e) {
-        resolveBody({
-          ok: false,
-          error: new CrosspodError('INVALID_INPUT', 'request body is not valid JSON', { parse: (e as Error).message }),
-        });
-      }
-    });
-  });
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CrosspodError } from '../../shared/errors';
+import { ensurePrivateFile } from '../engine/store';
 import type { Engine } from '../engine/types';
 
 export interface BackupFile {
@@ -57,6 +58,8 @@ function checkSqlite(file: string): void {
 async function copyDatabase(source: string, dest: string): Promise<void> {
   const tmp = `${dest}.restoring`;
   rmSync(tmp, { force: true });
+  // 0600 before SQLite writes into it: the copy is never readable by others, whatever the umask.
+  ensurePrivateFile(tmp);
   const src = new Database(source, { readonly: true, fileMustExist: true });
   try {
     await src.backup(tmp);

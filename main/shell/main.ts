@@ -4,6 +4,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, safeS
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../engine/index';
+import { ensurePrivateDir } from '../engine/store';
 import type { Engine } from '../engine/types';
 import { listBackups, pruneBackups, restoreBackup } from './backups';
 import { MENU_CHANNEL } from './channels';
@@ -53,6 +54,13 @@ function bind(e: Engine): void {
   engine = e;
   unregisterIpc = registerIpcHandlers(ipcMain, e, { isTrustedSender: isTrusted });
   stopEvents = win ? forwardEvents(e, win.webContents) : null;
+  // The integrity check runs after open; a corrupt file ends the session as it did at start-up
+  // (the engine already refuses every call with DATABASE_CORRUPT).
+  e.integrity().catch((err: unknown) => {
+    if (engine !== e) return;
+    dialog.showErrorBox('Crosspod could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
 }
 
 function sendMenu(cmd: MenuCommand): void {
@@ -172,6 +180,8 @@ function installMenu(): void {
 }
 
 async function start(): Promise<void> {
+  // The data folder holds the database and its key: owner-only whatever the umask.
+  ensurePrivateDir(userData(), true);
   lockDownContents();
   protocol.handle(APP_SCHEME, createAppHandler(rendererDir));
   bind(await openEngine());

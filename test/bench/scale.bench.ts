@@ -59,7 +59,7 @@ function uptime(): string {
   }
 }
 
-function coldOpens(file: string, n: number): { importMs: number; openMs: number; firstPageMs: number; closeMs: number }[] {
+function coldOpens(file: string, n: number): { importMs: number; openMs: number; firstPageMs: number; integrityMs: number; closeMs: number }[] {
   const out = [];
   for (let i = 0; i < n; i++) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'scale', 'open-child.ts'), file], { cwd: repoRoot, encoding: 'utf8' });
@@ -171,6 +171,7 @@ export async function run(): Promise<void> {
     const col = (k: keyof (typeof cold)[number]) => ({ first: cold[0][k], median: median(cold.map((c) => c[k])), max: Math.max(...cold.map((c) => c[k])), n: cold.length });
     row('open: createEngine() in a fresh process', col('openMs'), 'target < 500 ms');
     row('open: first fips.listWithPaths after it', col('firstPageMs'));
+    row('open: integrity check done (worker, from open)', col('integrityMs'), 'off the critical path');
     row('open: import of the engine modules (tsx)', col('importMs'));
     row('open: engine.close()', col('closeMs'));
     const inProc = await timed(Math.max(2, Math.min(opens, 5)), async () => {

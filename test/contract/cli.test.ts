@@ -1,9 +1,10 @@
 // `npm run serve` as a user runs it: a child process on a temp data directory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
+import { openStore } from '../../main/engine/store';
 
 const root = join(__dirname, '..', '..');
 // `node --import tsx` runs the CLI in one process (the tsx binary adds a parent that relays signals).
@@ -100,8 +101,30 @@ describe.concurrent('npm run serve', () => {
     const run = await serve([], { XDG_DATA_HOME: xdg });
     expect(existsSync(join(xdg, 'crosspod', 'crosspod.db'))).toBe(true);
     expect(existsSync(join(xdg, 'crosspod', 'serve.json'))).toBe(true);
+    // Its own data folder is owner-only, and so is the database.
+    expect(statSync(join(xdg, 'crosspod')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(xdg, 'crosspod', 'crosspod.db')).mode & 0o777).toBe(0o600);
     run.child.kill('SIGTERM');
     expect(await run.exit).toBe(0);
+  });
+
+  it('stops with the integrity error when the file turns out corrupt after open', async ({ expect }) => {
+    const db = join(dir, 'corrupt', 'crosspod.db');
+    const s = await openStore(db);
+    const ins = s.db.prepare("INSERT INTO audit_log (at, actor, operation, input_summary, result_code, resource_ids) VALUES (?, 'fixture', 'x', ?, 'OK', '[]')");
+    s.db.transaction(() => {
+      for (let i = 0; i < 3000; i++) ins.run(new Date().toISOString(), 'x'.repeat(200));
+    })();
+    const pageSize = s.db.pragma('page_size', { simple: true }) as number;
+    s.close();
+    const pages = statSync(db).size / pageSize;
+    const fd = openSync(db, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize * 8, 0xa5), 0, pageSize * 8, Math.floor(pages / 2) * pageSize);
+    closeSync(fd);
+    const run = await serve(['--db', db, '--port', '0'], {});
+    expect(await run.exit).toBe(1);
+    expect(run.stderr()).toContain(`crosspod: integrity check of ${db} failed: `);
+    expect(existsSync(join(dir, 'corrupt', 'serve.json'))).toBe(false);
   });
 
   it('refuses bad arguments with the usage', async ({ expect }) => {

@@ -55,6 +55,7 @@ function raw(path: string, opts: { method?: string; headers?: Record<string, str
 }
 
 const auth = { 'X-Auth-Token': TOKEN };
+const jsonAuth = { ...auth, 'Content-Type': 'application/json' };
 
 function post(method: string, body: unknown, headers: Record<string, string> = auth): Promise<Reply> {
   return raw(`/api/${method}`, {
@@ -277,7 +278,7 @@ describe('transport errors', () => {
   it('refuses malformed JSON with 400 INVALID_INPUT', async () => {
     const before = checksum();
     for (const body of ['{', '{"region_name": }', "{'a': 1}", 'undefined']) {
-      const r = await raw('/api/pods.create', { method: 'POST', headers: auth, body });
+      const r = await raw('/api/pods.create', { method: 'POST', headers: jsonAuth, body });
       expect(r.status, body).toBe(400);
       expect(r.json).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', status: 400 } });
     }
@@ -287,13 +288,13 @@ describe('transport errors', () => {
   it('refuses a body over 1 MiB with 400 INVALID_INPUT', async () => {
     const before = checksum();
     const big = JSON.stringify({ region_name: 'x'.repeat(MAX_BODY_BYTES) });
-    const r = await raw('/api/pods.create', { method: 'POST', headers: auth, body: big });
+    const r = await raw('/api/pods.create', { method: 'POST', headers: jsonAuth, body: big });
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', details: { limit: 1024 * 1024 } } });
     expect(checksum()).toEqual(before);
     // Just under the limit is read (and then refused by the schema: names are at most 255).
     const under = JSON.stringify({ region_name: 'x'.repeat(MAX_BODY_BYTES - 100) });
-    expect((await raw('/api/pods.create', { method: 'POST', headers: auth, body: under })).json.error.details.issues[0].path).toBe(
+    expect((await raw('/api/pods.create', { method: 'POST', headers: jsonAuth, body: under })).json.error.details.issues[0].path).toBe(
       'region_name',
     );
   });
@@ -663,6 +664,9 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'jobs.get': [{}, 'id'],
     'jobs.redo': [{ id: 3 }, 'id'],
     'audit.list': [{ marker: {} }, 'marker'],
+    'audit.export': [{ format: 'xml' }, 'format'],
+    'audit.getRetention': [{ days: 1 }, ''],
+    'audit.setRetention': [{ max_entries: 5 }, 'max_entries'],
     'quotas.get': [{}, 'project_id'],
     'quotas.update': [{ project_id: 'p', network: -2 }, 'network'],
     'lab.loadExample': [{ example: 'big' }, ''],

@@ -53,6 +53,10 @@ export class JobQueue {
       setStatus: db.prepare('UPDATE async_jobs SET status = ?, error = ?, timestamp = ?, attempts = attempts + ? WHERE id = ?'),
       stale: db.prepare("UPDATE async_jobs SET status = 'NEW' WHERE status = 'RUNNING'"),
       pending: db.prepare("SELECT COUNT(*) AS n FROM async_jobs WHERE status = 'NEW'"),
+      pruneOld: db.prepare("DELETE FROM async_jobs WHERE rowid IN (SELECT rowid FROM async_jobs WHERE status = 'SUCCESS' AND timestamp < ? LIMIT ?)"),
+      pruneExtra: db.prepare(
+        "DELETE FROM async_jobs WHERE rowid IN (SELECT rowid FROM async_jobs WHERE status = 'SUCCESS' ORDER BY timestamp DESC, rowid DESC LIMIT ? OFFSET ?)",
+      ),
     };
   }
 
@@ -91,6 +95,18 @@ export class JobQueue {
   /** After a crash, RUNNING jobs were interrupted: run them again (handlers are idempotent). */
   recoverInterrupted(): number {
     return this.q.stale.run().changes;
+  }
+
+  /**
+   * Retention for finished jobs: SUCCESS jobs older than `before` or beyond the `keep` newest go
+   * (at most `batch` of each). FAIL jobs stay whatever their age: each one is a bottom step that
+   * did not happen (a leak, or work to redo), and dropping it would hide that.
+   */
+  pruneFinished(before: string | null, keep: number | null, batch: number): number {
+    let n = 0;
+    if (before !== null) n += this.q.pruneOld.run(before, batch).changes;
+    if (keep !== null) n += this.q.pruneExtra.run(batch, keep).changes;
+    return n;
   }
 
   /** Redo a FAIL job (§9: failed jobs can be redone). */

@@ -2,10 +2,15 @@
 // STRICT tables, numbered migrations tracked by PRAGMA user_version plus a hash of each file.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CrosspodError } from '../../../shared/errors';
+import { ensurePrivateDir, ensurePrivateFile, tightenFiles } from './files';
+import { checkIntegrity, integrityError, quickCheck, type IntegrityReport } from './integrity';
+
+export { checkIntegrity, integrityError, type IntegrityReport } from './integrity';
+export { DIR_MODE, ensurePrivateDir, ensurePrivateFile, FILE_MODE, tightenFiles } from './files';
 
 export type Db = Database.Database;
 
@@ -25,6 +30,13 @@ export interface OpenOptions {
   /** Where pre-migration backups go; defaults to `<db dir>/backups`. */
   backupDir?: string;
   readonly?: boolean;
+  /**
+   * 'open' (the default): quick_check before open returns, refusing a corrupt file with
+   * DATABASE_CORRUPT. 'deferred': only the header is checked on open (and the whole file before
+   * a migration writes to it); the caller runs `checkIntegrity()` right after, off the critical
+   * path (the engine does).
+   */
+  integrity?: 'open' | 'deferred';
 }
 
 export interface Store {
@@ -36,6 +48,8 @@ export interface Store {
   backupsTaken: string[];
   /** Online backup with better-sqlite3's backup(); returns the backup's path. */
   backup(label?: string): Promise<string>;
+  /** quick_check on a read-only connection in a worker thread; resolves with the report, never rejects. */
+  checkIntegrity(): Promise<IntegrityReport>;
   close(): void;
 }
 
@@ -83,16 +97,24 @@ function openDatabase(file: string, readonly: boolean): Db {
 }
 
 export async function openStore(file: string, opts: OpenOptions = {}): Promise<Store> {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = openDatabase(file, opts.readonly ?? false);
+  const readonly = opts.readonly ?? false;
+  if (!readonly) {
+    ensurePrivateDir(dirname(file));
+    // Created 0600 before SQLite opens it: SQLite gives -wal and -shm the main file's mode.
+    ensurePrivateFile(file);
+  }
+  const db = openDatabase(file, readonly);
   const backupDir = opts.backupDir ?? join(dirname(file), 'backups');
   const backupsTaken: string[] = [];
 
   const backup = async (label = 'manual'): Promise<string> => {
-    mkdirSync(backupDir, { recursive: true });
+    ensurePrivateDir(backupDir);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const dest = join(backupDir, `${basename(file, '.db')}-${label}-${stamp}.db`);
+    // The copy is written into a file that is already 0600, so it is never readable by others.
+    ensurePrivateFile(dest);
     await db.backup(dest);
+    tightenFiles(dest);
     return dest;
   };
 
@@ -105,22 +127,12 @@ export async function openStore(file: string, opts: OpenOptions = {}): Promise<S
     // Savepoint journals in memory: every nested step of an operation is a savepoint.
     db.pragma('temp_store = MEMORY');
 
-    // quick_check returns the problems (up to 100) as rows and lines, led by a
-    // "*** in database main ***" heading: read them all, or the message names no problem.
-    // SQLite may also give up part-way with SQLITE_CORRUPT: keep what it said before that.
-    const problems: string[] = [];
-    try {
-      for (const r of db.prepare('PRAGMA quick_check').iterate() as Iterable<{ quick_check: string }>) {
-        for (const line of r.quick_check.split('\n')) {
-          if (line !== 'ok' && line.trim() !== '' && !/^\*\*\* in database \S+ \*\*\*$/.test(line)) problems.push(line);
-        }
-      }
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
-    if (problems.length > 0) {
-      const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
-      throw new CrosspodError('DATABASE_CORRUPT', `integrity check of ${file} failed: ${shown}`, { file, problems: problems.slice(0, 20) });
+    // Files left by an older Crosspod (or made before this one) may be 0644.
+    if (!readonly) tightenFiles(file, `${file}-wal`, `${file}-shm`);
+    const deferred = opts.integrity === 'deferred';
+    if (!deferred) {
+      const problems = quickCheck(db);
+      if (problems.length > 0) throw integrityError(file, problems);
     }
 
     const migrations = loadMigrations(opts.migrationsDir);
@@ -154,7 +166,14 @@ export async function openStore(file: string, opts: OpenOptions = {}): Promise<S
     }
 
     const pending = migrations.filter((m) => m.version > version && m.version <= target);
-    if (pending.length > 0 && version > 0) backupsTaken.push(await backup(`before-v${pending[0].version}`));
+    if (pending.length > 0 && version > 0) {
+      // A migration writes to the file: never to a corrupt one, even when the check is deferred.
+      if (deferred) {
+        const problems = quickCheck(db);
+        if (problems.length > 0) throw integrityError(file, problems);
+      }
+      backupsTaken.push(await backup(`before-v${pending[0].version}`));
+    }
     const record = db.prepare('INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)');
     for (const m of pending) {
       db.transaction(() => {
@@ -174,6 +193,7 @@ export async function openStore(file: string, opts: OpenOptions = {}): Promise<S
       backupDir,
       backupsTaken,
       backup,
+      checkIntegrity: () => checkIntegrity(file, () => quickCheck(db)),
       close: () => db.close(),
     };
   } catch (e) {

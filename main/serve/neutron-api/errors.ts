@@ -40,6 +40,7 @@ const TYPES: Partial<Record<ErrorCode, string>> = {
   POD_AUTH_FAILED: 'BottomPodOperationFailure',
   CONFLICT: 'Conflict',
   BAD_REQUEST: 'BadRequest',
+  UNSUPPORTED_MEDIA_TYPE: 'HTTPUnsupportedMediaType',
   INTERNAL: 'HTTPInternalServerError',
 };
 

@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Method, Output } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
+import type { Body } from '../body';
+import { parseCidr, parseIp } from '../../engine/ipam/cidr';
 import type { Engine } from '../../engine/types';
 import { EXTENSIONS, extensionBody, resourcesDoc, versionsDoc } from './discovery';
 import { neutronError, toNeutronError } from './errors';
 import { nextLink, planList, project } from './query';
 import { acceptedKeys, byCollection, RESOURCES, type ResourceDef } from './resources';
-
-type Body = { ok: true; value: unknown } | { ok: false; error: CrosspodError };
 
 export interface NeutronApiOptions {
   engine: Engine;
@@ -169,6 +169,11 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     unrecognised(attrs, new Set(['routes']));
     if (!Array.isArray(attrs.routes) || !attrs.routes.every(isObj)) throw bad('routes must be a list of {destination, nexthop}');
     const given = attrs.routes as { destination?: unknown; nexthop?: unknown }[];
+    // Neutron validates the routes of either action, even those it is asked to remove.
+    for (const r of given) {
+      parseCidr(r.destination as string);
+      parseIp(r.nexthop as string);
+    }
     const key = (r: { destination?: unknown; nexthop?: unknown }) => `${String(r.destination)} ${String(r.nexthop)}`;
     const cur = (await call('routers.get', { id })).routes;
     const drop = new Set(given.map(key));
