@@ -35,7 +35,16 @@ const TYPE: Partial<Record<ErrorCode, string>> = {
   CONFLICT: 'Conflict',
 };
 
+export interface RequestInfo {
+  method: string;
+  region: string;
+  /** The path after /v2.0, e.g. /floatingips or /routers/<id>/add_router_interface. */
+  path: string;
+}
+
 export interface LabRegionServer {
+  /** Called once a request is done, before its answer is sent (a test can kill the caller here). */
+  afterRequest?: (r: RequestInfo) => Promise<void> | void;
   url: string;
   port: number;
   engine: Engine;
@@ -123,9 +132,13 @@ export async function startLabRegionServer(opts: { dbPath: string; regions: stri
     };
     const d = drivers.get(decodeURIComponent(region ?? ''));
     if (!d || version !== 'v2.0') return send(404, { NeutronError: { type: 'NotFound', message: `No region at ${url.pathname}`, detail: '' } });
+    const info: RequestInfo = { method: req.method ?? 'GET', region: decodeURIComponent(region), path: `/${parts.join('/')}` };
     readJson(req)
-      .then((body) => route(d, req.method ?? 'GET', parts.map(decodeURIComponent), url, body))
-      .then((r) => send(r.status, r.body))
+      .then((body) => route(d, info.method, parts.map(decodeURIComponent), url, body))
+      .then(async (r) => {
+        await self.afterRequest?.(info);
+        send(r.status, r.body);
+      })
       .catch((e: unknown) => {
         const err = e instanceof CrosspodError ? e : new CrosspodError('INTERNAL', e instanceof Error ? e.message : String(e));
         const type = TYPE[err.code] ?? (err.status >= 500 ? 'InternalError' : 'BadRequest');
@@ -135,7 +148,7 @@ export async function startLabRegionServer(opts: { dbPath: string; regions: stri
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  return {
+  const self: LabRegionServer = {
     url,
     port,
     engine,
@@ -147,6 +160,7 @@ export async function startLabRegionServer(opts: { dbPath: string; regions: stri
       await engine.close();
     },
   };
+  return self;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
