@@ -24,7 +24,7 @@ import { PodRegistry, toPod } from './pods';
 import { Quotas } from './quotas';
 import { RoutingTable } from './routing';
 import type { Services } from './services';
-import { Journal, recover } from './runtime/journal';
+import { Journal, recover, undoLostAnswers, type RecoveryDeps } from './runtime/journal';
 import { openStore, type Db } from './store';
 import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
 import { listPage } from './list';
@@ -120,6 +120,25 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dropMark = db.prepare('DELETE FROM journal_commits WHERE op_id = ?');
   // Markers of operations the journal has forgotten: dropped inside the next transaction.
   let staleMarks: string[] = [];
+  // What recovery (on open, and after a failed operation's lost answers) may touch.
+  const sql = {
+    committed: db.prepare('SELECT 1 FROM journal_commits WHERE op_id = ?').pluck(),
+    referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
+    remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
+    forget: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
+  };
+  const recoveryDeps: RecoveryDeps = {
+    committed: (id) => sql.committed.get(id) !== undefined,
+    driver: (podId) => w.core.driver(podId),
+    podName: (podId) => w.pods.row(podId).region_name,
+    referenced: (podId, bottomId) => sql.referenced.get(podId, bottomId) !== undefined,
+    remapRouting: (podId, oldId, newId) => void sql.remap.run(newId, w.core.nowIso(), podId, oldId),
+    forgetRouting: (podId, bottomId) => sql.forget.run(podId, bottomId).changes,
+    failed: (f) => {
+      const e = toErrorBody(f.error);
+      failJob.run(crypto.randomUUID(), `${f.pod_id}#${f.label}`, w.core.nowIso(), JSON.stringify({ code: e.code, message: e.message }), JSON.stringify({ pod_id: f.pod_id, action: f.action, label: f.label }));
+    },
+  };
 
   const emit = (op: Operation) => {
     for (const [name, ids] of op.changed) {
@@ -177,6 +196,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         }
       }
       if (db.inTransaction) db.exec('ROLLBACK');
+      // Remote calls whose answer was lost may have happened: found and undone from the journal.
+      // (After the rollback: what the committed routing table knows is kept.)
+      const lostFailed = oj.used ? (await undoLostAnswers(journal, oj.id, recoveryDeps)).failed : 0;
       const body = toErrorBody(e);
       db.transaction(() => {
         // A compensation that failed is kept as a FAIL job: visible, and redoable.
@@ -189,7 +211,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       oj.finish();
       const after = new Operation();
       if (auditIt) after.touch('audit.changed');
-      if (failed.length) after.touch('jobs.changed');
+      if (failed.length || lostFailed) after.touch('jobs.changed');
       emit(after);
       throw e;
     } finally {
@@ -367,24 +389,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   // Recovery: operations a crash interrupted are finished from the journal (committed ones
   // forgotten, rolled-back ones' remote bottom steps undone), then interrupted jobs run again
   // (their handlers are idempotent).
-  const sql = {
-    committed: db.prepare('SELECT 1 FROM journal_commits WHERE op_id = ?').pluck(),
-    referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
-    remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
-    forget: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
-  };
-  const report = await recover(journal, {
-    committed: (id) => sql.committed.get(id) !== undefined,
-    driver: (podId) => w.core.driver(podId),
-    podName: (podId) => w.pods.row(podId).region_name,
-    referenced: (podId, bottomId) => sql.referenced.get(podId, bottomId) !== undefined,
-    remapRouting: (podId, oldId, newId) => void sql.remap.run(newId, w.core.nowIso(), podId, oldId),
-    forgetRouting: (podId, bottomId) => sql.forget.run(podId, bottomId).changes,
-    failed: (f) => {
-      const e = toErrorBody(f.error);
-      failJob.run(crypto.randomUUID(), `${f.pod_id}#${f.label}`, w.core.nowIso(), JSON.stringify({ code: e.code, message: e.message }), JSON.stringify({ pod_id: f.pod_id, action: f.action, label: f.label }));
-    },
-  });
+  const report = await recover(journal, recoveryDeps);
   db.exec('DELETE FROM journal_commits');
   if (report.committed + report.undone > 0) audit.run(w.core.nowIso(), 'crosspod', 'recovery', JSON.stringify(report), report.failed ? 'PARTIAL' : 'OK', '[]');
   if (w.jobs.recoverInterrupted() > 0 || w.jobs.pendingCount() > 0) kickJobs();

@@ -193,3 +193,46 @@ describe('recovery in createEngine', () => {
     }
   });
 });
+
+describe('a failed operation with a lost answer (no crash)', () => {
+  it('a bottom floating IP made by a call whose answer timed out is found and deleted with the rollback', async () => {
+    const { startLabRegionServer } = await import('./support/lab-region-server');
+    const dir = mkdtempSync(join(tmpdir(), 'crosspod-journal-lost-'));
+    const server = await startLabRegionServer({ dbPath: join(dir, 'regions.db'), regions: ['Pod1', 'Pod2'] });
+    let loseNext = false;
+    try {
+      const e = await createEngine({
+        dbPath: join(dir, 'c.db'),
+        driverFactory: (pod, base) => {
+          const d = base(pod);
+          if (pod.region_name !== 'Pod1') return d;
+          // The create reaches Pod1; its answer never comes back.
+          return { ...d, create: async (kind, body) => {
+            const r = await d.create(kind, body);
+            if (loseNext && kind === 'floatingip') throw new CrosspodError('POD_TIMEOUT', 'No answer from Pod1 within 30000 ms');
+            return r;
+          } } as PodDriver;
+        },
+      });
+      await e.api['pods.create']({ region_name: 'RegionOne' });
+      for (const r of ['Pod1', 'Pod2'] as const) await e.api['pods.create']({ region_name: r, az_name: r === 'Pod1' ? 'az1' : 'az2', driver: 'neutron', driver_config: { auth_type: 'noauth', endpoint: server.endpoint(r) } });
+      const { fips } = await e.api['lab.loadExample']({});
+      const fip = await e.api['fips.get']({ id: fips[0] });
+      await e.api['fips.disassociate']({ id: fip.id });
+      await e.idle();
+      const before = { p1: await server.pod('Pod1').list('floatingip'), p2: await server.pod('Pod2').list('port', { name: 'ns_bridge_port' }) };
+      expect(before).toEqual({ p1: [], p2: [] });
+      loseNext = true;
+      await expect(e.api['fips.associate']({ id: fip.id, port_id: fip.port_id! })).rejects.toMatchObject({ code: 'POD_TIMEOUT' });
+      expect(await server.pod('Pod1').list('floatingip')).toEqual([]);
+      expect(await server.pod('Pod2').list('port', { name: 'ns_bridge_port' })).toEqual([]);
+      expect((await server.pod('Pod2').list('floatingip', { floating_ip_address: '162.3.124.5' }))[0].port_id).toBeNull();
+      expect((await e.api['fips.get']({ id: fip.id })).port_id).toBeNull();
+      expect((await e.api['jobs.list']({ status: 'FAIL' })).items).toEqual([]);
+      await e.close();
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -338,6 +338,18 @@ export async function recover(journal: Journal, deps: RecoveryDeps): Promise<Rec
   return rep;
 }
 
+/**
+ * For an operation that failed while running: the calls whose answer was lost (a timeout, a
+ * dropped connection) may have happened, and no compensation knows of them. They are undone like
+ * a crash's; the facade runs this after the operation's own compensations.
+ */
+export async function undoLostAnswers(journal: Journal, opId: string, deps: RecoveryDeps): Promise<RecoveryReport> {
+  const rep: RecoveryReport = { committed: 0, undone: 0, steps: 0, found: 0, recreated: 0, forgotten: 0, irreversible: 0, failed: 0 };
+  const lost = journal.steps(opId).filter((s) => s.type === 'call' && s.state === 'intent');
+  if (lost.length) await undoOp(lost, deps, rep);
+  return rep;
+}
+
 async function undoOp(steps: JournalStep[], deps: RecoveryDeps, rep: RecoveryReport): Promise<void> {
   const claimed = new Set(steps.filter((s) => s.type === 'undo' && s.undoes != null).map((s) => s.undoes));
   const ids = new Map<string, string>();
