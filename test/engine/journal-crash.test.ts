@@ -95,11 +95,17 @@ describe('SIGKILL with remote bottoms', () => {
     let kills = 0;
     let ops = 0;
     const states = { bound: 0, unbound: 0 };
-    while ((kills < 20 || ops < 1000) && kills < 60) {
+    let churnMs = 0;
+    while ((kills < 20 || ops < 1000) && kills < 45) {
       const run = churn(dbPath, { endpoints });
       await run.ready;
-      // Mostly long windows (operations), some very short ones (recovery of recovery, setup).
-      await new Promise((r) => setTimeout(r, rand() < 0.2 ? rand() * 100 : 300 + rand() * 2500));
+      // Windows sized from the pace so far, so ~22 kills carry the 1,000 operations on a busy
+      // machine too; one in five is very short (a kill right at the start of an operation).
+      const msPerOp = ops > 0 ? churnMs / ops : 40;
+      const target = (Math.max(0, 1000 - ops) / Math.max(1, 22 - kills)) * msPerOp;
+      const window = rand() < 0.2 ? rand() * 100 : Math.max(300, target) * (0.5 + rand());
+      await new Promise((r) => setTimeout(r, window));
+      churnMs += window;
       await kill(run);
       kills++;
       ops += run.ops();

@@ -141,8 +141,8 @@ export class OpJournal {
   private readonly wrapped = new Map<string, PodDriver>();
   /** Bodies this operation has read, by pod and id: the before-images of updates and deletes. */
   private readonly seen = new Map<string, Raw>();
-  /** Calls that returned, newest last, not yet claimed by a compensation. */
-  private readonly unclaimed: { pod_id: string; seq: number }[] = [];
+  /** Each pod's latest call, while it succeeded and no compensation has claimed it. */
+  private readonly claimable = new Map<string, number>();
 
   constructor(
     private readonly j: Journal,
@@ -170,12 +170,15 @@ export class OpJournal {
     return seq;
   }
 
-  /** A compensation for a journaled pod, linked to the newest call of that pod it can undo. */
+  /**
+   * A compensation for a journaled pod. The engine registers one right after the call it undoes,
+   * so it is linked to that pod's latest call if that call succeeded (recovery then runs the
+   * compensation instead of the call's generic inverse).
+   */
   undo(c: Compensation): void {
     if (this.rollingBack || !this.wrapped.has(c.pod_id)) return;
-    let i = this.unclaimed.length - 1;
-    while (i >= 0 && this.unclaimed[i].pod_id !== c.pod_id) i--;
-    const undoes = i >= 0 ? this.unclaimed.splice(i, 1)[0].seq : null;
+    const undoes = this.claimable.get(c.pod_id) ?? null;
+    this.claimable.delete(c.pod_id);
     this.add({ pod_id: c.pod_id, type: 'undo', verb: c.action.verb, kind: null, target: null, body: c, state: 'done', undoes });
   }
 
@@ -209,6 +212,7 @@ export class OpJournal {
     const call = async <T>(verb: StepVerb, kind: string, target: string | null, body: unknown, prior: unknown, fn: () => Promise<T>): Promise<T> => {
       if (this.rollingBack) return fn();
       const seq = this.add({ pod_id: podId, type: 'call', verb, kind, target, body, before: prior, state: 'intent', undoes: null });
+      this.claimable.delete(podId);
       let r: T;
       try {
         r = await fn();
@@ -219,7 +223,7 @@ export class OpJournal {
       }
       const res = r && typeof r === 'object' ? { id: (r as Raw).id, port_id: (r as Raw).port_id, subnet_id: (r as Raw).subnet_id } : null;
       this.j.settle(this.id, seq, 'done', res);
-      this.unclaimed.push({ pod_id: podId, seq });
+      this.claimable.set(podId, seq);
       return r;
     };
     // Router and interface changes alter ports and routers this operation may have read.
