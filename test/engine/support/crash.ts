@@ -85,7 +85,7 @@ export async function recoverAndCheck(dbPath: string, regions: Regions, projects
     await engine.idle();
     const db = engine.store.db;
     expect(db.pragma('quick_check', { simple: true })).toBe('ok');
-    expect(db.prepare("SELECT COUNT(*) FROM async_jobs WHERE status IN ('NEW', 'RUNNING', 'FAIL')").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT type, status, resource_id, error, payload FROM async_jobs WHERE status IN ('NEW', 'RUNNING', 'FAIL')").all()).toEqual([]);
     expect(db.prepare('SELECT COUNT(*) FROM journal_commits').pluck().get()).toBe(0);
     const podId = (r: string) => db.prepare('SELECT pod_id FROM pods WHERE region_name = ?').pluck().get(r) as string;
     const routed = (pod: string) => new Set(db.prepare('SELECT bottom_id FROM resource_routings WHERE pod_id = ? AND bottom_id IS NOT NULL').pluck().all(pod) as string[]);
