@@ -27,10 +27,11 @@ describe('SIGKILL with real Neutron bottoms', () => {
     let kills = 0;
     let ops = 0;
     const started = Date.now();
-    while ((kills < 5 || ops < Number(process.env.CROSSPOD_NEUTRON_CRASH_OPS ?? 30)) && kills < 12) {
+    // A cross-pod associate on real Neutron takes seconds: windows of 4-20 s.
+    while ((kills < 5 || ops < Number(process.env.CROSSPOD_NEUTRON_CRASH_OPS ?? 10)) && kills < 10) {
       const run = churn(dbPath, { endpoints, uid, vlanBase: 3000 + (Number.parseInt(uid, 16) % 9) * 100 });
       await run.ready;
-      await new Promise((r) => setTimeout(r, 1000 + rand() * 6000));
+      await new Promise((r) => setTimeout(r, 4000 + rand() * 16000));
       await kill(run);
       kills++;
       ops += run.ops();
@@ -38,5 +39,6 @@ describe('SIGKILL with real Neutron bottoms', () => {
     }
     console.log(`[neutron journal-crash] seed ${seed}: ${kills} SIGKILLs, ${ops} acknowledged operations in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     expect(kills).toBeGreaterThanOrEqual(5);
+    expect(ops).toBeGreaterThan(0);
   }, 900_000);
 });
