@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EventName } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
-import type { PodDriver } from './drivers/driver';
+import type { CreateBodies, Filters, PodDriver, ResourceKind } from './drivers/driver';
 import type { Ipam, PrefixPool, VlanPool } from './ipam';
 import type { Db } from './store';
+import type { OpJournal } from './runtime/journal';
 import type { EngineSettings } from './types';
 
 export interface Compensation {
@@ -23,16 +24,27 @@ export type CompensationAction =
   | { verb: 'unbindFip'; id: string }
   | { verb: 'bindFip'; id: string; port_id: string }
   | { verb: 'setExternal'; network_id: string; external: boolean }
-  | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } };
+  | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } }
+  // Written by crash recovery (runtime/journal.ts) when it cannot finish an undo itself:
+  | { verb: 'update'; kind: ResourceKind; id: string; body: Record<string, unknown> }
+  | { verb: 'createPort'; body: CreateBodies['port'] }
+  /** A create whose answer was lost: the resources its body names (and its explicit addresses). */
+  | { verb: 'deleteMatching'; kind: ResourceKind; filters: Filters; ip_addresses: string[] };
 
-/** The running mutation: the bottom steps to undo if it fails, and what changed. */
+/**
+ * The running mutation: the bottom steps to undo if it fails, and what changed. With a journal
+ * (every mutation the facade runs), compensations for remote pods are also committed to it.
+ */
 export class Operation {
   readonly compensations: Compensation[] = [];
   readonly changed = new Map<EventName, Set<string>>();
   readonly jobsQueued: string[] = [];
 
+  constructor(readonly journal?: OpJournal) {}
+
   undo(c: Compensation): void {
     this.compensations.push(c);
+    this.journal?.undo(c);
   }
 
   touch(name: EventName, ...ids: (string | null | undefined)[]): void {
@@ -124,6 +136,18 @@ export async function runCompensation(d: PodDriver, a: CompensationAction): Prom
         return;
       case 'createFip':
         await d.create('floatingip', a.body);
+        return;
+      case 'update':
+        await d.update(a.kind, a.id, a.body as never);
+        return;
+      case 'createPort':
+        await d.create('port', a.body);
+        return;
+      case 'deleteMatching':
+        for (const r of await d.list(a.kind, a.filters)) {
+          const ips = 'fixed_ips' in r ? r.fixed_ips.map((f) => f.ip_address) : [];
+          if (a.ip_addresses.every((ip) => ips.includes(ip))) await deleteIfExists(d, a.kind, r.id);
+        }
         return;
     }
   } catch (e) {

@@ -1,6 +1,8 @@
 // createEngine: the facade the contract binds to. Mutations run one at a time in one SQLite
 // transaction each; bottom steps register compensations that run, in reverse, if the operation
-// fails. Reads use a second connection, so they never see a half-done mutation.
+// fails. Steps on remote (neutron) pods are also journaled, so that recovery on open can undo
+// those of an operation a crash interrupted (runtime/journal.ts). Reads use a second
+// connection, so they never see a half-done mutation.
 import Database from 'better-sqlite3';
 import { ZodError } from 'zod';
 import { contract, isMethod, methods, type Api, type EngineEvent, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
@@ -25,6 +27,7 @@ import { RoutingTable } from './routing';
 import type { Services } from './services';
 import { openStore, integrityError, type Db } from './store';
 import { AuditLog, PRUNE_BATCH, summarize } from './audit';
+import { Journal, recover, undoLostAnswers, type RecoveryDeps } from './runtime/journal';
 import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
 import { listPage } from './list';
 import { loadExampleLab, topologySnapshot } from './lab';
@@ -69,7 +72,10 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
         d = opts.driverFactory ? opts.driverFactory(desc, baseDriver) : baseDriver(desc);
         drivers.set(podId, d);
       }
-      return d;
+      // Remote pods' mutating calls go through the running operation's journal; lab pods'
+      // bottoms are in this file, covered by the operation's own transaction.
+      const j = core.op.journal;
+      return j && d.kind !== 'lab' ? j.wrap(podId, d) : d;
     },
   };
   const top = new TopStore(db);
@@ -108,6 +114,30 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const audit = new AuditLog(db, clock);
   const readAudit = new AuditLog(readDb, clock);
   const failJob = db.prepare("INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)");
+  const journal = new Journal(`${opts.dbPath}.oplog`, w.core.nowIso);
+  const markCommit = db.prepare('INSERT INTO journal_commits (op_id, committed_at) VALUES (?, ?)');
+  const dropMark = db.prepare('DELETE FROM journal_commits WHERE op_id = ?');
+  // Markers of operations the journal has forgotten: dropped inside the next transaction.
+  let staleMarks: string[] = [];
+  // What recovery (on open, and after a failed operation's lost answers) may touch.
+  const sql = {
+    committed: db.prepare('SELECT 1 FROM journal_commits WHERE op_id = ?').pluck(),
+    referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
+    remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
+    forget: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
+  };
+  const recoveryDeps: RecoveryDeps = {
+    committed: (id) => sql.committed.get(id) !== undefined,
+    driver: (podId) => w.core.driver(podId),
+    podName: (podId) => w.pods.row(podId).region_name,
+    referenced: (podId, bottomId) => sql.referenced.get(podId, bottomId) !== undefined,
+    remapRouting: (podId, oldId, newId) => void sql.remap.run(newId, w.core.nowIso(), podId, oldId),
+    forgetRouting: (podId, bottomId) => sql.forget.run(podId, bottomId).changes,
+    failed: (f) => {
+      const e = toErrorBody(f.error);
+      failJob.run(crypto.randomUUID(), `${f.pod_id}#${f.label}`, w.core.nowIso(), JSON.stringify({ code: e.code, message: e.message }), JSON.stringify({ pod_id: f.pod_id, action: f.action, label: f.label }));
+    },
+  };
 
   const emit = (op: Operation) => {
     for (const [name, ids] of op.changed) {
@@ -133,18 +163,30 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   /** Runs fn as one operation: one transaction, compensations on failure, events after. */
   const runOp = async <T>(label: string, actor: string, input: unknown, fn: () => Promise<T>, auditIt = true): Promise<T> => {
-    const op = new Operation();
+    const oj = journal.begin(label);
+    const op = new Operation(oj);
     w.core.op = op;
     db.exec('BEGIN IMMEDIATE');
     try {
       const result = await fn();
       if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), 'OK', JSON.stringify(op.resourceIds()));
+      // The commit marker goes in with the operation: recovery reads "committed" from it.
+      if (oj.used) markCommit.run(oj.id, w.core.nowIso());
+      if (staleMarks.length) {
+        for (const id of staleMarks) dropMark.run(id);
+        staleMarks = [];
+      }
       db.exec('COMMIT');
+      if (oj.used) {
+        oj.finish();
+        staleMarks.push(oj.id);
+      }
       if (auditIt) op.touch('audit.changed');
       if (op.changed.size > 0) emit(op);
       return result;
     } catch (e) {
       const failed: { c: (typeof op.compensations)[number]; err: unknown }[] = [];
+      oj.rollingBack = true;
       for (const c of [...op.compensations].reverse()) {
         try {
           await runCompensation(w.core.driver(c.pod_id), c.action);
@@ -153,6 +195,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         }
       }
       if (db.inTransaction) db.exec('ROLLBACK');
+      // Remote calls whose answer was lost may have happened: found and undone from the journal.
+      // (After the rollback: what the committed routing table knows is kept.)
+      const lostFailed = oj.used ? (await undoLostAnswers(journal, oj.id, recoveryDeps)).failed : 0;
       const body = toErrorBody(e);
       db.transaction(() => {
         // A compensation that failed is kept as a FAIL job: visible, and redoable.
@@ -161,9 +206,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         }
         if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), body.code, '[]');
       })();
+      // Undone (or handed to FAIL jobs): nothing left for recovery.
+      oj.finish();
       const after = new Operation();
       if (auditIt) after.touch('audit.changed');
-      if (failed.length) after.touch('jobs.changed');
+      if (failed.length || lostFailed) after.touch('jobs.changed');
       emit(after);
       throw e;
     } finally {
@@ -387,7 +434,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const api = Object.fromEntries(methods.map((m) => [m, (input: unknown) => call(m, input)])) as unknown as Api;
 
-  // Recovery: jobs interrupted by a crash run again (their handlers are idempotent).
+  // Recovery: operations a crash interrupted are finished from the journal (committed ones
+  // forgotten, rolled-back ones' remote bottom steps undone), then interrupted jobs run again
+  // (their handlers are idempotent).
+  const report = await recover(journal, recoveryDeps);
+  db.exec('DELETE FROM journal_commits');
+  if (report.committed + report.undone > 0) audit.run(w.core.nowIso(), 'crosspod', 'recovery', JSON.stringify(report), report.failed ? 'PARTIAL' : 'OK', '[]');
   if (w.jobs.recoverInterrupted() > 0 || w.jobs.pendingCount() > 0) kickJobs();
   // The first prune deletes in bulk: only once the file is known to be sound.
   pruning = true;
@@ -431,6 +483,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await integrity.catch(() => undefined);
       for (const d of [...drivers.values(), ...readDrivers.values()]) await d.close?.();
       readDb.close();
+      journal.close();
       store.close();
     },
   };
