@@ -22,6 +22,8 @@ export type CompensationAction =
   | { verb: 'unbindFip'; id: string }
   | { verb: 'bindFip'; id: string; port_id: string }
   | { verb: 'setExternal'; network_id: string; external: boolean }
+  /** Puts fields of a bottom resource back to the values it had before an update. */
+  | { verb: 'update'; kind: 'network' | 'subnet' | 'port' | 'router'; id: string; body: Record<string, unknown> }
   | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } };
 
 /** The running mutation: the bottom steps to undo if it fails, and what changed. */
@@ -117,6 +119,9 @@ export async function runCompensation(d: PodDriver, a: CompensationAction): Prom
         return;
       case 'setExternal':
         await d.update('network', a.network_id, { 'router:external': a.external });
+        return;
+      case 'update':
+        await d.update(a.kind, a.id, a.body as never);
         return;
       case 'createFip':
         await d.create('floatingip', a.body);

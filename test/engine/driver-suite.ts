@@ -186,6 +186,7 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
           admin_state_up: true,
           status: 'ACTIVE',
           subnets: [],
+          description: '',
         };
         expect(net).toEqual(expected);
         expect(await d.get('network', net.id)).toEqual({ ...expected, id: net.id });
@@ -224,6 +225,9 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
           gateway_ip: '162.3.124.1',
           allocation_pools: [{ start: '162.3.124.2', end: '162.3.124.254' }],
           enable_dhcp: false,
+          dns_nameservers: [],
+          host_routes: [],
+          description: '',
         });
         expect(await d.get('subnet', sub.id)).toEqual(sub);
         expect((await d.get('network', net.id)).subnets).toEqual([sub.id]);
@@ -327,7 +331,9 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
           fixed_ips: [{ subnet_id: sub.id, ip_address: '10.0.1.4' }],
           device_id: '',
           device_owner: '',
+          admin_state_up: true,
           status: 'DOWN',
+          description: '',
         });
         expect(await d.get('port', p.id)).toEqual(p);
         const e = await exact(
@@ -378,7 +384,7 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
       it('creates a router with no gateway and no routes', async () => {
         const name = uniq('router');
         const r = track('router', await d.create('router', { name, project_id: project }));
-        expect(r).toEqual({ id: expect.stringMatching(UUID), name, project_id: project, status: 'ACTIVE', external_gateway_info: null, routes: [] });
+        expect(r).toEqual({ id: expect.stringMatching(UUID), name, project_id: project, status: 'ACTIVE', external_gateway_info: null, routes: [], description: '' });
         expect(await d.get('router', r.id)).toEqual(r);
         const renamed = uniq('renamed');
         expect(await d.update('router', r.id, { name: renamed })).toEqual({ ...r, name: renamed });
