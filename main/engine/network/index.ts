@@ -627,11 +627,11 @@ export class NetworkService {
       if (!(e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE' && ip)) throw e;
       const label = `${sub.name || sub.id} (${sub.cidr})`;
       if (this.t.q.dhcpReservation.get(sub.id) === ip) {
-        throw new CrosspodError('IP_ADDRESS_IN_USE', `${ip} is the DHCP port address of subnet ${label}`, { subnet_id: sub.id, ip_address: ip, device_owner: OWNER_DHCP });
+        throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: it is the DHCP port address of subnet ${label}`, { subnet_id: sub.id, ip_address: ip, device_owner: OWNER_DHCP });
       }
       const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
       if (holder) {
-        throw new CrosspodError('IP_ADDRESS_IN_USE', `${ip} in subnet ${label} is held by port ${holder.name || holder.id}`, { subnet_id: sub.id, ip_address: ip, port_id: holder.id });
+        throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: held by port ${holder.name || holder.id}`, { subnet_id: sub.id, ip_address: ip, port_id: holder.id });
       }
       throw e;
     }
