@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ipam } from '../../main/engine/ipam';
 import { createLabDriver } from '../../main/engine/drivers/lab';
+import { dbChecksum } from '../contract/checksum';
 import { newEngine, threePods, type TestEngine } from './support/engine';
 
 let t: TestEngine;
@@ -59,6 +60,18 @@ describe('the engine on lab pods', () => {
       [`dhcp_port_${sub.id}`, `dhcp${t.podId('Pod1')}-${ports[0].network_id}`, '10.0.1.3'],
     ]);
     expect(ports.map((p) => p.fixed_ips[0].ip_address).sort()).toEqual(['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5', '10.0.1.6']);
+  });
+
+  it('a subnet with no address left for its DHCP port is refused where it would be realised, changing nothing', async () => {
+    const api = t.engine.api;
+    const net = await api['networks.create']({ name: 'tiny', project_id: 'proj1', availability_zone_hints: ['az1'] });
+    await api['subnets.create']({ network_id: net.id, cidr: '10.0.1.0/30', name: 'tiny-sub' }); // gateway .1, pool .2
+    const before = dbChecksum(t.engine.store.db, ['audit_log']);
+    await expect(api['ports.create']({ network_id: net.id, device_owner: 'compute:az1' })).rejects.toMatchObject({
+      code: 'SUBNET_EXHAUSTED',
+      message: expect.stringMatching(/^Subnet tiny-sub \(10\.0\.1\.0\/30\) has no address left for its DHCP port in Pod1/),
+    });
+    expect(dbChecksum(t.engine.store.db, ['audit_log'])).toEqual(before);
   });
 
   it('a subnet with DHCP off, and a bridge subnet, reserve nothing', async () => {

@@ -189,7 +189,17 @@ export class NetworkService {
     const { core } = this.s;
     let ip = this.t.q.dhcpReservation.get(sub.id) as string | undefined;
     if (ip === undefined) {
-      ip = core.ipam.allocate(sub.id);
+      try {
+        ip = core.ipam.allocate(sub.id);
+      } catch (e) {
+        if (!(e instanceof CrosspodError && e.code === 'SUBNET_EXHAUSTED')) throw e;
+        // The pod's DHCP agent would take an address anyway: one a later port is bound to need.
+        throw new CrosspodError('SUBNET_EXHAUSTED', `Subnet ${sub.name || sub.id} (${sub.cidr}) has no address left for its DHCP port in ${pod.region_name}; turn DHCP off or widen its pools`, {
+          subnet_id: sub.id,
+          cidr: sub.cidr,
+          pod: pod.region_name,
+        });
+      }
       this.t.q.insertDhcpReservation.run(sub.id, ip);
       core.op.touch('subnets.changed', sub.id);
     }
