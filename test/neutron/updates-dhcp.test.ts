@@ -98,11 +98,12 @@ describe('updates reach a real Neutron pod', () => {
 });
 
 describe('a DHCP-enabled subnet in a real Neutron pod with a DHCP agent', () => {
-  // A /29: gateway .1, pool .2-.6. Without the reserved DHCP port the agent's port takes one of
-  // the pool's free addresses at random (Neutron's pick), while the top hands out .2 upwards: the
-  // third VM below then collides with it unless the agent happened to pick .6. Run with the
-  // reservation disabled (NetworkService.ensureBottomSubnet not calling ensureDhcpPort), this
-  // test failed at a VM port with IP_ADDRESS_IN_USE from Pod1.
+  // A /29: gateway .1, pool .2-.6. Without the reserved DHCP port the agent's port takes an
+  // address of Neutron's choosing while the top hands out .2 upwards. With the reservation
+  // disabled (ensureBottomSubnet not calling ensureDhcpPort) and the same steps on these pods,
+  // Neutron gave the agent's port 10.0.7.3 in two runs out of two, and every later VM port
+  // failed in Pod1 with IP_ADDRESS_IN_USE "IP address 10.0.7.3 already allocated": the top,
+  // rolled back each time, offered .3 again. That is why this test asserts the claim.
   it('the agent claims the reserved port at the top-held address; every VM port gets its own address', async () => {
     const net = await engine.api['networks.create']({ name: 'net-d', project_id: proj, availability_zone_hints: ['az1'] });
     const sub = await engine.api['subnets.create']({ network_id: net.id, cidr: '10.0.7.0/29' });
