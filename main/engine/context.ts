@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventName } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
-import type { PodDriver } from './drivers/driver';
+import type { CreateBodies, PodDriver } from './drivers/driver';
 import type { Ipam, PrefixPool, VlanPool } from './ipam';
 import type { Db } from './store';
 import type { EngineSettings } from './types';
@@ -24,7 +24,9 @@ export type CompensationAction =
   | { verb: 'setExternal'; network_id: string; external: boolean }
   /** Puts fields of a bottom resource back to the values it had before an update. */
   | { verb: 'update'; kind: 'network' | 'subnet' | 'port' | 'router'; id: string; body: Record<string, unknown> }
-  | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } };
+  | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } }
+  /** Puts a deleted port back at its addresses; done already when they are held again. */
+  | { verb: 'createPort'; body: CreateBodies['port'] };
 
 /** The running mutation: the bottom steps to undo if it fails, and what changed. */
 export class Operation {
@@ -125,6 +127,14 @@ export async function runCompensation(d: PodDriver, a: CompensationAction): Prom
         return;
       case 'createFip':
         await d.create('floatingip', a.body);
+        return;
+      case 'createPort':
+        try {
+          await d.create('port', a.body);
+        } catch (e) {
+          if (e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE') return;
+          throw e;
+        }
         return;
     }
   } catch (e) {

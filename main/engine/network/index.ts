@@ -247,6 +247,30 @@ export class NetworkService {
     }
   }
 
+  /**
+   * Before DHCP goes off: how to put each pod's DHCP port back if the update fails later. The
+   * pod drops the port once its subnet has DHCP off (its agent does), so the undo, which runs
+   * after the subnet's own update-back, makes it again at its address for the agent to claim.
+   */
+  private async keepDhcpPortsForUndo(sub: SubnetRow): Promise<void> {
+    for (const m of this.s.routing.mappings(sub.id, 'subnet')) {
+      const pod = this.s.pods.row(m.pod_id);
+      const bottomNet = this.s.routing.bottomId(sub.network_id, pod.pod_id, 'network')!;
+      for (const p of await this.s.core.driver(pod.pod_id).list('port', { network_id: bottomNet, device_owner: OWNER_DHCP })) {
+        const ips = p.fixed_ips.filter((f) => f.subnet_id === m.bottom_id);
+        if (ips.length === 0) continue;
+        this.s.core.op.undo({
+          label: `put DHCP port ${ips.map((f) => f.ip_address).join(', ')} back in ${pod.region_name}`,
+          pod_id: pod.pod_id,
+          action: {
+            verb: 'createPort',
+            body: { name: p.name, description: p.description, network_id: bottomNet, project_id: p.project_id, device_owner: OWNER_DHCP, device_id: RESERVED_DHCP_PORT, fixed_ips: ips },
+          },
+        });
+      }
+    }
+  }
+
   private releaseDhcp(subnetId: string): void {
     const ip = this.t.q.dhcpReservation.get(subnetId) as string | undefined;
     if (ip === undefined || (this.s.routing.mappings(subnetId, 'subnet').length > 0 && this.t.subnet(subnetId).enable_dhcp === 1)) return;
@@ -363,6 +387,7 @@ export class NetworkService {
       host_routes: json(x.host_routes, []),
       enable_dhcp: x.enable_dhcp === 1,
     });
+    if (cur.enable_dhcp === 1 && next.enable_dhcp === 0) await this.keepDhcpPortsForUndo(cur);
     await this.updateBottoms(cur.id, 'subnet', 'subnet', diff(body(cur), body(next)), body(cur));
     if (next.enable_dhcp !== cur.enable_dhcp) {
       for (const m of this.s.routing.mappings(cur.id, 'subnet')) {
