@@ -111,8 +111,8 @@ describe('subnets.update', () => {
   });
 
   it('refuses pools that would leave an allocated address outside: SUBNET_IN_USE naming 10.0.1.4', async () => {
-    await refused(() => t.engine.api['subnets.update']({ id: sub1.id, allocation_pools: [{ start: '10.0.1.5', end: '10.0.1.20' }] }), 'SUBNET_IN_USE', /10\.0\.1\.2 is allocated/);
-    await refused(() => t.engine.api['subnets.update']({ id: sub1.id, allocation_pools: [{ start: '10.0.1.2', end: '10.0.1.3' }] }), 'SUBNET_IN_USE', /10\.0\.1\.4 is allocated/);
+    await refused(() => t.engine.api['subnets.update']({ id: sub1.id, allocation_pools: [{ start: '10.0.1.5', end: '10.0.1.20' }] }), 'SUBNET_IN_USE', /^10\.0\.1\.2 \(the DHCP port\) is allocated in subnet subnet1 \(10\.0\.1\.0\/24\)/);
+    await refused(() => t.engine.api['subnets.update']({ id: sub1.id, allocation_pools: [{ start: '10.0.1.2', end: '10.0.1.3' }] }), 'SUBNET_IN_USE', /^10\.0\.1\.4 \(port vm1\) is allocated in subnet subnet1/);
   });
 
   it('refuses to move a gateway the router interface holds: GATEWAY_IP_IN_USE', async () => {

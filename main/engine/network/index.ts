@@ -363,7 +363,7 @@ export class NetworkService {
       if (gateway !== null && gateway !== cur.gateway_ip && core.ipam.isAllocated(cur.id, gateway)) {
         throw new CrosspodError('IP_ADDRESS_IN_USE', `${gateway} is already allocated in subnet ${label}, so it cannot be the gateway`, { subnet_id: cur.id, ip_address: gateway });
       }
-      const n = core.ipam.updateSubnet(cur.id, { gateway_ip: gateway, allocation_pools: input.allocation_pools ?? json(cur.allocation_pools, []) });
+      const n = this.withHolder(cur, () => core.ipam.updateSubnet(cur.id, { gateway_ip: gateway, allocation_pools: input.allocation_pools ?? json(cur.allocation_pools, []) }));
       gateway = n.gateway_ip;
       pools = JSON.stringify(n.allocation_pools);
     }
@@ -652,6 +652,22 @@ export class NetworkService {
       await this.ensureBottomPort(this.podOfNetwork(net, next.project_id), next);
     }
     return this.t.toPort(this.t.port(cur.id));
+  }
+
+  /** IPAM's SUBNET_IN_USE for new pools, naming the subnet and what holds the address. */
+  private withHolder<T>(sub: SubnetRow, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const ip = (e as CrosspodError).details && ((e as CrosspodError).details as { ip_address?: string }).ip_address;
+      if (!(e instanceof CrosspodError && e.code === 'SUBNET_IN_USE' && ip)) throw e;
+      const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
+      const what = holder ? `port ${holder.name || holder.id}` : this.t.q.dhcpReservation.get(sub.id) === ip ? 'the DHCP port' : 'an allocation';
+      throw new CrosspodError('SUBNET_IN_USE', `${ip} (${what}) is allocated in subnet ${sub.name || sub.id} (${sub.cidr}) and would be outside the new allocation pools`, {
+        ...(e.details as object),
+        ...(holder ? { port_id: holder.id } : {}),
+      });
+    }
   }
 
   /** An address from IPAM; a taken one names what holds it (a port, or the subnet's DHCP port). */
