@@ -94,6 +94,9 @@ const macAddress = z
   .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'a MAC address like fa:16:3e:00:01:04')
   .refine((m) => m !== '00:00:00:00:00:00', { message: 'the all-zero MAC address is not allowed' })
   .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, { message: 'broadcast and multicast MAC addresses are not allowed' });
+const allocationPools = z.array(z.strictObject({ start: ip, end: ip })).max(64);
+const dnsNameservers = z.array(ip).max(16);
+const hostRoutes = z.array(route).max(64);
 
 const interfaceInput = z.strictObject({ id, subnet_id: id.optional(), port_id: id.optional() });
 
@@ -135,13 +138,28 @@ export const contract = {
       name: name.optional(),
       ip_version: z.union([z.literal(4), z.literal(6)]).optional(),
       gateway_ip: ip.nullable().optional(),
-      allocation_pools: z.array(z.strictObject({ start: ip, end: ip })).max(64).optional(),
+      allocation_pools: allocationPools.optional(),
       enable_dhcp: z.boolean().optional(),
+      dns_nameservers: dnsNameservers.optional(),
+      host_routes: hostRoutes.optional(),
       project_id: projectId.optional(),
     }),
   },
   'subnets.list': { mutates: false, input: listInput },
   'subnets.get': { mutates: false, input: byId },
+  /** Every bottom copy follows, or nothing changes. */
+  'subnets.update': {
+    mutates: true,
+    input: z.strictObject({
+      id,
+      name: name.optional(),
+      gateway_ip: ip.nullable().optional(),
+      allocation_pools: allocationPools.optional(),
+      enable_dhcp: z.boolean().optional(),
+      dns_nameservers: dnsNameservers.optional(),
+      host_routes: hostRoutes.optional(),
+    }),
+  },
   'subnets.delete': { mutates: true, input: byId },
 
   'ports.create': {
@@ -158,6 +176,18 @@ export const contract = {
   },
   'ports.list': { mutates: false, input: listInput },
   'ports.get': { mutates: false, input: byId },
+  /** fixed_ips replaces the port's addresses, within its network, through IPAM; every bottom copy follows. */
+  'ports.update': {
+    mutates: true,
+    input: z.strictObject({
+      id,
+      name: name.optional(),
+      admin_state_up: z.boolean().optional(),
+      device_owner: z.string().max(255).optional(),
+      device_id: z.string().max(255).optional(),
+      fixed_ips: fixedIpsInput.min(1).optional(),
+    }),
+  },
   'ports.delete': { mutates: true, input: byId },
 
   'routers.create': {
@@ -316,10 +346,12 @@ export interface Outputs {
   'subnets.create': Subnet;
   'subnets.list': Page<Subnet>;
   'subnets.get': Subnet;
+  'subnets.update': Subnet;
   'subnets.delete': { id: string };
   'ports.create': Port;
   'ports.list': Page<Port>;
   'ports.get': Port;
+  'ports.update': Port;
   'ports.delete': { id: string };
   'routers.create': Router;
   'routers.list': Page<Router>;

@@ -57,6 +57,12 @@ export interface AllocationPool {
   end: string;
 }
 
+/** A subnet's host route, handed to its VMs by DHCP. */
+export interface HostRoute {
+  destination: string;
+  nexthop: string;
+}
+
 export interface Subnet {
   id: string;
   name: string;
@@ -68,6 +74,8 @@ export interface Subnet {
   gateway_ip: string | null;
   allocation_pools: AllocationPool[];
   enable_dhcp: boolean;
+  dns_nameservers: string[];
+  host_routes: HostRoute[];
   created_at: string;
   updated_at: string;
 }

@@ -24,11 +24,12 @@ export type CompensationAction =
   | { verb: 'unbindFip'; id: string }
   | { verb: 'bindFip'; id: string; port_id: string }
   | { verb: 'setExternal'; network_id: string; external: boolean }
-  | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } }
-  // Written by crash recovery (runtime/journal.ts) when it cannot finish an undo itself:
+  /** Puts fields of a bottom resource back to the values it had before an update. */
   | { verb: 'update'; kind: ResourceKind; id: string; body: Record<string, unknown> }
+  | { verb: 'createFip'; body: { floating_network_id: string; floating_ip_address: string; port_id: string; project_id: string } }
+  /** Puts a deleted port back at its addresses; done already when they are held again. */
   | { verb: 'createPort'; body: CreateBodies['port'] }
-  /** A create whose answer was lost: the resources its body names (and its explicit addresses). */
+  /** A create whose answer was lost (crash recovery): the resources its body names, with its explicit addresses. */
   | { verb: 'deleteMatching'; kind: ResourceKind; filters: Filters; ip_addresses: string[] };
 
 /**
@@ -134,14 +135,19 @@ export async function runCompensation(d: PodDriver, a: CompensationAction): Prom
       case 'setExternal':
         await d.update('network', a.network_id, { 'router:external': a.external });
         return;
-      case 'createFip':
-        await d.create('floatingip', a.body);
-        return;
       case 'update':
         await d.update(a.kind, a.id, a.body as never);
         return;
+      case 'createFip':
+        await d.create('floatingip', a.body);
+        return;
       case 'createPort':
-        await d.create('port', a.body);
+        try {
+          await d.create('port', a.body);
+        } catch (e) {
+          if (e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE') return;
+          throw e;
+        }
         return;
       case 'deleteMatching':
         for (const r of await d.list(a.kind, a.filters)) {

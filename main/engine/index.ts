@@ -329,6 +329,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'subnets.create': (i) => w.network.createSubnet(i),
     'subnets.list': (i) => listPage(r.core.db, 'subnets', i, (row) => r.top.toSubnet(row as never)),
     'subnets.get': (i) => r.top.toSubnet(r.top.subnet(i.id)),
+    'subnets.update': (i) => w.network.updateSubnet(i),
     'subnets.delete': async (i) => {
       await w.network.deleteSubnet(i.id);
       return { id: i.id };
@@ -336,6 +337,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'ports.create': (i) => w.network.createPort(i),
     'ports.list': (i) => listPage(r.core.db, 'ports', i, (row) => r.top.toPort(row as never)),
     'ports.get': (i) => r.top.toPort(r.top.port(i.id)),
+    'ports.update': (i) => w.network.updatePort(i),
     'ports.delete': async (i) => {
       const port = w.top.port(i.id);
       for (const f of w.top.q.fipsOfPort.all(port.id) as { id: string }[]) await w.fips.disassociate(f.id);

@@ -25,7 +25,8 @@ export async function loadExampleLab(w: Services, h: Handlers): Promise<Output<'
   const net1 = await run('networks.create', { name: 'net1', project_id: 'proj1', availability_zone_hints: ['az1'] });
   const sub1 = await run('subnets.create', { network_id: net1.id, cidr: '10.0.1.0/24', name: 'subnet1' });
   const router = await run('routers.create', { name: 'R', project_id: 'proj1' });
-  const vm = await run('ports.create', { network_id: net1.id, name: 'vm1', fixed_ips: [{ ip_address: '10.0.1.4' }], mac_address: 'fa:16:3e:00:01:04' });
+  // A compute port, as the console makes for a VM: it is booted in az1, so it is realised in Pod1 now.
+  const vm = await run('ports.create', { network_id: net1.id, name: 'vm1', fixed_ips: [{ ip_address: '10.0.1.4' }], mac_address: 'fa:16:3e:00:01:04', device_owner: 'compute:az1' });
   await run('routers.addInterface', { id: router.id, subnet_id: sub1.id });
   await run('routers.setGateway', { id: router.id, network_id: ext.id, external_fixed_ips: [{ subnet_id: extSub.id, ip_address: '162.3.124.2' }] });
   const fip = await run('fips.create', { floating_network_id: ext.id, floating_ip_address: '162.3.124.5', port_id: vm.id });

@@ -403,6 +403,8 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
       gateway_ip: '162.3.124.1',
       allocation_pools: [{ start: '162.3.124.2', end: '162.3.124.254' }],
       enable_dhcp: false,
+      dns_nameservers: [],
+      host_routes: [],
       created_at: stamp,
       updated_at: stamp,
     });
@@ -458,9 +460,10 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
     await fail('ports.create', { network_id: s.net1.id, fixed_ips: [{ ip_address: '10.0.1.4' }] }, 'IP_ADDRESS_IN_USE', 409);
     await fail('ports.create', { network_id: s.net1.id, fixed_ips: [{ ip_address: '10.0.2.4' }] }, 'IP_NOT_IN_SUBNET', 400);
 
-    // Lowest free: .1 is the gateway, so .2.
+    // Lowest free: .1 is the gateway, .2 the DHCP port of the subnet's copy in Pod1 (the VM port
+    // put it there), so .3.
     const spare = await call('ports.create', { network_id: s.net1.id });
-    expect(spare.fixed_ips).toEqual([{ subnet_id: s.sub1.id, ip_address: '10.0.1.2' }]);
+    expect(spare.fixed_ips).toEqual([{ subnet_id: s.sub1.id, ip_address: '10.0.1.3' }]);
     expect(spare.mac_address).toMatch(/^fa:16:3e(:[0-9a-f]{2}){3}$/);
     expect(await call('ports.get', { id: spare.id })).toEqual(spare);
     expect(await call('ports.delete', { id: spare.id })).toEqual({ id: spare.id });
@@ -637,10 +640,12 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'subnets.create': [{ network_id: 'x' }, 'cidr'],
     'subnets.list': [{ marker: 5 }, 'marker'],
     'subnets.get': [{ id: null }, 'id'],
+    'subnets.update': [{ id: 'x', dns_nameservers: '8.8.8.8' }, 'dns_nameservers'],
     'subnets.delete': [{ id: '' }, 'id'],
     'ports.create': [{ network_id: 'x', mac_address: 'nope' }, 'mac_address'],
     'ports.list': [{ limit: 10_001 }, 'limit'],
     'ports.get': [{ id: ['x'] }, 'id'],
+    'ports.update': [{ id: 'x', fixed_ips: [] }, 'fixed_ips'],
     'ports.delete': [{ id: 'x'.repeat(256) }, 'id'],
     'routers.create': [{ name: 'r' }, 'project_id'],
     'routers.list': [{ limit: 1.5 }, 'limit'],

@@ -166,8 +166,7 @@ function neutronCases(): Case[] {
     ] as const) {
       for (const b of ['[]', '"x"', '42', '{}', `{"${one}": []}`, `{"${one}": "x"}`, `{"${one}": null}`, `{"${one}s": {}}`]) add(verb, path, `body ${b}`, b, 400, 'HTTPBadRequest');
       for (const b of ['{"a":', "{'a': 1}", 'nope']) add(verb, path, `syntax ${b}`, b, 400, 'HTTPBadRequest');
-      // Subnets and ports are never updated: a well-formed body gets 405 there.
-      const [st, ty] = verb === 'PUT' && (coll === 'subnets' || coll === 'ports') ? [405, 'HTTPMethodNotAllowed'] : [400, 'HTTPBadRequest'];
+      const [st, ty] = [400, 'HTTPBadRequest'];
       add(verb, path, 'unknown attribute', JSON.stringify({ [one]: { bogus_attr: 1 } }), st, ty);
       add(verb, path, 'id in the body', JSON.stringify({ [one]: { id: 'x' } }), st, ty);
       add(verb, path, 'tenant and project differ', JSON.stringify({ [one]: { tenant_id: 'a', project_id: 'b' } }), 400, 'HTTPBadRequest');

@@ -251,7 +251,16 @@ describe('the worked example through /v2.0', () => {
     expect((await ok('PUT', `/v2.0/routers/${ids.router}`, { router: { name: 'R2', admin_state_up: true } }, 200)).router.name).toBe('R2');
     await ok('PUT', `/v2.0/routers/${ids.router}`, { router: { name: 'R' } }, 200);
     await neutronFail('PUT', `/v2.0/networks/${ids.net1}`, { network: { 'router:external': true } }, 400, 'HTTPBadRequest');
-    await neutronFail('PUT', `/v2.0/subnets/${ids.sub1}`, { subnet: { name: 'x' } }, 405, 'HTTPMethodNotAllowed');
+  });
+
+  it('updates a subnet and a port with PUT (subnets.update, ports.update)', async () => {
+    const sub = (await ok('PUT', `/v2.0/subnets/${ids.sub1}`, { subnet: { name: 'sub1b', dns_nameservers: ['8.8.8.8'] } }, 200)).subnet;
+    expect([sub.name, sub.dns_nameservers, sub.host_routes]).toEqual(['sub1b', ['8.8.8.8'], []]);
+    await ok('PUT', `/v2.0/subnets/${ids.sub1}`, { subnet: { name: 'sub1', dns_nameservers: [] } }, 200);
+    const port = (await ok('PUT', `/v2.0/ports/${ids.vm}`, { port: { name: 'vm1b', admin_state_up: false } }, 200)).port;
+    expect([port.name, port.admin_state_up]).toEqual(['vm1b', false]);
+    await ok('PUT', `/v2.0/ports/${ids.vm}`, { port: { name: 'vm1', admin_state_up: true } }, 200);
+    await neutronFail('PUT', `/v2.0/subnets/${ids.sub1}`, { subnet: { cidr: '10.9.0.0/24' } }, 400, 'HTTPBadRequest');
   });
 
   it('lists with filters, fields, repeated values and fixed_ips', async () => {

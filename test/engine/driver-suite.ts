@@ -186,6 +186,7 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
           admin_state_up: true,
           status: 'ACTIVE',
           subnets: [],
+          description: '',
         };
         expect(net).toEqual(expected);
         expect(await d.get('network', net.id)).toEqual({ ...expected, id: net.id });
@@ -224,6 +225,9 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
           gateway_ip: '162.3.124.1',
           allocation_pools: [{ start: '162.3.124.2', end: '162.3.124.254' }],
           enable_dhcp: false,
+          dns_nameservers: [],
+          host_routes: [],
+          description: '',
         });
         expect(await d.get('subnet', sub.id)).toEqual(sub);
         expect((await d.get('network', net.id)).subnets).toEqual([sub.id]);
@@ -327,7 +331,9 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
           fixed_ips: [{ subnet_id: sub.id, ip_address: '10.0.1.4' }],
           device_id: '',
           device_owner: '',
+          admin_state_up: true,
           status: 'DOWN',
+          description: '',
         });
         expect(await d.get('port', p.id)).toEqual(p);
         const e = await exact(
@@ -378,7 +384,7 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
       it('creates a router with no gateway and no routes', async () => {
         const name = uniq('router');
         const r = track('router', await d.create('router', { name, project_id: project }));
-        expect(r).toEqual({ id: expect.stringMatching(UUID), name, project_id: project, status: 'ACTIVE', external_gateway_info: null, routes: [] });
+        expect(r).toEqual({ id: expect.stringMatching(UUID), name, project_id: project, status: 'ACTIVE', external_gateway_info: null, routes: [], description: '' });
         expect(await d.get('router', r.id)).toEqual(r);
         const renamed = uniq('renamed');
         expect(await d.update('router', r.id, { name: renamed })).toEqual({ ...r, name: renamed });
@@ -631,6 +637,65 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
         await d.update('floatingip', fip.id, { port_id: null });
         await d.removeInterface(r.id, { subnet_id: int.sub.id });
         expect((await d.removeGateway(r.id)).external_gateway_info).toBeNull();
+      });
+    });
+
+    // ---- updates, descriptions and DHCP ports ---------------------------------------------
+
+    describe('updates, descriptions and DHCP ports', () => {
+      it('keeps a description and lists by it (the engine\'s stable lookup key)', async () => {
+        const key = `crosspod:network:${uniq('key')}`;
+        const net = track('network', await d.create('network', { name: uniq('keyed'), project_id: project, description: key }));
+        expect(net.description).toBe(key);
+        expect((await d.list('network', { description: key })).map((n) => n.id)).toEqual([net.id]);
+        const sub = track('subnet', await d.create('subnet', { name: uniq('s'), network_id: net.id, project_id: project, cidr: '10.0.4.0/24', enable_dhcp: false, description: key }));
+        expect((await d.list('subnet', { description: key })).map((x) => x.id)).toEqual([sub.id]);
+      });
+
+      it("updates a subnet's pools, DNS servers and host routes; a gateway a router holds does not move: GATEWAY_IP_IN_USE", async () => {
+        const { int, router: r } = await topology();
+        const up = await d.update('subnet', int.sub.id, {
+          allocation_pools: [{ start: '10.0.1.2', end: '10.0.1.100' }],
+          dns_nameservers: ['8.8.8.8'],
+          host_routes: [{ destination: '192.168.0.0/16', nexthop: '10.0.1.254' }],
+        });
+        expect([up.gateway_ip, up.allocation_pools, up.dns_nameservers, up.host_routes]).toEqual([
+          '10.0.1.1',
+          [{ start: '10.0.1.2', end: '10.0.1.100' }],
+          ['8.8.8.8'],
+          [{ destination: '192.168.0.0/16', nexthop: '10.0.1.254' }],
+        ]);
+        expect(await d.get('subnet', int.sub.id)).toEqual(up);
+        await refused(d.update('subnet', int.sub.id, { gateway_ip: '10.0.1.254' }), 'GATEWAY_IP_IN_USE');
+        await d.removeInterface(r.id, { subnet_id: int.sub.id });
+        expect((await d.update('subnet', int.sub.id, { gateway_ip: '10.0.1.254' })).gateway_ip).toBe('10.0.1.254');
+      });
+
+      it("moves a port's fixed IP and takes it down: the old address is free again", async () => {
+        const { net, sub } = await internal();
+        const p = await port(net, sub, '10.0.1.4');
+        const moved = await d.update('port', p.id, { fixed_ips: [{ subnet_id: sub.id, ip_address: '10.0.1.50' }], admin_state_up: false, name: `${p.name}-b` });
+        expect([moved.fixed_ips, moved.admin_state_up, moved.name]).toEqual([[{ subnet_id: sub.id, ip_address: '10.0.1.50' }], false, `${p.name}-b`]);
+        expect((await port(net, sub, '10.0.1.4')).fixed_ips).toEqual([{ subnet_id: sub.id, ip_address: '10.0.1.4' }]);
+        await exact(d.update('port', p.id, { fixed_ips: [{ subnet_id: sub.id, ip_address: '10.0.1.4' }] }), 'IP_ADDRESS_IN_USE');
+      });
+
+      it('a DHCP port loses its address with its subnet, and goes with its network', async () => {
+        const net = await d.create('network', { name: uniq('dhcp-net'), project_id: project });
+        const sub = await d.create('subnet', { name: uniq('dhcp-sub'), network_id: net.id, project_id: project, cidr: '10.0.3.0/24' });
+        const dhcp = await d.create('port', {
+          name: uniq('dhcp'),
+          network_id: net.id,
+          project_id: project,
+          device_owner: 'network:dhcp',
+          device_id: 'reserved_dhcp_port',
+          fixed_ips: [{ subnet_id: sub.id, ip_address: '10.0.3.2' }],
+        });
+        expect(dhcp.fixed_ips).toEqual([{ subnet_id: sub.id, ip_address: '10.0.3.2' }]);
+        await d.delete('subnet', sub.id);
+        for (const p of await d.list('port', { network_id: net.id })) expect(p.fixed_ips).toEqual([]);
+        await d.delete('network', net.id);
+        await exact(d.get('port', dhcp.id), 'NOT_FOUND');
       });
     });
 

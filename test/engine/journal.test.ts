@@ -26,7 +26,7 @@ beforeEach(async () => {
   journal = new Journal(join(t.dir, 'test.oplog'));
   const net = await pod1.create('network', { name: 'net-a', project_id: 'p' });
   netId = net.id;
-  subId = (await pod1.create('subnet', { name: 'sub-a', network_id: net.id, project_id: 'p', cidr: '10.9.0.0/24' })).id;
+  subId = (await pod1.create('subnet', { name: 'sub-a', network_id: net.id, project_id: 'p', cidr: '10.9.0.0/24', enable_dhcp: false })).id;
 });
 afterEach(async () => {
   journal.close();

@@ -72,9 +72,10 @@ describe('lab driver specifics', () => {
   const count = (table: string, where = '1', ...params: unknown[]) =>
     store.db.prepare(`SELECT count(*) FROM ${table} WHERE ${where}`).pluck().get(...params) as number;
 
+  // DHCP off: these tests count addresses, and a pod's DHCP agent would take one (see the DHCP tests).
   async function net(d: PodDriver, cidr: string, extra: Record<string, unknown> = {}): Promise<{ net: BottomNetwork; sub: BottomSubnet }> {
     const n = await d.create('network', { name: 'n', project_id: 'p', ...extra });
-    const s = await d.create('subnet', { name: 's', network_id: n.id, project_id: 'p', cidr });
+    const s = await d.create('subnet', { name: 's', network_id: n.id, project_id: 'p', cidr, enable_dhcp: false });
     return { net: n, sub: s };
   }
 
@@ -263,8 +264,8 @@ describe('lab driver specifics', () => {
 
   it('removing an interface by subnet keeps a port that still has addresses on other subnets', async () => {
     const n = await a.create('network', { name: 'dual', project_id: 'p' });
-    const v4 = await a.create('subnet', { name: 'v4', network_id: n.id, project_id: 'p', cidr: '10.0.1.0/24' });
-    const v6 = await a.create('subnet', { name: 'v6', network_id: n.id, project_id: 'p', cidr: '2001:db8::/64' });
+    const v4 = await a.create('subnet', { name: 'v4', network_id: n.id, project_id: 'p', cidr: '10.0.1.0/24', enable_dhcp: false });
+    const v6 = await a.create('subnet', { name: 'v6', network_id: n.id, project_id: 'p', cidr: '2001:db8::/64', enable_dhcp: false });
     const p = await a.create('port', { name: 'dual', network_id: n.id, project_id: 'p', fixed_ips: [{ subnet_id: v4.id }, { subnet_id: v6.id }] });
     expect(p.fixed_ips).toEqual([
       { subnet_id: v4.id, ip_address: '10.0.1.2' },

@@ -35,10 +35,15 @@ describe('network lifecycle', () => {
     expect(vm.fixed_ips).toEqual([{ subnet_id: sub.id, ip_address: '10.0.1.2' }]);
     const pod1 = t.pod('Pod1');
     expect((await pod1.list('network')).map((n) => n.name)).toEqual([`${net.id}#net1`]);
-    expect((await pod1.list('port')).map((p) => [p.name, p.mac_address, p.fixed_ips[0].ip_address])).toEqual([[vm.id, vm.mac_address, '10.0.1.2']]);
+    // The subnet's first copy brings its DHCP port, at the lowest address top IPAM had left.
+    expect((await pod1.list('port')).map((p) => [p.name, p.device_owner, p.fixed_ips[0].ip_address])).toEqual([
+      [`dhcp_port_${sub.id}`, 'network:dhcp', '10.0.1.3'],
+      [vm.id, 'compute:nova', '10.0.1.2'],
+    ]);
+    expect((await pod1.list('port', { name: vm.id }))[0].mac_address).toBe(vm.mac_address);
     await api['ports.delete']({ id: vm.id });
     await t.engine.idle();
-    expect(await pod1.list('port')).toEqual([]);
+    expect((await pod1.list('port')).map((p) => p.device_owner)).toEqual(['network:dhcp']);
     await api['subnets.delete']({ id: sub.id });
     await api['networks.delete']({ id: net.id });
     expect(await pod1.list('network')).toEqual([]);

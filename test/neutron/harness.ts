@@ -577,6 +577,86 @@ export async function neutronStatus(stateDir: string = defaultStateDir()): Promi
 }
 
 // ---------------------------------------------------------------------------------------------
+// A simulated DHCP agent
+//
+// The pods run with dhcp_agent_notification = false and no agent, so Neutron never makes a DHCP
+// port. A real region's neutron-dhcp-agent does, a moment after a DHCP-enabled subnet appears,
+// and the address it takes is Neutron's pick: one the top may already have given a VM. This
+// helper does what the agent does FOR PORTS ONLY (its DeviceManager.setup_dhcp_port), through the
+// Neutron API of one pod; it serves nothing (a real agent also needs dnsmasq and namespaces):
+// - for each network with DHCP-enabled subnets: keep the agent's own DHCP port, else claim a port
+//   with device_id `reserved_dhcp_port` (Tricircle's pre-created one), else create a
+//   `network:dhcp` port letting Neutron pick its addresses; a port lacking one of the subnets
+//   gets an address there, again Neutron's pick;
+// - a network with no DHCP-enabled subnet left loses the agent's port (release_dhcp_port).
+
+export const RESERVED_DHCP_PORT = 'reserved_dhcp_port';
+
+export interface DhcpAgentTurn {
+  claimed: string[];
+  created: string[];
+  extended: string[];
+  released: string[];
+}
+
+type Raw = Record<string, unknown> & { id: string };
+
+/**
+ * One pass of the simulated agent over a noauth pod at `url`. `networks` limits it to those
+ * (tests share pods, and a real agent would serve every network); `host` names its host.
+ */
+export async function runDhcpAgent(url: string, opts: { networks?: string[]; host?: string } = {}): Promise<DhcpAgentTurn> {
+  const host = opts.host ?? 'crosspod-sim';
+  const serves = (net: string) => opts.networks === undefined || opts.networks.includes(net);
+  const api = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const r = await fetch(`${url}/v2.0/${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`DHCP agent: ${method} ${p} answered ${r.status}: ${text.slice(0, 300)}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+  const turn: DhcpAgentTurn = { claimed: [], created: [], extended: [], released: [] };
+  const subnets = (await api('GET', 'subnets?enable_dhcp=True')).subnets as Raw[];
+  const byNet = new Map<string, Raw[]>();
+  for (const s of subnets) if (serves(String(s.network_id))) byNet.set(String(s.network_id), [...(byNet.get(String(s.network_id)) ?? []), s]);
+  const dhcpPorts = (await api('GET', 'ports?device_owner=network%3Adhcp')).ports as Raw[];
+  const portsOf = (net: string) => dhcpPorts.filter((p) => p.network_id === net);
+  // The agent's device id: dhcp<uuid5 of the host>-<network id> in Neutron; the host name here.
+  const deviceOf = (net: string) => `dhcp${host}-${net}`;
+  for (const [net, subs] of byNet) {
+    const ports = portsOf(net);
+    const device = deviceOf(net);
+    let port = ports.find((p) => p.device_id === device);
+    if (!port) {
+      port = ports.find((p) => p.device_id === RESERVED_DHCP_PORT);
+      if (port) {
+        await api('PUT', `ports/${port.id}`, { port: { device_id: device } });
+        turn.claimed.push(port.id);
+      }
+    }
+    if (!port) {
+      const created = (await api('POST', 'ports', {
+        port: { network_id: net, project_id: subs[0].project_id ?? subs[0].tenant_id, device_owner: 'network:dhcp', device_id: device, fixed_ips: subs.map((s) => ({ subnet_id: s.id })) },
+      })).port as Raw;
+      turn.created.push(created.id);
+      continue;
+    }
+    const ips = port.fixed_ips as { subnet_id: string; ip_address: string }[];
+    const missing = subs.filter((s) => !ips.some((f) => f.subnet_id === s.id));
+    if (missing.length > 0) {
+      await api('PUT', `ports/${port.id}`, { port: { fixed_ips: [...ips, ...missing.map((s) => ({ subnet_id: s.id }))] } });
+      turn.extended.push(port.id);
+    }
+  }
+  for (const p of dhcpPorts) {
+    if (serves(String(p.network_id)) && String(p.device_id).startsWith(`dhcp${host}-`) && !byNet.has(String(p.network_id))) {
+      await api('DELETE', `ports/${p.id}`);
+      turn.released.push(p.id);
+    }
+  }
+  return turn;
+}
+
+// ---------------------------------------------------------------------------------------------
 // CLI
 
 async function cli(argv: string[]): Promise<number> {

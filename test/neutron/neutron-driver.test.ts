@@ -79,6 +79,7 @@ describe('neutron driver on a real Neutron pod', () => {
       admin_state_up: true,
       status: 'ACTIVE',
       subnets: [],
+      description: '',
     });
     const sub = await d.create('subnet', {
       name: `ext-sub-${uid}`,
@@ -99,6 +100,9 @@ describe('neutron driver on a real Neutron pod', () => {
       gateway_ip: '162.3.124.1',
       allocation_pools: [{ start: '162.3.124.2', end: '162.3.124.254' }],
       enable_dhcp: false,
+      dns_nameservers: [],
+      host_routes: [],
+      description: '',
     });
     expect((await d.get('network', ext.id)).subnets).toEqual([sub.id]);
   });
@@ -127,7 +131,7 @@ describe('neutron driver on a real Neutron pod', () => {
     const r = await d.create('router', { name: `router-${uid}`, project_id: project });
     created.push(['router', r.id]);
     ids.router = r.id;
-    expect(r).toEqual({ id: expect.stringMatching(UUID), name: `router-${uid}`, project_id: project, status: 'ACTIVE', external_gateway_info: null, routes: [] });
+    expect(r).toEqual({ id: expect.stringMatching(UUID), name: `router-${uid}`, project_id: project, status: 'ACTIVE', external_gateway_info: null, routes: [], description: '' });
 
     const withGw = await d.addGateway(r.id, { network_id: ids.ext, external_fixed_ips: [{ subnet_id: ids.extSubnet, ip_address: '162.3.124.2' }] });
     expect(withGw.external_gateway_info).toEqual({
@@ -172,7 +176,9 @@ describe('neutron driver on a real Neutron pod', () => {
       fixed_ips: [{ subnet_id: ids.subnet, ip_address: '10.0.1.4' }],
       device_id: '',
       device_owner: '',
+      admin_state_up: true,
       status: 'DOWN',
+      description: '',
     });
     const e = await errorOf(d.create('port', { name: `dup-${uid}`, network_id: ids.net, project_id: project, fixed_ips: [{ ip_address: '10.0.1.4' }] }));
     expect(e.code).toBe('IP_ADDRESS_IN_USE');

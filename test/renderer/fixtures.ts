@@ -33,7 +33,7 @@ export function network(id: string, name: string, project_id: string, extra: Par
 }
 
 export function subnet(id: string, network_id: string, cidr: string, project_id = 'proj1'): Subnet {
-  return { id, name: id, network_id, project_id, tenant_id: project_id, cidr, ip_version: 4, gateway_ip: cidr.replace(/0\/\d+$/, '1'), allocation_pools: [], enable_dhcp: true, created_at: t, updated_at: t };
+  return { id, name: id, network_id, project_id, tenant_id: project_id, cidr, ip_version: 4, gateway_ip: cidr.replace(/0\/\d+$/, '1'), allocation_pools: [], enable_dhcp: true, dns_nameservers: [], host_routes: [], created_at: t, updated_at: t };
 }
 
 export function port(id: string, network_id: string, ip: string, subnet_id: string, device_owner = 'compute:nova'): Port {

@@ -13,8 +13,11 @@
 //   through a router with a gateway there, else EXTERNAL_GATEWAY_NOT_FOUND;
 // - removeInterface while an extra route's nexthop uses that subnet throws ROUTER_IN_USE
 //   (Neutron answers 409), and removeInterface by port deletes that port (Neutron does).
+// - a subnet or network delete takes its DHCP ports' addresses (device_owner network:dhcp) with
+//   it, as Neutron's auto-delete does; any other port's address refuses it.
+// - `description` is stored as given and filterable: the engine's stable lookup key (§5).
 // - list filters are field equality; a filter on a field the resource lacks matches nothing.
-import type { AllocationPool, FixedIp, Route } from '../../../shared/model';
+import type { AllocationPool, FixedIp, HostRoute, Route } from '../../../shared/model';
 
 export interface BottomNetwork {
   id: string;
@@ -27,6 +30,7 @@ export interface BottomNetwork {
   admin_state_up: boolean;
   status: string;
   subnets: string[];
+  description: string;
 }
 
 export interface BottomSubnet {
@@ -39,6 +43,9 @@ export interface BottomSubnet {
   gateway_ip: string | null;
   allocation_pools: AllocationPool[];
   enable_dhcp: boolean;
+  dns_nameservers: string[];
+  host_routes: HostRoute[];
+  description: string;
 }
 
 export interface BottomPort {
@@ -50,7 +57,9 @@ export interface BottomPort {
   fixed_ips: FixedIp[];
   device_id: string;
   device_owner: string;
+  admin_state_up: boolean;
   status: string;
+  description: string;
 }
 
 export interface BottomGatewayInfo {
@@ -66,6 +75,7 @@ export interface BottomRouter {
   status: string;
   external_gateway_info: BottomGatewayInfo | null;
   routes: Route[];
+  description: string;
 }
 
 export interface BottomFloatingIp {
@@ -98,6 +108,7 @@ export interface CreateBodies {
     'provider:physical_network'?: string;
     'provider:segmentation_id'?: number;
     admin_state_up?: boolean;
+    description?: string;
   };
   subnet: {
     name: string;
@@ -109,6 +120,9 @@ export interface CreateBodies {
     gateway_ip?: string | null;
     allocation_pools?: AllocationPool[];
     enable_dhcp?: boolean;
+    dns_nameservers?: string[];
+    host_routes?: HostRoute[];
+    description?: string;
   };
   port: {
     name: string;
@@ -118,8 +132,10 @@ export interface CreateBodies {
     mac_address?: string;
     device_id?: string;
     device_owner?: string;
+    admin_state_up?: boolean;
+    description?: string;
   };
-  router: { name: string; project_id: string; distributed?: boolean };
+  router: { name: string; project_id: string; distributed?: boolean; description?: string };
   floatingip: {
     floating_network_id: string;
     project_id: string;
@@ -130,10 +146,19 @@ export interface CreateBodies {
 }
 
 export interface UpdateBodies {
-  network: { name?: string; admin_state_up?: boolean; 'router:external'?: boolean };
-  subnet: { name?: string };
-  port: { name?: string; device_id?: string; device_owner?: string };
-  router: { name?: string };
+  network: { name?: string; admin_state_up?: boolean; 'router:external'?: boolean; description?: string };
+  subnet: {
+    name?: string;
+    gateway_ip?: string | null;
+    allocation_pools?: AllocationPool[];
+    dns_nameservers?: string[];
+    host_routes?: HostRoute[];
+    enable_dhcp?: boolean;
+    description?: string;
+  };
+  /** fixed_ips replaces the whole list; explicit addresses only (the engine always names them). */
+  port: { name?: string; device_id?: string; device_owner?: string; admin_state_up?: boolean; fixed_ips?: { subnet_id: string; ip_address: string }[]; description?: string };
+  router: { name?: string; description?: string };
   floatingip: { port_id: string | null; fixed_ip_address?: string };
 }
 

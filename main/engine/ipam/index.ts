@@ -162,11 +162,14 @@ export class Ipam {
   private readonly insertAllocStmt: Stmt;
   private readonly deleteAllocStmt: Stmt;
   private readonly deleteAllocsStmt: Stmt;
+  private readonly allocsBetweenStmt: Stmt;
+  private readonly setGatewayStmt: Stmt;
   private readonly addTx: (subnetId: string, n: NormalizedSubnet) => void;
   private readonly removeTx: (subnetId: string) => void;
   private readonly allocLowestTx: (subnetId: string) => ParsedIp | null;
   private readonly allocExplicitTx: (subnetId: string, ip: ParsedIp) => void;
   private readonly releaseTx: (subnetId: string, ip: ParsedIp) => boolean;
+  private readonly updateTx: (subnetId: string, n: NormalizedSubnet) => void;
 
   constructor(db: Db) {
     this.free = new FreeRanges(db, 'ipam_free_ranges', 'subnet_id');
@@ -188,6 +191,11 @@ export class Ipam {
     this.insertAllocStmt = db.prepare('INSERT INTO ipam_allocations (subnet_id, address) VALUES (?, ?)');
     this.deleteAllocStmt = db.prepare('DELETE FROM ipam_allocations WHERE subnet_id = ? AND address = ?');
     this.deleteAllocsStmt = db.prepare('DELETE FROM ipam_allocations WHERE subnet_id = ?');
+    this.allocsBetweenStmt = db
+      .prepare('SELECT address FROM ipam_allocations WHERE subnet_id = ? AND address BETWEEN ? AND ? ORDER BY address')
+      .pluck();
+    this.setGatewayStmt = db.prepare('UPDATE ipam_subnets SET gateway_ip = ? WHERE subnet_id = ?');
+    this.updateTx = db.transaction((subnetId: string, n: NormalizedSubnet) => this.rebuild(subnetId, n));
 
     this.addTx = db.transaction((subnetId: string, n: NormalizedSubnet) => {
       const c = parseCidr(n.cidr);
@@ -319,6 +327,62 @@ export class Ipam {
       throw new CrosspodError('IP_ADDRESS_IN_USE', `${shown} is already allocated in subnet ${subnetId} (${sub.cidr})`, details);
     }
     return shown;
+  }
+
+  /**
+   * A registered subnet's new gateway and allocation pools (re-validated through normalizeSubnet).
+   * An address allocated inside the old pools must stay inside the new ones, else SUBNET_IN_USE
+   * naming it; addresses held outside the pools (a gateway, an explicit one) stay where they are.
+   * The free ranges are rebuilt from the new pools minus the allocations: an update, unlike an
+   * allocation, walks the subnet's allocations.
+   */
+  updateSubnet(subnetId: string, next: { gateway_ip: string | null; allocation_pools: { start: string; end: string }[] }): NormalizedSubnet {
+    const sub = this.subnet(subnetId);
+    const n = normalizeSubnet({ cidr: sub.cidr, ip_version: sub.ip_version, gateway_ip: next.gateway_ip, allocation_pools: next.allocation_pools });
+    const v = sub.ip_version;
+    const inside = n.allocation_pools.map((p) => ({ first: toHex(parseIp(p.start).value, v), last: toHex(parseIp(p.end).value, v) }));
+    for (const old of this.poolsStmt.all(subnetId) as { first: string; last: string }[]) {
+      for (const hex of this.allocsBetweenStmt.all(subnetId, old.first, old.last) as string[]) {
+        if (!inside.some((p) => p.first <= hex && hex <= p.last)) {
+          const ip = bigIntToIp(fromHex(hex), v);
+          throw new CrosspodError('SUBNET_IN_USE', `${ip} is allocated in subnet ${subnetId} (${sub.cidr}) and would be outside the new allocation pools`, {
+            subnet_id: subnetId,
+            cidr: sub.cidr,
+            ip_address: ip,
+          });
+        }
+      }
+    }
+    this.updateTx(subnetId, n);
+    return n;
+  }
+
+  private rebuild(subnetId: string, n: NormalizedSubnet): void {
+    const v = parseCidr(n.cidr).version;
+    const codec = ipCodec(v);
+    this.free.clear(subnetId);
+    this.deletePoolsStmt.run(subnetId);
+    this.setGatewayStmt.run(n.gateway_ip, subnetId);
+    // The free gaps of every pool, adjacent ones merged as addSubnet merges adjacent pools.
+    const gaps: { first: bigint; last: bigint }[] = [];
+    const gap = (first: bigint, last: bigint) => {
+      const prev = gaps[gaps.length - 1];
+      if (prev && prev.last + 1n === first) prev.last = last;
+      else gaps.push({ first, last });
+    };
+    for (const p of n.allocation_pools) {
+      const first = parseIp(p.start).value;
+      const last = parseIp(p.end).value;
+      this.insertPoolStmt.run(subnetId, toHex(first, v), toHex(last, v));
+      let from = first;
+      for (const hex of this.allocsBetweenStmt.all(subnetId, toHex(first, v), toHex(last, v)) as string[]) {
+        const x = fromHex(hex);
+        if (x > from) gap(from, x - 1n);
+        from = x + 1n;
+      }
+      if (from <= last) gap(from, last);
+    }
+    for (const g of gaps) this.free.add(subnetId, codec, g.first, g.last);
   }
 
   /** Frees an address (lowest-first reuse); false when it was not allocated (or no such subnet). */

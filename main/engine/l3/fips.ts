@@ -138,12 +138,14 @@ export class FipService {
         projectId: project,
         kind: 'port',
         name: BOTTOM_BRIDGE_PORT_NAME,
-        create: () =>
+        // The literal name is shared by every such port (§7): the description is its lookup key.
+        create: ({ description }) =>
           d.create('port', {
             name: BOTTOM_BRIDGE_PORT_NAME,
             network_id: extNsNet,
             project_id: project,
             fixed_ips: [{ subnet_id: extNsSub, ip_address: bridge.ip }],
+            description,
           }),
       });
       await this.safeCreateFip(extPod, bottomExtNet, fip.floating_ip_address, bottomBridge.id, fip.project_id);

@@ -146,7 +146,7 @@ export class RouterService {
       projectId: router.project_id,
       kind: 'router',
       name: router.id,
-      create: () => d.create('router', { name: router.id, project_id: router.project_id, distributed: false }),
+      create: ({ description }) => d.create('router', { name: router.id, project_id: router.project_id, distributed: false, description }),
     });
     this.s.core.op.touch('routers.changed', router.id);
     return r.id;

@@ -2,11 +2,32 @@
 // their pod at once, VM ports realised in their network's pod, and bottom copies on demand.
 import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
-import type { Network, Port, Subnet } from '../../../shared/model';
-import { deleteIfExists, uuid, type PodRow } from '../context';
-import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet } from '../ipam/cidr';
-import { ensureBottom, type Services } from '../services';
+import type { HostRoute, Network, Port, Subnet } from '../../../shared/model';
+import { deleteIfExists, json, uuid, type PodRow } from '../context';
+import type { BottomPort, UpdateBodies } from '../drivers/driver';
+import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet, parseCidr } from '../ipam/cidr';
+import { bottomKey, ensureBottom, type Services } from '../services';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type NetworkRow, type PortRow, type SubnetRow } from './top';
+
+/** Neutron's DHCP port owner, and the device id of a DHCP port made for the agent to claim. */
+export const OWNER_DHCP = 'network:dhcp';
+export const RESERVED_DHCP_PORT = 'reserved_dhcp_port';
+
+/** Crosspod's own networks (bridges) and external ones keep the reference's bottom names (§7). */
+const fixedNames = (net: NetworkRow): boolean => net.router_external === 1 || net.bridge !== null;
+
+/** Bottom names (§6, §7): `<top id>#<name>` for a tenant network; bridges and external ones: the id. */
+export function bottomNetworkName(net: NetworkRow): string {
+  return fixedNames(net) ? net.id : `${net.id}#${net.name}`;
+}
+
+/** A tenant subnet's or port's bottom name: `<top id>#<name>`, or the top id alone when unnamed (§12). */
+export function bottomChildName(child: { id: string; name: string }, net: NetworkRow): string {
+  return fixedNames(net) || child.name === '' ? child.id : `${child.id}#${child.name}`;
+}
+
+/** The device a bottom copy carries: a router's ports get theirs from the router verbs instead. */
+const copiesDevice = (port: PortRow): boolean => !port.device_owner.startsWith('network:');
 
 /** The subnet gateway belongs to the router interface; Neutron refuses it to anything else. */
 export function gatewayTaken(ip: string, subnetId: string): CrosspodError {
@@ -68,12 +89,13 @@ export class NetworkService {
         projectId: row.project_id,
         kind: 'network',
         name: row.id,
-        create: () =>
+        create: ({ description }) =>
           d.create('network', {
             name: row.id,
+            description,
             project_id: row.project_id,
             'router:external': true,
-            admin_state_up: true,
+            admin_state_up: row.admin_state_up === 1,
             ...(row.provider_network_type ? { 'provider:network_type': row.provider_network_type } : {}),
             ...(row.provider_physical_network ? { 'provider:physical_network': row.provider_physical_network } : {}),
             ...(row.provider_segmentation_id != null ? { 'provider:segmentation_id': row.provider_segmentation_id } : {}),
@@ -83,11 +105,50 @@ export class NetworkService {
     return this.t.toNetwork(row);
   }
 
-  updateNetwork(input: ParsedInput<'networks.update'>): Network {
+  /** Name and admin state; every bottom copy follows (§5 lookups never use the name). */
+  async updateNetwork(input: ParsedInput<'networks.update'>): Promise<Network> {
     const cur = this.t.network(input.id);
-    this.t.q.updateNet.run(input.name ?? cur.name, input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0, this.s.core.nowIso(), cur.id);
+    this.refuseBridge(cur);
+    const next: NetworkRow = {
+      ...cur,
+      name: input.name ?? cur.name,
+      admin_state_up: input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
+    };
+    this.t.q.updateNet.run(next.name, next.admin_state_up, this.s.core.nowIso(), cur.id);
     this.s.core.op.touch('networks.changed', cur.id);
+    const body = (n: NetworkRow): UpdateBodies['network'] => ({ name: bottomNetworkName(n), admin_state_up: n.admin_state_up === 1 });
+    await this.updateBottoms(cur.id, 'network', 'network', diff(body(cur), body(next)), body(cur));
     return this.t.toNetwork(this.t.network(cur.id));
+  }
+
+  /** Crosspod's bridges are named and run by Crosspod: no user update. */
+  private refuseBridge(net: NetworkRow): void {
+    if (net.bridge) {
+      throw new CrosspodError('CONFLICT', `Network ${net.name} (${net.id}) is a Crosspod bridge network; Crosspod keeps its name and state`, { network_id: net.id });
+    }
+  }
+
+  /**
+   * Sends the changed fields to every bottom copy of a top element, registering for each the
+   * update that puts the copy's previous values back if the operation fails later.
+   */
+  private async updateBottoms<K extends 'network' | 'subnet' | 'port'>(
+    topId: string,
+    type: string,
+    kind: K,
+    changed: Partial<UpdateBodies[K]>,
+    previous: UpdateBodies[K],
+    perPod?: (pod: PodRow, bottomId: string) => Promise<{ changed: Partial<UpdateBodies[K]>; previous: UpdateBodies[K] }>,
+  ): Promise<void> {
+    for (const m of this.s.routing.mappings(topId, type)) {
+      const pod = this.s.pods.row(m.pod_id);
+      const b = perPod ? await perPod(pod, m.bottom_id!) : { changed, previous };
+      if (Object.keys(b.changed).length === 0) continue;
+      await this.s.core.driver(pod.pod_id).update(kind, m.bottom_id!, b.changed as UpdateBodies[K]);
+      const back = Object.fromEntries(Object.keys(b.changed).map((k) => [k, (b.previous as Record<string, unknown>)[k]]));
+      this.s.core.op.undo({ label: `update ${kind} ${m.bottom_id} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'update', kind, id: m.bottom_id!, body: back } });
+      this.s.core.op.touch('routings.changed', topId);
+    }
   }
 
   async deleteNetwork(id: string): Promise<void> {
@@ -108,10 +169,113 @@ export class NetworkService {
   /** Deletes the bottom copies of a top element and their routing rows (§8.4). */
   async dropBottomCopies(topId: string, type: string, kind: 'network' | 'subnet' | 'port'): Promise<void> {
     for (const m of this.s.routing.mappings(topId, type)) {
+      // A bottom subnet takes its DHCP port's address with it (Neutron's auto-delete owners).
       await deleteIfExists(this.s.core.driver(m.pod_id), kind, m.bottom_id!);
       this.s.routing.remove(topId, m.pod_id, type);
       this.s.core.op.touch('routings.changed', topId);
     }
+    if (kind === 'subnet') this.releaseDhcp(topId);
+  }
+
+  // ---- DHCP ports (Tricircle's reserved DHCP port) ----
+
+  /**
+   * A DHCP-enabled subnet realised in a pod gets its DHCP port there at an address top IPAM
+   * holds for it, made with device_id `reserved_dhcp_port` for the pod's DHCP agent to claim:
+   * otherwise the agent takes an address of its own choosing, which top IPAM may already have
+   * given a VM. One address per subnet, the same in every pod that holds the subnet.
+   */
+  private async ensureDhcpPort(pod: PodRow, sub: SubnetRow, bottomSub: string): Promise<void> {
+    const { core } = this.s;
+    let ip = this.t.q.dhcpReservation.get(sub.id) as string | undefined;
+    if (ip === undefined) {
+      try {
+        ip = core.ipam.allocate(sub.id);
+      } catch (e) {
+        if (!(e instanceof CrosspodError && e.code === 'SUBNET_EXHAUSTED')) throw e;
+        // The pod's DHCP agent would take an address anyway: one a later port is bound to need.
+        throw new CrosspodError('SUBNET_EXHAUSTED', `Subnet ${sub.name || sub.id} (${sub.cidr}) has no address left for its DHCP port in ${pod.region_name}; turn DHCP off or widen its pools`, {
+          subnet_id: sub.id,
+          cidr: sub.cidr,
+          pod: pod.region_name,
+        });
+      }
+      this.t.q.insertDhcpReservation.run(sub.id, ip);
+      core.op.touch('subnets.changed', sub.id);
+    }
+    const d = core.driver(pod.pod_id);
+    const bottomNet = this.s.routing.bottomId(sub.network_id, pod.pod_id, 'network')!;
+    const ports = await d.list('port', { network_id: bottomNet, device_owner: OWNER_DHCP });
+    const holder = ports.find((p) => p.fixed_ips.some((f) => f.subnet_id === bottomSub));
+    if (holder) {
+      if (holder.fixed_ips.some((f) => f.subnet_id === bottomSub && f.ip_address === ip)) return;
+      // The agent got there first: move its address on this subnet to the reserved one.
+      await this.setBottomIps(pod, holder, [...holder.fixed_ips.filter((f) => f.subnet_id !== bottomSub), { subnet_id: bottomSub, ip_address: ip }]);
+      return;
+    }
+    const port = ports[0];
+    if (port) {
+      await this.setBottomIps(pod, port, [...port.fixed_ips, { subnet_id: bottomSub, ip_address: ip }]);
+      return;
+    }
+    const created = await d.create('port', {
+      name: `dhcp_port_${sub.id}`,
+      description: bottomKey('dhcp_port', sub.id),
+      network_id: bottomNet,
+      project_id: sub.project_id,
+      device_owner: OWNER_DHCP,
+      device_id: RESERVED_DHCP_PORT,
+      fixed_ips: [{ subnet_id: bottomSub, ip_address: ip }],
+    });
+    core.op.undo({ label: `create DHCP port ${ip} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: 'port', id: created.id } });
+  }
+
+  private async setBottomIps(pod: PodRow, port: BottomPort, ips: { subnet_id: string; ip_address: string }[]): Promise<void> {
+    await this.s.core.driver(pod.pod_id).update('port', port.id, { fixed_ips: ips });
+    this.s.core.op.undo({ label: `update DHCP port ${port.id} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'update', kind: 'port', id: port.id, body: { fixed_ips: port.fixed_ips } } });
+  }
+
+  /** DHCP turned off: the pod's DHCP port gives its address on the subnet back (a region's agent would). */
+  private async dropDhcpPort(pod: PodRow, sub: SubnetRow, bottomSub: string): Promise<void> {
+    const d = this.s.core.driver(pod.pod_id);
+    const bottomNet = this.s.routing.bottomId(sub.network_id, pod.pod_id, 'network')!;
+    for (const p of await d.list('port', { network_id: bottomNet, device_owner: OWNER_DHCP })) {
+      if (!p.fixed_ips.some((f) => f.subnet_id === bottomSub)) continue;
+      const rest = p.fixed_ips.filter((f) => f.subnet_id !== bottomSub);
+      if (rest.length > 0) await this.setBottomIps(pod, p, rest);
+      else await deleteIfExists(d, 'port', p.id);
+    }
+  }
+
+  /**
+   * Before DHCP goes off: how to put each pod's DHCP port back if the update fails later. The
+   * pod drops the port once its subnet has DHCP off (its agent does), so the undo, which runs
+   * after the subnet's own update-back, makes it again at its address for the agent to claim.
+   */
+  private async keepDhcpPortsForUndo(sub: SubnetRow): Promise<void> {
+    for (const m of this.s.routing.mappings(sub.id, 'subnet')) {
+      const pod = this.s.pods.row(m.pod_id);
+      const bottomNet = this.s.routing.bottomId(sub.network_id, pod.pod_id, 'network')!;
+      for (const p of await this.s.core.driver(pod.pod_id).list('port', { network_id: bottomNet, device_owner: OWNER_DHCP })) {
+        const ips = p.fixed_ips.filter((f) => f.subnet_id === m.bottom_id);
+        if (ips.length === 0) continue;
+        this.s.core.op.undo({
+          label: `put DHCP port ${ips.map((f) => f.ip_address).join(', ')} back in ${pod.region_name}`,
+          pod_id: pod.pod_id,
+          action: {
+            verb: 'createPort',
+            body: { name: p.name, description: p.description, network_id: bottomNet, project_id: p.project_id, device_owner: OWNER_DHCP, device_id: RESERVED_DHCP_PORT, fixed_ips: ips },
+          },
+        });
+      }
+    }
+  }
+
+  private releaseDhcp(subnetId: string): void {
+    const ip = this.t.q.dhcpReservation.get(subnetId) as string | undefined;
+    if (ip === undefined || (this.s.routing.mappings(subnetId, 'subnet').length > 0 && this.t.subnet(subnetId).enable_dhcp === 1)) return;
+    this.s.core.ipam.release(subnetId, ip);
+    this.t.q.deleteDhcpReservation.run(subnetId);
   }
 
   // ---- subnets ----
@@ -146,6 +310,8 @@ export class NetworkService {
       gateway_ip: norm.gateway_ip,
       allocation_pools: JSON.stringify(norm.allocation_pools),
       enable_dhcp: input.enable_dhcp === false ? 0 : 1,
+      dns_nameservers: JSON.stringify(dnsServers(input.dns_nameservers ?? [])),
+      host_routes: JSON.stringify(hostRoutes(input.host_routes ?? [], norm.ip_version)),
       created_at: t,
       updated_at: t,
     };
@@ -168,12 +334,79 @@ export class NetworkService {
     await this.deleteSubnetRow(sub);
   }
 
+  /**
+   * Neutron's subnet update. Gateway and pools go through IPAM's rules (an address allocated in
+   * the pools must stay in them); every bottom copy follows; DHCP turned on or off reserves or
+   * releases the DHCP port's address in each pod that holds the subnet.
+   */
+  async updateSubnet(input: ParsedInput<'subnets.update'>): Promise<Subnet> {
+    const { core } = this.s;
+    const cur = this.t.subnet(input.id);
+    const net = this.t.network(cur.network_id);
+    this.refuseBridge(net);
+    const label = `${cur.name || cur.id} (${cur.cidr})`;
+    let gateway = cur.gateway_ip;
+    let pools = cur.allocation_pools;
+    if (input.gateway_ip !== undefined || input.allocation_pools !== undefined) {
+      gateway = input.gateway_ip === undefined ? cur.gateway_ip : input.gateway_ip === null ? null : canonicalIp(input.gateway_ip);
+      if (cur.gateway_ip !== null && gateway !== cur.gateway_ip) {
+        // Neutron's GatewayIpInUse: a router interface holds the current gateway.
+        const holder = this.t.q.portAt.get(cur.id, cur.gateway_ip) as PortRow | undefined;
+        if (holder) {
+          throw new CrosspodError('GATEWAY_IP_IN_USE', `Gateway ${cur.gateway_ip} of subnet ${label} is in use by port ${holder.name || holder.id} (${holder.device_owner}); it cannot move`, {
+            subnet_id: cur.id,
+            ip_address: cur.gateway_ip,
+            port_id: holder.id,
+          });
+        }
+      }
+      if (gateway !== null && gateway !== cur.gateway_ip && core.ipam.isAllocated(cur.id, gateway)) {
+        throw new CrosspodError('IP_ADDRESS_IN_USE', `${gateway} is already allocated in subnet ${label}, so it cannot be the gateway`, { subnet_id: cur.id, ip_address: gateway });
+      }
+      const n = this.withHolder(cur, () => core.ipam.updateSubnet(cur.id, { gateway_ip: gateway, allocation_pools: input.allocation_pools ?? json(cur.allocation_pools, []) }));
+      gateway = n.gateway_ip;
+      pools = JSON.stringify(n.allocation_pools);
+    }
+    const next: SubnetRow = {
+      ...cur,
+      name: input.name ?? cur.name,
+      gateway_ip: gateway,
+      allocation_pools: pools,
+      enable_dhcp: input.enable_dhcp === undefined ? cur.enable_dhcp : input.enable_dhcp ? 1 : 0,
+      dns_nameservers: input.dns_nameservers ? JSON.stringify(dnsServers(input.dns_nameservers)) : cur.dns_nameservers,
+      host_routes: input.host_routes ? JSON.stringify(hostRoutes(input.host_routes, cur.ip_version)) : cur.host_routes,
+      updated_at: core.nowIso(),
+    };
+    this.t.q.updateSubnet.run(next);
+    core.op.touch('subnets.changed', cur.id);
+    const body = (x: SubnetRow): UpdateBodies['subnet'] => ({
+      name: bottomChildName(x, net),
+      gateway_ip: x.gateway_ip,
+      allocation_pools: json(x.allocation_pools, []),
+      dns_nameservers: json(x.dns_nameservers, []),
+      host_routes: json(x.host_routes, []),
+      enable_dhcp: x.enable_dhcp === 1,
+    });
+    if (cur.enable_dhcp === 1 && next.enable_dhcp === 0) await this.keepDhcpPortsForUndo(cur);
+    await this.updateBottoms(cur.id, 'subnet', 'subnet', diff(body(cur), body(next)), body(cur));
+    if (next.enable_dhcp !== cur.enable_dhcp) {
+      for (const m of this.s.routing.mappings(cur.id, 'subnet')) {
+        const pod = this.s.pods.row(m.pod_id);
+        if (next.enable_dhcp === 1) await this.ensureDhcpPort(pod, next, m.bottom_id!);
+        else await this.dropDhcpPort(pod, cur, m.bottom_id!);
+      }
+      if (next.enable_dhcp === 0) this.releaseDhcp(cur.id);
+    }
+    return this.t.toSubnet(this.t.subnet(cur.id));
+  }
+
   private async deleteSubnetRow(sub: SubnetRow): Promise<void> {
     const used = (this.t.q.ipsOfSubnet.get(sub.id) as { n: number }).n + (this.t.q.fipsOfSubnet.get(sub.id) as { n: number }).n;
     if (used > 0) throw new CrosspodError('SUBNET_IN_USE', `Unable to complete operation on subnet ${sub.id}: one or more ports have an IP allocation from this subnet.`, { ports: used });
     await this.dropBottomCopies(sub.id, 'subnet', 'subnet');
     this.s.routing.removeAllForTop(sub.id);
     this.s.core.ipam.removeSubnet(sub.id);
+    this.t.q.deleteDhcpReservation.run(sub.id);
     this.t.q.deleteSubnet.run(sub.id);
     this.s.core.op.touch('subnets.changed', sub.id);
     this.s.core.op.touch('networks.changed', sub.network_id);
@@ -184,18 +417,19 @@ export class NetworkService {
   /** The bottom network of a top network in a pod (§8.6 step 6 names: `<id>#<name>`, bridges and external: `<id>`). */
   async ensureBottomNetwork(pod: PodRow, net: NetworkRow, opts: { external?: boolean } = {}): Promise<string> {
     const d = this.s.core.driver(pod.pod_id);
-    const name = net.router_external === 1 || net.bridge ? net.id : `${net.id}#${net.name}`;
+    const name = bottomNetworkName(net);
     const r = await ensureBottom(this.s, pod, {
       topId: net.id,
       type: 'network',
       projectId: net.project_id,
       kind: 'network',
       name,
-      create: () =>
+      create: ({ description }) =>
         d.create('network', {
           name,
+          description,
           project_id: net.project_id,
-          admin_state_up: true,
+          admin_state_up: net.admin_state_up === 1,
           ...(opts.external || net.router_external === 1 ? { 'router:external': true } : {}),
           ...(net.provider_network_type ? { 'provider:network_type': net.provider_network_type } : {}),
           ...(net.provider_physical_network ? { 'provider:physical_network': net.provider_physical_network } : {}),
@@ -205,20 +439,25 @@ export class NetworkService {
     return r.id;
   }
 
-  /** The bottom copy of a top subnet: same cidr, gateway, pools and DHCP flag (§8.3). */
+  /**
+   * The bottom copy of a top subnet: same cidr, gateway, pools, DNS, host routes and DHCP flag
+   * (§8.3); a DHCP-enabled one gets its reserved DHCP port when it first appears in the pod.
+   */
   async ensureBottomSubnet(pod: PodRow, sub: SubnetRow, opts: { external?: boolean } = {}): Promise<string> {
     const net = this.t.network(sub.network_id);
     const bottomNet = await this.ensureBottomNetwork(pod, net, opts);
     const d = this.s.core.driver(pod.pod_id);
+    const name = bottomChildName(sub, net);
     const r = await ensureBottom(this.s, pod, {
       topId: sub.id,
       type: 'subnet',
       projectId: sub.project_id,
       kind: 'subnet',
-      name: sub.id,
-      create: () =>
+      name,
+      create: ({ description }) =>
         d.create('subnet', {
-          name: sub.id,
+          name,
+          description,
           network_id: bottomNet,
           project_id: sub.project_id,
           cidr: sub.cidr,
@@ -226,31 +465,39 @@ export class NetworkService {
           gateway_ip: sub.gateway_ip,
           allocation_pools: JSON.parse(sub.allocation_pools),
           enable_dhcp: sub.enable_dhcp === 1,
+          ...(json<string[]>(sub.dns_nameservers, []).length ? { dns_nameservers: json<string[]>(sub.dns_nameservers, []) } : {}),
+          ...(json<HostRoute[]>(sub.host_routes, []).length ? { host_routes: json<HostRoute[]>(sub.host_routes, []) } : {}),
         }),
     });
+    if (r.isNew && sub.enable_dhcp === 1) await this.ensureDhcpPort(pod, sub, r.id);
     return r.id;
   }
 
-  /** The bottom copy of a top port (name = top id, same MAC and addresses), with its network and subnets. */
+  /** The bottom copy of a top port (name `<id>#<name>` or the id, same MAC and addresses), with its network and subnets. */
   async ensureBottomPort(pod: PodRow, port: PortRow): Promise<{ id: string; isNew: boolean }> {
     const ips = this.t.portIps(port.id);
     const bottomSubnets = new Map<string, string>();
     for (const ip of ips) bottomSubnets.set(ip.subnet_id, await this.ensureBottomSubnet(pod, this.t.subnet(ip.subnet_id)));
-    const bottomNet = this.s.routing.bottomId(port.network_id, pod.pod_id, 'network')!;
+    const net = this.t.network(port.network_id);
+    const bottomNet = await this.ensureBottomNetwork(pod, net);
     const d = this.s.core.driver(pod.pod_id);
+    const name = bottomChildName(port, net);
     return ensureBottom(this.s, pod, {
       topId: port.id,
       type: 'port',
       projectId: port.project_id,
       kind: 'port',
-      name: port.id,
-      create: () =>
+      name,
+      create: ({ description }) =>
         d.create('port', {
-          name: port.id,
+          name,
+          description,
           network_id: bottomNet,
           project_id: port.project_id,
           mac_address: port.mac_address,
           fixed_ips: ips.map((ip) => ({ subnet_id: bottomSubnets.get(ip.subnet_id), ip_address: ip.ip_address })),
+          ...(port.admin_state_up === 0 ? { admin_state_up: false } : {}),
+          ...(copiesDevice(port) && port.device_owner ? { device_owner: port.device_owner, device_id: port.device_id } : {}),
         }),
     });
   }
@@ -291,7 +538,7 @@ export class NetworkService {
         if (w.ip_address && sub.gateway_ip && canonicalIp(w.ip_address) === sub.gateway_ip && input.device_owner !== OWNER_ROUTER_INTERFACE) {
           throw gatewayTaken(w.ip_address, sub.id);
         }
-        ips.push({ subnet_id: sub.id, ip_address: core.ipam.allocate(sub.id, w.ip_address) });
+        ips.push({ subnet_id: sub.id, ip_address: this.allocateNamed(sub, w.ip_address) });
       }
     }
     const t = core.nowIso();
@@ -320,6 +567,125 @@ export class NetworkService {
       await this.ensureBottomPort(pod, row);
     }
     return this.t.toPort(row);
+  }
+
+  /**
+   * Neutron's port update: name, admin state, device, and fixed_ips moved within the network
+   * through IPAM (new addresses taken explicitly, dropped ones released). Every bottom copy
+   * follows; a compute port not yet in its pod is realised there, as createPort does.
+   */
+  async updatePort(input: ParsedInput<'ports.update'>): Promise<Port> {
+    const { core } = this.s;
+    const cur = this.t.port(input.id);
+    const net = this.t.network(cur.network_id);
+    this.refuseBridge(net);
+    const curIps = this.t.portIps(cur.id);
+    const label = `${cur.name || cur.id} (${curIps.map((i) => i.ip_address).join(', ') || 'no address'})`;
+    const routerOwned = cur.device_owner === OWNER_ROUTER_INTERFACE || cur.device_owner === OWNER_ROUTER_GATEWAY;
+    const moves = input.fixed_ips !== undefined || (input.device_owner ?? cur.device_owner) !== cur.device_owner || (input.device_id ?? cur.device_id) !== cur.device_id;
+    if (routerOwned && moves) {
+      throw new CrosspodError('PORT_IN_USE', `Port ${label} is a router port (${cur.device_owner}); its device and addresses change through the router`, { port_id: cur.id, device_owner: cur.device_owner });
+    }
+    let nextIps = curIps;
+    if (input.fixed_ips) {
+      const subnets = this.t.subnetsOf(net.id);
+      const wanted = input.fixed_ips.map((w) => {
+        const ip = w.ip_address === undefined ? undefined : canonicalIp(w.ip_address);
+        const sub = w.subnet_id ? subnets.find((x) => x.id === w.subnet_id) : ip ? subnets.find((x) => ipInCidr(ip, x.cidr)) : undefined;
+        if (!sub) {
+          if (w.subnet_id) throw new CrosspodError('INVALID_INPUT', `Subnet ${w.subnet_id} is not on network ${net.name || net.id}`, { subnet_id: w.subnet_id });
+          throw new CrosspodError('IP_NOT_IN_SUBNET', `IP address ${ip ?? '(none)'} is not in any subnet of network ${net.name || net.id}`, { ip_address: ip });
+        }
+        return { sub, ip };
+      });
+      const same = (w: (typeof wanted)[number], f: { subnet_id: string; ip_address: string }) => w.sub.id === f.subnet_id && w.ip === f.ip_address;
+      const dropped = curIps.filter((f) => !wanted.some((w) => same(w, f)));
+      for (const fip of this.t.q.fipsOfPort.all(cur.id) as { floating_ip_address: string; fixed_ip_address: string | null }[]) {
+        if (dropped.some((f) => f.ip_address === fip.fixed_ip_address)) {
+          throw new CrosspodError('PORT_IN_USE', `Floating IP ${fip.floating_ip_address} is associated with ${fip.fixed_ip_address} of port ${label}; disassociate it first`, {
+            port_id: cur.id,
+            floating_ip_address: fip.floating_ip_address,
+            fixed_ip_address: fip.fixed_ip_address,
+          });
+        }
+      }
+      for (const f of dropped) core.ipam.release(f.subnet_id, f.ip_address);
+      nextIps = [];
+      for (const w of wanted) {
+        const kept = curIps.find((f) => same(w, f));
+        if (kept) {
+          nextIps.push(kept);
+          continue;
+        }
+        if (w.ip && w.sub.gateway_ip === w.ip) throw gatewayTaken(w.ip, w.sub.id);
+        nextIps.push({ subnet_id: w.sub.id, ip_address: this.allocateNamed(w.sub, w.ip) });
+      }
+      this.t.q.deletePortIps.run(cur.id);
+      nextIps.forEach((f, i) => this.t.q.insertPortIp.run(cur.id, f.subnet_id, f.ip_address, i));
+    }
+    const next: PortRow = {
+      ...cur,
+      name: input.name ?? cur.name,
+      admin_state_up: input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
+      device_owner: input.device_owner ?? cur.device_owner,
+      device_id: input.device_id ?? cur.device_id,
+      updated_at: core.nowIso(),
+    };
+    this.t.q.updatePort.run(next);
+    core.op.touch('ports.changed', cur.id);
+
+    await this.updateBottoms(cur.id, 'port', 'port', {}, {}, async (pod) => {
+      const body = async (p: PortRow, ips: { subnet_id: string; ip_address: string }[]): Promise<UpdateBodies['port']> => {
+        const bottomIps = [];
+        for (const f of ips) bottomIps.push({ subnet_id: await this.ensureBottomSubnet(pod, this.t.subnet(f.subnet_id)), ip_address: f.ip_address });
+        return {
+          name: bottomChildName(p, net),
+          admin_state_up: p.admin_state_up === 1,
+          ...(copiesDevice(next) ? { device_owner: p.device_owner, device_id: p.device_id } : {}),
+          fixed_ips: bottomIps,
+        };
+      };
+      const previous = await body(cur, curIps);
+      return { changed: diff(previous, await body(next, nextIps)), previous };
+    });
+    if (next.device_owner.startsWith('compute:') && this.s.routing.mappings(cur.id, 'port').length === 0) {
+      await this.ensureBottomPort(this.podOfNetwork(net, next.project_id), next);
+    }
+    return this.t.toPort(this.t.port(cur.id));
+  }
+
+  /** IPAM's SUBNET_IN_USE for new pools, naming the subnet and what holds the address. */
+  private withHolder<T>(sub: SubnetRow, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const ip = (e as CrosspodError).details && ((e as CrosspodError).details as { ip_address?: string }).ip_address;
+      if (!(e instanceof CrosspodError && e.code === 'SUBNET_IN_USE' && ip)) throw e;
+      const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
+      const what = holder ? `port ${holder.name || holder.id}` : this.t.q.dhcpReservation.get(sub.id) === ip ? 'the DHCP port' : 'an allocation';
+      throw new CrosspodError('SUBNET_IN_USE', `${ip} (${what}) is allocated in subnet ${sub.name || sub.id} (${sub.cidr}) and would be outside the new allocation pools`, {
+        ...(e.details as object),
+        ...(holder ? { port_id: holder.id } : {}),
+      });
+    }
+  }
+
+  /** An address from IPAM; a taken one names what holds it (a port, or the subnet's DHCP port). */
+  private allocateNamed(sub: SubnetRow, ip: string | undefined): string {
+    try {
+      return this.s.core.ipam.allocate(sub.id, ip);
+    } catch (e) {
+      if (!(e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE' && ip)) throw e;
+      const label = `${sub.name || sub.id} (${sub.cidr})`;
+      if (this.t.q.dhcpReservation.get(sub.id) === ip) {
+        throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: it is the DHCP port address of subnet ${label}`, { subnet_id: sub.id, ip_address: ip, device_owner: OWNER_DHCP });
+      }
+      const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
+      if (holder) {
+        throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: held by port ${holder.name || holder.id}`, { subnet_id: sub.id, ip_address: ip, port_id: holder.id });
+      }
+      throw e;
+    }
   }
 
   /** §8.5 delete: top first; the bottom copy goes through a port_delete job so a pod failure is redoable. */
@@ -370,4 +736,30 @@ export class NetworkService {
     core.op.touch('ports.changed', row.id);
     return row;
   }
+}
+
+/** The fields of `next` whose values differ from `prev` (compared as JSON). */
+function diff<T extends object>(prev: T, next: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of Object.keys(next) as (keyof T)[]) {
+    if (JSON.stringify(prev[k]) !== JSON.stringify(next[k])) out[k] = next[k];
+  }
+  return out;
+}
+
+/** DNS servers: addresses, canonical. */
+function dnsServers(list: string[]): string[] {
+  return list.map((x) => canonicalIp(x));
+}
+
+/** Host routes: a cidr destination and an address nexthop of the subnet's IP version. */
+function hostRoutes(list: { destination: string; nexthop: string }[], version: number): HostRoute[] {
+  return list.map((r) => {
+    const c = parseCidr(r.destination);
+    const nexthop = canonicalIp(r.nexthop);
+    if (c.version !== version || nexthop.includes(':') !== (version === 6)) {
+      throw new CrosspodError('INVALID_INPUT', `Host route ${r.destination} via ${r.nexthop} is not IPv${version}, like its subnet`, { host_route: r });
+    }
+    return { destination: c.cidr, nexthop };
+  });
 }

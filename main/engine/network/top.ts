@@ -1,8 +1,14 @@
 // Reading and writing the top view's rows, and turning them into contract bodies.
 import { randomBytes } from 'node:crypto';
-import type { ExternalGatewayInfo, FixedIp, FloatingIp, Network, Port, Route, Router, Subnet } from '../../../shared/model';
+import type { ExternalGatewayInfo, FixedIp, FloatingIp, HostRoute, Network, Port, Route, Router, Subnet } from '../../../shared/model';
 import { json, notFound } from '../context';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store';
+
+/** A named-parameter insert whose row may leave out the columns given here. */
+function withDefaults(stmt: Statement, defaults: Record<string, unknown>): { run(row: object): unknown } {
+  return { run: (row) => stmt.run({ ...defaults, ...row }) };
+}
 
 export interface NetworkRow {
   id: string;
@@ -33,6 +39,9 @@ export interface SubnetRow {
   gateway_ip: string | null;
   allocation_pools: string;
   enable_dhcp: number;
+  /** JSON lists; a new row may leave them out (empty). */
+  dns_nameservers?: string;
+  host_routes?: string;
   created_at: string;
   updated_at: string;
 }
@@ -104,13 +113,26 @@ export class TopStore {
       subnet: db.prepare('SELECT * FROM subnets WHERE id = ?'),
       subnetsOf: db.prepare('SELECT * FROM subnets WHERE network_id = ? ORDER BY created_at, rowid'),
       subnetIdsOf: db.prepare('SELECT id FROM subnets WHERE network_id = ? ORDER BY created_at, rowid'),
-      insertSubnet: db.prepare(
-        `INSERT INTO subnets (id, name, network_id, project_id, cidr, ip_version, gateway_ip, allocation_pools, enable_dhcp, created_at, updated_at)
-         VALUES (@id, @name, @network_id, @project_id, @cidr, @ip_version, @gateway_ip, @allocation_pools, @enable_dhcp, @created_at, @updated_at)`,
+      insertSubnet: withDefaults(
+        db.prepare(
+          `INSERT INTO subnets (id, name, network_id, project_id, cidr, ip_version, gateway_ip, allocation_pools, enable_dhcp, dns_nameservers,
+            host_routes, created_at, updated_at)
+           VALUES (@id, @name, @network_id, @project_id, @cidr, @ip_version, @gateway_ip, @allocation_pools, @enable_dhcp, @dns_nameservers,
+            @host_routes, @created_at, @updated_at)`,
+        ),
+        { dns_nameservers: '[]', host_routes: '[]' },
       ),
+      updateSubnet: db.prepare(
+        `UPDATE subnets SET name = @name, gateway_ip = @gateway_ip, allocation_pools = @allocation_pools, enable_dhcp = @enable_dhcp,
+          dns_nameservers = @dns_nameservers, host_routes = @host_routes, updated_at = @updated_at WHERE id = @id`,
+      ),
+      dhcpReservation: db.prepare('SELECT ip_address FROM dhcp_reservations WHERE subnet_id = ?').pluck(),
+      insertDhcpReservation: db.prepare('INSERT INTO dhcp_reservations (subnet_id, ip_address) VALUES (?, ?)'),
+      deleteDhcpReservation: db.prepare('DELETE FROM dhcp_reservations WHERE subnet_id = ?'),
       deleteSubnet: db.prepare('DELETE FROM subnets WHERE id = ?'),
       port: db.prepare('SELECT * FROM ports WHERE id = ?'),
       portByName: db.prepare('SELECT * FROM ports WHERE name = ? LIMIT 1'),
+      portAt: db.prepare('SELECT p.* FROM port_ips i JOIN ports p ON p.id = i.port_id WHERE i.subnet_id = ? AND i.ip_address = ? LIMIT 1'),
       portIps: db.prepare('SELECT subnet_id, ip_address FROM port_ips WHERE port_id = ? ORDER BY position'),
       portsOfNet: db.prepare('SELECT COUNT(*) AS n FROM ports WHERE network_id = ?'),
       ipsOfSubnet: db.prepare('SELECT COUNT(*) AS n FROM port_ips WHERE subnet_id = ?'),
@@ -120,6 +142,10 @@ export class TopStore {
       ),
       insertPortIp: db.prepare('INSERT INTO port_ips (port_id, subnet_id, ip_address, position) VALUES (?, ?, ?, ?)'),
       setDevice: db.prepare('UPDATE ports SET device_id = ?, device_owner = ?, updated_at = ? WHERE id = ?'),
+      updatePort: db.prepare(
+        'UPDATE ports SET name = @name, admin_state_up = @admin_state_up, device_owner = @device_owner, device_id = @device_id, updated_at = @updated_at WHERE id = @id',
+      ),
+      deletePortIps: db.prepare('DELETE FROM port_ips WHERE port_id = ?'),
       deletePort: db.prepare('DELETE FROM ports WHERE id = ?'),
       macTaken: db.prepare('SELECT 1 FROM ports WHERE mac_address = ?'),
       routerPorts: db.prepare('SELECT * FROM ports WHERE device_id = ? AND device_owner = ? ORDER BY created_at, rowid'),
@@ -254,6 +280,8 @@ export class TopStore {
       gateway_ip: r.gateway_ip,
       allocation_pools: json(r.allocation_pools, []),
       enable_dhcp: r.enable_dhcp === 1,
+      dns_nameservers: json<string[]>(r.dns_nameservers, []),
+      host_routes: json<HostRoute[]>(r.host_routes, []),
       created_at: r.created_at,
       updated_at: r.updated_at,
     };

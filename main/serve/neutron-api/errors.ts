@@ -19,6 +19,7 @@ const TYPES: Partial<Record<ErrorCode, string>> = {
   INVALID_CIDR: 'InvalidInput',
   INVALID_IP_ADDRESS: 'InvalidInput',
   IP_ADDRESS_IN_USE: 'IpAddressInUse',
+  GATEWAY_IP_IN_USE: 'GatewayIpInUse',
   IP_NOT_IN_SUBNET: 'InvalidIpForSubnet',
   SUBNET_EXHAUSTED: 'IpAddressGenerationFailure',
   SUBNET_OVERLAP: 'InvalidInput',

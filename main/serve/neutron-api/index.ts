@@ -130,6 +130,12 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
       case 'networks':
         unrecognised(attrs, acceptedKeys('networks.update'));
         return wrap(await call('networks.update', { ...attrs, id }));
+      case 'subnets':
+        unrecognised(attrs, acceptedKeys('subnets.update'));
+        return wrap(await call('subnets.update', { ...attrs, id }));
+      case 'ports':
+        unrecognised(attrs, acceptedKeys('ports.update'));
+        return wrap(await call('ports.update', { ...attrs, id }));
       case 'routers': {
         unrecognised(attrs, acceptedKeys('routers.update'));
         const keys = Object.keys(attrs);

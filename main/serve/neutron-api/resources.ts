@@ -33,8 +33,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     projectRequired: false,
     booleans: BOOLEANS,
     numbers: NUMBERS,
-    // Crosspod keeps neither; OSC's formatters show them as empty lists.
-    show: (b) => ({ ...standard(b), dns_nameservers: [], host_routes: [] }),
+    show: standard,
   },
   // OSC always sends admin_state_up: true for a new port.
   { singular: 'port', collection: 'ports', domain: 'ports', projectRequired: false, booleans: BOOLEANS, numbers: NUMBERS, fixed: { admin_state_up: true }, show: standard },

@@ -95,7 +95,15 @@ export async function recoverAndCheck(dbPath: string, regions: Regions, projects
       const d = regions[region];
       const known = routed(podId(region));
       const named = [...(await scoped(d, 'network')), ...(await scoped(d, 'subnet')), ...(await scoped(d, 'router')), ...(await scoped(d, 'port')).filter((p) => p.name !== '')];
-      for (const r of named) expect(known.has(r.id), `${region}: bottom ${r.name} (${r.id}) is unknown to the routing table`).toBe(true);
+      // DHCP ports are held by the top's DHCP reservations, not by routing rows.
+      const reserved = new Map((db.prepare('SELECT subnet_id, ip_address FROM dhcp_reservations').all() as { subnet_id: string; ip_address: string }[]).map((x) => [`dhcp_port_${x.subnet_id}`, x.ip_address]));
+      for (const r of named) {
+        if ('fixed_ips' in r && reserved.has(r.name)) {
+          expect(r.fixed_ips.map((f) => f.ip_address), `${region}: ${r.name} at its reserved address`).toContain(reserved.get(r.name));
+          continue;
+        }
+        expect(known.has(r.id), `${region}: bottom ${r.name} (${r.id}) is unknown to the routing table`).toBe(true);
+      }
       for (const row of db.prepare('SELECT top_id, resource_type, bottom_id FROM resource_routings WHERE pod_id = ? AND bottom_id IS NOT NULL').all(podId(region)) as { top_id: string; resource_type: string; bottom_id: string }[]) {
         await expect(d.get(row.resource_type as 'port', row.bottom_id), `${region}: routing ${row.resource_type} ${row.top_id} → ${row.bottom_id}`).resolves.toMatchObject({ id: row.bottom_id });
       }
@@ -124,11 +132,12 @@ export async function recoverAndCheck(dbPath: string, regions: Regions, projects
       expect(extFip?.port_id ?? null).toBeNull();
     }
 
-    // 3. The top is consistent: each subnet's allocations are exactly its ports' and floating IPs' addresses.
+    // 3. The top is consistent: each subnet's allocations are exactly its ports', floating IPs' and DHCP reservation's addresses.
     for (const sub of db.prepare('SELECT id FROM subnets').pluck().all() as string[]) {
       const held = [
         ...(db.prepare('SELECT ip_address FROM port_ips WHERE subnet_id = ?').pluck().all(sub) as string[]),
         ...(db.prepare('SELECT floating_ip_address FROM floating_ips WHERE floating_subnet_id = ?').pluck().all(sub) as string[]),
+        ...(db.prepare('SELECT ip_address FROM dhcp_reservations WHERE subnet_id = ?').pluck().all(sub) as string[]),
       ].sort();
       const allocated = (db.prepare('SELECT address FROM ipam_allocations WHERE subnet_id = ?').pluck().all(sub) as string[]).map((h) => bigIntToIp(fromHex(h), h.length > 8 ? 6 : 4));
       expect(allocated.sort(), `subnet ${sub}`).toEqual(held);

@@ -18,10 +18,15 @@
 //   pod (CONFLICT). Overlapping subnets on different networks are allowed (Tricircle needs it).
 // - extra routes: no max_routes limit; duplicates, bad cidrs and nexthops that are the router's
 //   own address or off its subnets are BAD_REQUEST.
+// - a DHCP agent in every pod (simulated: ports only, no dnsmasq): a DHCP-enabled subnet waits in
+//   lab_dhcp_pending until the end of the pod's next write, when the agent claims a reserved DHCP
+//   port of the network (device_id `reserved_dhcp_port`) or creates its own, taking the lowest
+//   free address, as neutron-dhcp-agent does a moment after the subnet appears. Subnet and
+//   network deletes take DHCP ports' addresses with them (Neutron's auto-delete owners).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CrosspodError } from '../../../../shared/errors';
-import type { FixedIp, Route } from '../../../../shared/model';
+import type { FixedIp, HostRoute, Route } from '../../../../shared/model';
 import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet, parseCidr, parseIp } from '../../ipam/cidr';
 import type {
   BottomFloatingIp,
@@ -44,6 +49,7 @@ import {
   type FloatingIpRow,
   listQuery,
   type NetworkRow,
+  OWNER_DHCP,
   OWNER_FLOATINGIP,
   OWNER_GATEWAY,
   OWNER_INTERFACE,
@@ -81,6 +87,9 @@ const badRequest = (message: string, details?: unknown) => new CrosspodError('BA
 
 const bit = (b: boolean | undefined, dflt: boolean): number => ((b ?? dflt) ? 1 : 0);
 
+/** What Tricircle names a DHCP port it made for the agent to claim (neutron-dhcp-agent's constant). */
+export const RESERVED_DHCP_PORT = 'reserved_dhcp_port';
+
 /** Neutron's base MAC fa:16:3e plus three random bytes. */
 function randomMac(): string {
   const b = randomBytes(3);
@@ -103,6 +112,8 @@ interface RouterAddress {
 export class LabDriver implements PodDriver {
   readonly kind = 'lab' as const;
   private readonly s: LabShared;
+  /** Subnets made in the running write: the agent turns to them only from the next write on. */
+  private readonly freshDhcp = new Set<string>();
 
   constructor(
     readonly db: Db,
@@ -165,14 +176,23 @@ export class LabDriver implements PodDriver {
         if (typeof v !== 'string') throw badRequest(`${key} must be a string`, { [key]: v });
         return v;
       };
+      const bool = (key: string): boolean | undefined => {
+        const v = b[key];
+        if (v === undefined) return undefined;
+        if (typeof v !== 'boolean') throw badRequest(`${key} must be a boolean`, { [key]: v });
+        return v;
+      };
+      const common = (keys: string[]) => {
+        for (const key of keys) {
+          const v = str(key);
+          if (v !== undefined) set(key, v);
+        }
+      };
       switch (kind) {
         case 'network': {
-          const name = str('name');
-          if (name !== undefined) set('name', name);
-          if (b.admin_state_up !== undefined) {
-            if (typeof b.admin_state_up !== 'boolean') throw badRequest('admin_state_up must be a boolean');
-            set('admin_state_up', b.admin_state_up ? 1 : 0);
-          }
+          common(['name', 'description']);
+          const up = bool('admin_state_up');
+          if (up !== undefined) set('admin_state_up', up ? 1 : 0);
           // Not in UpdateBodies yet, but Neutron allows it; unsetting refuses while gateways or
           // floating IPs use the network (ExternalNetworkInUse, 409).
           if (b['router:external'] !== undefined) {
@@ -191,16 +211,17 @@ export class LabDriver implements PodDriver {
           break;
         }
         case 'subnet':
-        case 'router': {
-          const name = str('name');
-          if (name !== undefined) set('name', name);
+          common(['name', 'description']);
+          this.updateSubnet(current as SubnetRow, b, set);
           break;
-        }
+        case 'router':
+          common(['name', 'description']);
+          break;
         case 'port': {
-          for (const key of ['name', 'device_id', 'device_owner']) {
-            const v = str(key);
-            if (v !== undefined) set(key, v);
-          }
+          common(['name', 'description', 'device_id', 'device_owner']);
+          const up = bool('admin_state_up');
+          if (up !== undefined) set('admin_state_up', up ? 1 : 0);
+          if (b.fixed_ips !== undefined) this.replaceFixedIps(current as PortRow, b.fixed_ips);
           break;
         }
         case 'floatingip': {
@@ -517,9 +538,9 @@ export class LabDriver implements PodDriver {
     this.s
       .stmt(
         `INSERT INTO lab_networks (id, pod_id, name, project_id, router_external, provider_network_type,
-           provider_physical_network, provider_segmentation_id, admin_state_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           provider_physical_network, provider_segmentation_id, admin_state_up, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, this.podId, b.name ?? '', b.project_id ?? '', bit(b['router:external'], false), type, physnet, seg, bit(b.admin_state_up, true));
+      .run(id, this.podId, b.name ?? '', b.project_id ?? '', bit(b['router:external'], false), type, physnet, seg, bit(b.admin_state_up, true), b.description ?? '');
     return this.read('network', id);
   }
 
@@ -539,11 +560,27 @@ export class LabDriver implements PodDriver {
     const id = randomUUID();
     this.s
       .stmt(
-        `INSERT INTO lab_subnets (id, pod_id, network_id, name, project_id, cidr, ip_version, gateway_ip, allocation_pools, enable_dhcp)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO lab_subnets (id, pod_id, network_id, name, project_id, cidr, ip_version, gateway_ip, allocation_pools, enable_dhcp,
+           dns_nameservers, host_routes, description)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, this.podId, net.id, b.name ?? '', b.project_id ?? '', n.cidr, n.ip_version, n.gateway_ip, JSON.stringify(n.allocation_pools), bit(b.enable_dhcp, true));
+      .run(
+        id,
+        this.podId,
+        net.id,
+        b.name ?? '',
+        b.project_id ?? '',
+        n.cidr,
+        n.ip_version,
+        n.gateway_ip,
+        JSON.stringify(n.allocation_pools),
+        bit(b.enable_dhcp, true),
+        JSON.stringify(dnsServers(b.dns_nameservers ?? [])),
+        JSON.stringify(hostRoutes(b.host_routes ?? [])),
+        b.description ?? '',
+      );
     this.s.ipam().addSubnet(id, n);
+    if (b.enable_dhcp !== false) this.queueDhcp(id);
     return this.read('subnet', id);
   }
 
@@ -557,14 +594,16 @@ export class LabDriver implements PodDriver {
       device_owner: b.device_owner ?? '',
       mac_address: b.mac_address,
       fixed_ips: b.fixed_ips,
+      admin_state_up: b.admin_state_up,
+      description: b.description,
     });
   }
 
   private createRouter(b: CreateBodies['router']): BottomRouter {
     const id = randomUUID();
     this.s
-      .stmt('INSERT INTO lab_routers (id, pod_id, name, project_id, distributed) VALUES (?, ?, ?, ?, ?)')
-      .run(id, this.podId, b.name ?? '', b.project_id ?? '', bit(b.distributed, false));
+      .stmt('INSERT INTO lab_routers (id, pod_id, name, project_id, distributed, description) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, this.podId, b.name ?? '', b.project_id ?? '', bit(b.distributed, false), b.description ?? '');
     return this.read('router', id);
   }
 
@@ -604,6 +643,9 @@ export class LabDriver implements PodDriver {
 
   private deleteNetwork(id: string): void {
     this.row('network', id);
+    for (const dhcp of this.s.stmt('SELECT id FROM lab_ports WHERE network_id = ? AND device_owner = ?').pluck().all(id, OWNER_DHCP) as string[]) {
+      this.removePort(dhcp);
+    }
     const port = this.s.stmt('SELECT id, device_owner FROM lab_ports WHERE network_id = ? LIMIT 1').get(id) as
       | { id: string; device_owner: string }
       | undefined;
@@ -620,6 +662,7 @@ export class LabDriver implements PodDriver {
 
   private deleteSubnet(id: string): void {
     this.row('subnet', id);
+    this.dropDhcpAddresses(id);
     const used = this.s.stmt('SELECT port_id FROM lab_port_ips WHERE subnet_id = ? LIMIT 1').pluck().get(id) as string | undefined;
     if (used !== undefined) {
       throw new CrosspodError('SUBNET_IN_USE', `Unable to complete operation on subnet ${id}: one or more ports have an IP allocation from this subnet`, {
@@ -672,8 +715,13 @@ export class LabDriver implements PodDriver {
   /** Runs a mutation in one transaction; a missing pod reads as POD_NOT_FOUND, not an FK error. */
   private write<T>(fn: () => T): T {
     try {
-      return this.s.tx(fn);
+      return this.s.tx(() => {
+        const out = fn();
+        this.dhcpAgentTurn();
+        return out;
+      });
     } catch (e) {
+      this.freshDhcp.clear();
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY' && !this.podExists()) {
         throw new CrosspodError('POD_NOT_FOUND', `Pod ${this.podId} does not exist in this lab`, { pod_id: this.podId });
       }
@@ -762,18 +810,28 @@ export class LabDriver implements PodDriver {
    */
   private insertPort(
     net: NetworkRow,
-    p: { name: string; project_id: string; device_id: string; device_owner: string; mac_address?: string; fixed_ips?: FixedIpRequest[] },
+    p: {
+      name: string;
+      project_id: string;
+      device_id: string;
+      device_owner: string;
+      mac_address?: string;
+      fixed_ips?: FixedIpRequest[];
+      admin_state_up?: boolean;
+      description?: string;
+    },
     v4Only = false,
   ): BottomPort {
     const id = randomUUID();
     const mac = this.pickMac(net.id, p.mac_address);
     const ips = this.allocateFixedIps(net, p.fixed_ips, v4Only);
+    const up = p.admin_state_up !== false;
     this.s
       .stmt(
-        `INSERT INTO lab_ports (id, pod_id, network_id, name, project_id, mac_address, device_id, device_owner)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO lab_ports (id, pod_id, network_id, name, project_id, mac_address, device_id, device_owner, admin_state_up, description)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, this.podId, net.id, p.name, p.project_id, mac, p.device_id, p.device_owner);
+      .run(id, this.podId, net.id, p.name, p.project_id, mac, p.device_id, p.device_owner, up ? 1 : 0, p.description ?? '');
     const insertIp = this.s.stmt('INSERT INTO lab_port_ips (port_id, position, pod_id, subnet_id, ip_address) VALUES (?, ?, ?, ?, ?)');
     ips.forEach((ip, i) => insertIp.run(id, i, this.podId, ip.subnet_id, ip.ip_address));
     return {
@@ -785,7 +843,9 @@ export class LabDriver implements PodDriver {
       fixed_ips: ips,
       device_id: p.device_id,
       device_owner: p.device_owner,
+      admin_state_up: up,
       status: 'DOWN',
+      description: p.description ?? '',
     };
   }
 
@@ -860,6 +920,124 @@ export class LabDriver implements PodDriver {
     return out;
   }
 
+  // ---- updates -----------------------------------------------------------------------------
+
+  /** Neutron's subnet update: gateway and pools through IPAM's rules, DNS, host routes, DHCP. */
+  private updateSubnet(cur: SubnetRow, b: Record<string, unknown>, set: (column: string, value: unknown) => void): void {
+    if (b.gateway_ip !== undefined || b.allocation_pools !== undefined) {
+      if (b.gateway_ip !== null && b.gateway_ip !== undefined && typeof b.gateway_ip !== 'string') throw badRequest('gateway_ip must be a string or null');
+      if (b.allocation_pools !== undefined && !Array.isArray(b.allocation_pools)) throw badRequest('allocation_pools must be a list of {start, end}');
+      const gateway = b.gateway_ip === undefined ? cur.gateway_ip : b.gateway_ip === null ? null : canonicalIp(b.gateway_ip as string);
+      if (cur.gateway_ip !== null && gateway !== cur.gateway_ip) {
+        // Neutron's GatewayIpInUse: a router port holds the current gateway.
+        const holder = this.s
+          .stmt(
+            `SELECT ip.port_id FROM lab_port_ips ip JOIN lab_router_ports rp ON rp.port_id = ip.port_id
+              WHERE ip.subnet_id = ? AND ip.ip_address = ? LIMIT 1`,
+          )
+          .pluck()
+          .get(cur.id, cur.gateway_ip) as string | undefined;
+        if (holder !== undefined) {
+          throw new CrosspodError('GATEWAY_IP_IN_USE', `Current gateway ip ${cur.gateway_ip} already in use by port ${holder}. Unable to update.`, {
+            subnet_id: cur.id,
+            ip_address: cur.gateway_ip,
+            port_id: holder,
+          });
+        }
+      }
+      const pools = (b.allocation_pools as { start: string; end: string }[] | undefined) ?? (JSON.parse(cur.allocation_pools) as { start: string; end: string }[]);
+      const n = this.s.ipam().updateSubnet(cur.id, { gateway_ip: gateway, allocation_pools: pools });
+      set('gateway_ip', n.gateway_ip);
+      set('allocation_pools', JSON.stringify(n.allocation_pools));
+    }
+    if (b.dns_nameservers !== undefined) set('dns_nameservers', JSON.stringify(dnsServers(b.dns_nameservers)));
+    if (b.host_routes !== undefined) set('host_routes', JSON.stringify(hostRoutes(b.host_routes)));
+    if (b.enable_dhcp !== undefined) {
+      if (typeof b.enable_dhcp !== 'boolean') throw badRequest('enable_dhcp must be a boolean');
+      set('enable_dhcp', b.enable_dhcp ? 1 : 0);
+      if (b.enable_dhcp && cur.enable_dhcp === 0) this.queueDhcp(cur.id);
+      // The agent stops serving the subnet and gives its address back.
+      if (!b.enable_dhcp && cur.enable_dhcp === 1) this.dropDhcpAddresses(cur.id);
+    }
+  }
+
+  /** A port's whole fixed_ips list replaced: addresses kept stay, dropped ones go back, new ones are taken. */
+  private replaceFixedIps(port: PortRow, requested: unknown): void {
+    if (!Array.isArray(requested)) throw badRequest('fixed_ips must be a list');
+    const net = this.row('network', port.network_id);
+    const current = JSON.parse(port.fixed_ips) as FixedIp[];
+    const ipam = this.s.ipam();
+    const same = (a: FixedIpRequest, b: FixedIp) => a.subnet_id === b.subnet_id && a.ip_address !== undefined && canonicalIp(a.ip_address) === b.ip_address;
+    for (const ip of current) if (!requested.some((r: FixedIpRequest) => same(r, ip))) ipam.release(ip.subnet_id, ip.ip_address);
+    const kept = current.filter((ip) => requested.some((r: FixedIpRequest) => same(r, ip)));
+    const added = this.allocateFixedIps(
+      net,
+      (requested as FixedIpRequest[]).filter((r) => !current.some((ip) => same(r, ip))),
+      false,
+    );
+    const next = [...kept, ...added];
+    this.s.stmt('DELETE FROM lab_port_ips WHERE port_id = ?').run(port.id);
+    const insertIp = this.s.stmt('INSERT INTO lab_port_ips (port_id, position, pod_id, subnet_id, ip_address) VALUES (?, ?, ?, ?, ?)');
+    next.forEach((ip, i) => insertIp.run(port.id, i, this.podId, ip.subnet_id, ip.ip_address));
+  }
+
+  // ---- the simulated DHCP agent ------------------------------------------------------------
+
+  private queueDhcp(subnetId: string): void {
+    this.s.stmt('INSERT OR IGNORE INTO lab_dhcp_pending (subnet_id, pod_id) VALUES (?, ?)').run(subnetId, this.podId);
+    this.freshDhcp.add(subnetId);
+  }
+
+  /** The agent's turn: every waiting subnet but the ones this write made gets its DHCP port. */
+  private dhcpAgentTurn(): void {
+    const waiting = this.s
+      .stmt('SELECT p.subnet_id, s.network_id, s.enable_dhcp FROM lab_dhcp_pending p JOIN lab_subnets s ON s.id = p.subnet_id WHERE p.pod_id = ?')
+      .all(this.podId) as { subnet_id: string; network_id: string; enable_dhcp: number }[];
+    for (const w of waiting) {
+      if (this.freshDhcp.has(w.subnet_id)) continue;
+      this.s.stmt('DELETE FROM lab_dhcp_pending WHERE subnet_id = ?').run(w.subnet_id);
+      if (w.enable_dhcp !== 1) continue;
+      try {
+        // A savepoint: an agent that cannot serve a subnet (no free address) leaves no trace.
+        this.s.tx(() => this.serveSubnet(w.subnet_id, w.network_id));
+      } catch {
+        // The real agent logs and retries later; the API call that gave it its turn succeeds.
+      }
+    }
+    this.freshDhcp.clear();
+  }
+
+  /** neutron-dhcp-agent's setup_dhcp_port: its own port, else a reserved one claimed, else a new one. */
+  private serveSubnet(subnetId: string, networkId: string): void {
+    const agentDevice = `dhcp${this.podId}-${networkId}`;
+    const ports = this.s
+      .stmt(`${SELECT.port.sql} WHERE t.network_id = ? AND t.device_owner = ? ORDER BY t.rowid`)
+      .all(networkId, OWNER_DHCP) as PortRow[];
+    const port = ports.find((p) => p.device_id === agentDevice) ?? ports.find((p) => p.device_id === RESERVED_DHCP_PORT);
+    if (!port) {
+      this.insertPort(this.row('network', networkId), { name: '', project_id: '', device_id: agentDevice, device_owner: OWNER_DHCP, fixed_ips: [{ subnet_id: subnetId }] });
+      return;
+    }
+    if (port.device_id !== agentDevice) this.s.stmt('UPDATE lab_ports SET device_id = ? WHERE id = ?').run(agentDevice, port.id);
+    const ips = JSON.parse(port.fixed_ips) as FixedIp[];
+    // A port that lacks the subnet gets an address there, Neutron's pick.
+    if (!ips.some((ip) => ip.subnet_id === subnetId)) this.replaceFixedIps(port, [...ips, { subnet_id: subnetId }]);
+  }
+
+  /** DHCP ports lose their addresses on the subnet (Neutron's auto-delete); an empty one goes. */
+  private dropDhcpAddresses(subnetId: string): void {
+    this.s.stmt('DELETE FROM lab_dhcp_pending WHERE subnet_id = ?').run(subnetId);
+    const held = this.s
+      .stmt('SELECT ip.port_id, ip.ip_address FROM lab_port_ips ip JOIN lab_ports p ON p.id = ip.port_id WHERE ip.subnet_id = ? AND p.device_owner = ?')
+      .all(subnetId, OWNER_DHCP) as { port_id: string; ip_address: string }[];
+    for (const h of held) {
+      this.s.stmt('DELETE FROM lab_port_ips WHERE port_id = ? AND subnet_id = ?').run(h.port_id, subnetId);
+      this.s.ipam().release(subnetId, h.ip_address);
+      const left = this.s.stmt('SELECT 1 FROM lab_port_ips WHERE port_id = ? LIMIT 1').pluck().get(h.port_id);
+      if (left === undefined) this.s.stmt('DELETE FROM lab_ports WHERE id = ?').run(h.port_id);
+    }
+  }
+
   /** Deletes a port: floating IPs bound to it are unbound, its addresses go back to IPAM. */
   private removePort(id: string): void {
     const ips = this.s.stmt('SELECT subnet_id, ip_address FROM lab_port_ips WHERE port_id = ?').all(id) as FixedIp[];
@@ -920,6 +1098,28 @@ export class LabDriver implements PodDriver {
       .stmt('UPDATE lab_floating_ips SET port_id = ?, fixed_ip_address = ?, router_id = ? WHERE id = ?')
       .run(port.id, fixed.ip_address, routerId, fip.id);
   }
+}
+
+function dnsServers(v: unknown): string[] {
+  if (!Array.isArray(v)) throw badRequest('dns_nameservers must be a list of addresses');
+  return v.map((x) => {
+    try {
+      return canonicalIp(String(x));
+    } catch {
+      throw badRequest(`Invalid DNS nameserver ${JSON.stringify(x)}`, { dns_nameserver: x });
+    }
+  });
+}
+
+function hostRoutes(v: unknown): HostRoute[] {
+  if (!Array.isArray(v)) throw badRequest('host_routes must be a list of {destination, nexthop}');
+  return v.map((r: { destination?: unknown; nexthop?: unknown }) => {
+    try {
+      return { destination: parseCidr(String(r?.destination)).cidr, nexthop: canonicalIp(String(r?.nexthop)) };
+    } catch {
+      throw badRequest(`Invalid host route ${JSON.stringify(r)}`, { host_route: r });
+    }
+  });
 }
 
 function toPortBody(r: PortRow): BottomPort {

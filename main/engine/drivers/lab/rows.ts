@@ -1,11 +1,12 @@
 // How the lab tables read back as the driver's Bottom* bodies, and which fields list() can
 // filter on. One SELECT per kind, so get() and list() build the same body.
-import type { AllocationPool, FixedIp, Route } from '../../../../shared/model';
+import type { AllocationPool, FixedIp, HostRoute, Route } from '../../../../shared/model';
 import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, BottomTypes, Filters, ResourceKind } from '../driver';
 
 export const OWNER_INTERFACE = 'network:router_interface';
 export const OWNER_GATEWAY = 'network:router_gateway';
 export const OWNER_FLOATINGIP = 'network:floatingip';
+export const OWNER_DHCP = 'network:dhcp';
 
 // json_group_array over an ordered subquery keeps fixed_ips in position order.
 const IPS_OF = (portExpr: string) =>
@@ -43,6 +44,7 @@ export interface NetworkRow {
   admin_state_up: number;
   status: string;
   subnets: string;
+  description: string;
 }
 
 export interface SubnetRow {
@@ -56,6 +58,9 @@ export interface SubnetRow {
   gateway_ip: string | null;
   allocation_pools: string;
   enable_dhcp: number;
+  dns_nameservers: string;
+  host_routes: string;
+  description: string;
 }
 
 export interface PortRow {
@@ -67,8 +72,10 @@ export interface PortRow {
   mac_address: string;
   device_id: string;
   device_owner: string;
+  admin_state_up: number;
   status: string;
   fixed_ips: string;
+  description: string;
 }
 
 export interface RouterRow {
@@ -81,6 +88,7 @@ export interface RouterRow {
   routes: string;
   gw_network_id: string | null;
   gw_ips: string;
+  description: string;
 }
 
 export interface FloatingIpRow {
@@ -115,6 +123,7 @@ export const toNetwork = (r: NetworkRow): BottomNetwork => ({
   admin_state_up: r.admin_state_up === 1,
   status: r.status,
   subnets: JSON.parse(r.subnets) as string[],
+  description: r.description,
 });
 
 export const toSubnet = (r: SubnetRow): BottomSubnet => ({
@@ -127,6 +136,9 @@ export const toSubnet = (r: SubnetRow): BottomSubnet => ({
   gateway_ip: r.gateway_ip,
   allocation_pools: JSON.parse(r.allocation_pools) as AllocationPool[],
   enable_dhcp: r.enable_dhcp === 1,
+  dns_nameservers: JSON.parse(r.dns_nameservers) as string[],
+  host_routes: JSON.parse(r.host_routes) as HostRoute[],
+  description: r.description,
 });
 
 export const toPort = (r: PortRow): BottomPort => ({
@@ -138,7 +150,9 @@ export const toPort = (r: PortRow): BottomPort => ({
   fixed_ips: JSON.parse(r.fixed_ips) as FixedIp[],
   device_id: r.device_id,
   device_owner: r.device_owner,
+  admin_state_up: r.admin_state_up === 1,
   status: r.status,
+  description: r.description,
 });
 
 export const toRouter = (r: RouterRow): BottomRouter => ({
@@ -151,6 +165,7 @@ export const toRouter = (r: RouterRow): BottomRouter => ({
       ? null
       : { network_id: r.gw_network_id, enable_snat: r.enable_snat === 1, external_fixed_ips: JSON.parse(r.gw_ips) as FixedIp[] },
   routes: JSON.parse(r.routes) as Route[],
+  description: r.description,
 });
 
 export const toFloatingIp = (r: FloatingIpRow): BottomFloatingIp => ({
@@ -204,6 +219,7 @@ export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = 
     'provider:segmentation_id': f('provider_segmentation_id', 'number', true),
     admin_state_up: f('admin_state_up', 'boolean'),
     status: f('status'),
+    description: f('description'),
   },
   subnet: {
     id: f('id'),
@@ -214,6 +230,7 @@ export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = 
     ip_version: f('ip_version', 'number'),
     gateway_ip: f('gateway_ip', 'string', true),
     enable_dhcp: f('enable_dhcp', 'boolean'),
+    description: f('description'),
   },
   port: {
     id: f('id'),
@@ -223,9 +240,11 @@ export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = 
     mac_address: f('mac_address'),
     device_id: f('device_id'),
     device_owner: f('device_owner'),
+    admin_state_up: f('admin_state_up', 'boolean'),
     status: f('status'),
+    description: f('description'),
   },
-  router: { id: f('id'), name: f('name'), project_id: f('project_id'), status: f('status') },
+  router: { id: f('id'), name: f('name'), project_id: f('project_id'), status: f('status'), description: f('description') },
   floatingip: {
     id: f('id'),
     project_id: f('project_id'),

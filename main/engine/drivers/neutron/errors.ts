@@ -19,6 +19,7 @@ const SPECIFIC: Record<string, ErrorCode> = {
   ServicePortInUse: 'PORT_IN_USE',
   NetworkInUse: 'NETWORK_IN_USE',
   SubnetInUse: 'SUBNET_IN_USE',
+  GatewayIpInUse: 'GATEWAY_IP_IN_USE',
   RouterInterfaceNotFound: 'ROUTER_INTERFACE_NOT_FOUND',
   RouterInterfaceNotFoundForSubnet: 'ROUTER_INTERFACE_NOT_FOUND',
   ExternalGatewayForFloatingIPNotFound: 'EXTERNAL_GATEWAY_NOT_FOUND',

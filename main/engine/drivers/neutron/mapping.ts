@@ -1,5 +1,5 @@
 // Neutron v2.0 bodies → the driver's Bottom* types, and which filters Neutron can apply itself.
-import type { FixedIp, Route } from '../../../../shared/model';
+import type { FixedIp, HostRoute, Route } from '../../../../shared/model';
 import type {
   BottomFloatingIp,
   BottomNetwork,
@@ -36,10 +36,11 @@ export const FILTERABLE: Record<ResourceKind, Record<string, boolean>> = {
     'provider:segmentation_id': true,
     admin_state_up: true,
     status: true,
+    description: true,
   },
-  subnet: { id: true, name: true, network_id: true, project_id: true, cidr: true, ip_version: true, gateway_ip: true, enable_dhcp: true },
-  port: { id: true, name: true, network_id: true, project_id: true, mac_address: true, device_id: true, device_owner: true, status: true },
-  router: { id: true, name: true, project_id: true, status: false },
+  subnet: { id: true, name: true, network_id: true, project_id: true, cidr: true, ip_version: true, gateway_ip: true, enable_dhcp: true, description: true },
+  port: { id: true, name: true, network_id: true, project_id: true, mac_address: true, device_id: true, device_owner: true, admin_state_up: true, status: true, description: true },
+  router: { id: true, name: true, project_id: true, status: false, description: true },
   floatingip: {
     id: true,
     project_id: true,
@@ -77,6 +78,7 @@ export function toNetwork(r: Raw): BottomNetwork {
     admin_state_up: r.admin_state_up !== false,
     status: str(r.status),
     subnets: Array.isArray(r.subnets) ? r.subnets.map(str) : [],
+    description: str(r.description),
   };
 }
 
@@ -91,6 +93,9 @@ export function toSubnet(r: Raw): BottomSubnet {
     gateway_ip: strOrNull(r.gateway_ip),
     allocation_pools: Array.isArray(r.allocation_pools) ? r.allocation_pools.map((p: Raw) => ({ start: str(p.start), end: str(p.end) })) : [],
     enable_dhcp: r.enable_dhcp === true,
+    dns_nameservers: Array.isArray(r.dns_nameservers) ? r.dns_nameservers.map(str) : [],
+    host_routes: routes(r.host_routes) as HostRoute[],
+    description: str(r.description),
   };
 }
 
@@ -104,7 +109,9 @@ export function toPort(r: Raw): BottomPort {
     fixed_ips: fixedIps(r.fixed_ips),
     device_id: str(r.device_id),
     device_owner: str(r.device_owner),
+    admin_state_up: r.admin_state_up !== false,
     status: str(r.status),
+    description: str(r.description),
   };
 }
 
@@ -120,6 +127,7 @@ export function toRouter(r: Raw): BottomRouter {
         ? { network_id: str(gw.network_id), enable_snat: gw.enable_snat !== false, external_fixed_ips: fixedIps(gw.external_fixed_ips) }
         : null,
     routes: routes(r.routes),
+    description: str(r.description),
   };
 }
 
