@@ -35,6 +35,8 @@ export function usePagedList<M extends PagedMethod>(table: string, method: M, fi
     next_marker: page?.next_marker ?? null,
     loaded: q.isSuccess || q.isError,
     loading: q.isFetching,
+    /** The rows shown are the previous page's while this one loads. */
+    stale: q.isPlaceholderData,
     error,
     pageNumber: state.markers.length,
   };
@@ -66,13 +68,19 @@ export function SortTh({ table, sortKey, children, defaults }: { table: string; 
 export function Pager({ table, list, testId, unit = 'rows' }: { table: string; list: ReturnType<typeof usePagedList>; testId: string; unit?: string }) {
   const page = useTables((s) => s.page);
   const patch = useTables((s) => s.patch);
-  const { state, rows, total, next_marker, pageNumber } = list;
+  const { state, rows, total, next_marker, pageNumber, stale } = list;
   const first = total === 0 ? 0 : (pageNumber - 1) * state.limit + 1;
   const last = Math.min(total, (pageNumber - 1) * state.limit + rows.length);
   return (
     <nav className="pager" aria-label="Pages" data-testid={testId}>
-      <span data-testid={`${testId}-range`}>
-        {first}–{last} of <strong data-testid={`${testId}-total`}>{total.toLocaleString('en')}</strong> {unit}
+      <span data-testid={`${testId}-range`} aria-busy={stale}>
+        {stale ? (
+          'loading…'
+        ) : (
+          <>
+            {first}–{last} of <strong data-testid={`${testId}-total`}>{total.toLocaleString('en')}</strong> {unit}
+          </>
+        )}
       </span>
       <button type="button" className="btn ghost" disabled={pageNumber <= 1} onClick={() => page(table, 'prev')} data-testid={`${testId}-prev`}>
         ← Previous
@@ -84,7 +92,7 @@ export function Pager({ table, list, testId, unit = 'rows' }: { table: string; l
       <label>
         <span className="sr-only">Per page</span>
         <select value={state.limit} onChange={(e) => patch(table, { limit: Number(e.target.value) })} data-testid={`${testId}-limit`} aria-label="Per page">
-          {[25, 50, 100, 200].map((n) => (
+          {[10, 25, 50, 100, 200].map((n) => (
             <option key={n} value={n}>
               {n} per page
             </option>

@@ -71,6 +71,7 @@ export function FloatingIps() {
   const data = usePortData();
   const externals = useMemo(() => data.networks.filter((n) => n['router:external']), [data.networks]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [assocOpen, setAssocOpen] = useState<string | null>(null);
   const projects = useMemo(() => projectsOf([data.networks, data.routers], [project, proj]), [data.networks, data.routers, project, proj]);
   const rows = list.rows;
   const chosen = rows.filter((f) => selected.has(f.id));
@@ -149,9 +150,6 @@ export function FloatingIps() {
                     Address
                   </SortTh>
                   <th>Path</th>
-                  <SortTh table={TABLE} sortKey="project_id" defaults={DEFAULTS}>
-                    Project
-                  </SortTh>
                   <th aria-label="Actions" />
                 </tr>
               </thead>
@@ -161,16 +159,30 @@ export function FloatingIps() {
                     <td>
                       <input type="checkbox" aria-label={`Select ${f.floating_ip_address}`} checked={selected.has(f.id)} onChange={() => toggle(f.id)} data-testid="fip-select" />
                     </td>
-                    <td className="nowrap" title={`${f.id} on ${networkOf(f.floating_network_id, data.networks) || f.floating_network_id}`}>
+                    <td className="nowrap fip-addr-cell" title={`${f.id} on ${networkOf(f.floating_network_id, data.networks) || f.floating_network_id}`}>
                       <strong className="mono">{f.floating_ip_address}</strong>
                       <div>
-                        <span className={`badge ${f.path.mode === 'unbound' ? 'muted' : ''}`}>{f.path.mode}</span>
+                        <span className={`badge ${f.path.mode === 'unbound' ? 'muted' : ''}`}>{f.path.mode}</span>{' '}
+                        <button
+                          type="button"
+                          className="link"
+                          data-testid="fip-show-topology"
+                          title="Show in the topology"
+                          onClick={() => {
+                            setFocusFip(f.id);
+                            setView('topology');
+                          }}
+                        >
+                          topology
+                        </button>
                       </div>
+                      <small className="muted" data-testid="fip-project-of">
+                        {f.project_id}
+                      </small>
                     </td>
                     <td className="chain-cell" title={hopChainText(f.path)}>
                       <HopChain path={f.path} />
                     </td>
-                    <td className="nowrap">{f.project_id}</td>
                     <td className="actions">
                       <div className="row-actions">
                         {f.port_id ? (
@@ -178,28 +190,26 @@ export function FloatingIps() {
                             Disassociate
                           </ActionButton>
                         ) : (
-                          <Associate fip={f} data={data} />
+                          <button type="button" className="btn" aria-expanded={assocOpen === f.id} onClick={() => setAssocOpen(assocOpen === f.id ? null : f.id)} data-testid="fip-associate-open">
+                            Associate…
+                          </button>
                         )}
-                        <button
-                          type="button"
-                          className="btn ghost"
-                          data-testid="fip-show-topology"
-                          onClick={() => {
-                            setFocusFip(f.id);
-                            setView('topology');
-                          }}
-                        >
-                          Topology
-                        </button>
                         <ActionButton action={`fips.delete:${f.id}`} testId="fip-release" variant="danger" onClick={() => void releaseFip(f)}>
                           Release
                         </ActionButton>
                       </div>
                     </td>
                   </tr>,
+                  assocOpen === f.id && !f.port_id && (
+                    <tr key={`${f.id}-assoc`} className="row-detail">
+                      <td colSpan={4}>
+                        <Associate fip={f} data={data} />
+                      </td>
+                    </tr>
+                  ),
                   <RowErrors
                     key={`${f.id}-err`}
-                    colSpan={5}
+                    colSpan={4}
                     banners={[
                       [`fips.associate:${f.id}`, 'fip-associate-error'],
                       [`fips.disassociate:${f.id}`, 'fip-disassociate-error'],

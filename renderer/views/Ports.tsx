@@ -74,7 +74,7 @@ export function Ports() {
                       </td>
                       <td>{networkName(p.network_id, networks)}</td>
                       <td>
-                        <small>{p.device_owner || '—'}</small>
+                        <small title={p.device_owner}>{p.device_owner.replace(/^network:/, '').replace(/_/g, ' ') || '—'}</small>
                       </td>
                       <td>
                         <small className="mono">{p.mac_address}</small>

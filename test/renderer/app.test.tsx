@@ -181,7 +181,8 @@ describe('the console', () => {
     await act(async () => fake.emit({ name: 'fips.changed', ids: [] }));
     fireEvent.click(screen.getByTestId('nav-fips'));
     const row = await screen.findByTestId('fip-row-162.3.124.9');
-    const select = within(row).getByTestId('fip-assoc-port') as HTMLSelectElement;
+    fireEvent.click(within(row).getByTestId('fip-associate-open'));
+    const select = (await screen.findByTestId('fip-assoc-port')) as HTMLSelectElement;
     await waitFor(() => expect(select.options.length).toBe(2));
     const opts = [...select.options].map((o) => [o.textContent, o.disabled]);
     expect(opts).toEqual([
