@@ -97,7 +97,7 @@ export function Routings() {
                     <td data-testid="routing-top">
                       <IdChip id={r.top_id} label={names.get(r.top_id)} />
                     </td>
-                    <td>{r.bottom_id ? <IdChip id={r.bottom_id} /> : <span className="badge muted">pending</span>}</td>
+                    <td>{r.bottom_id ? <IdChip id={r.bottom_id} label={`${r.bottom_id.slice(0, 8)}…`} /> : <span className="badge muted">pending</span>}</td>
                     <td>{podName(r.pod_id)}</td>
                     <td>{r.project_id ?? ''}</td>
                     <td>
