@@ -168,6 +168,9 @@ describe('forms call the API with contract inputs', () => {
     await submit('fip-form');
     await waitFor(() => expect(mutations()).toHaveLength(1));
     expect(mutations()[0]).toEqual(['fips.create', { floating_network_id: 'T-EXT', floating_ip_address: '162.3.124.5', project_id: 'proj1', port_id: 'T-VMPORT' }]);
+    // Done: the form is empty again, not associated.
+    await waitFor(() => expect((screen.getByTestId('fip-address') as HTMLInputElement).value).toBe(''));
+    expect(select.value).toBe('');
   });
 
   it('floating IP: without a port the project must be given, never a silent "admin"', async () => {

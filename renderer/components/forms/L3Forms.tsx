@@ -10,7 +10,7 @@ import { ErrorBanner } from '../ErrorBanner';
 import { ActionButton, Field } from '../Form';
 import { fipPortChoices } from '../lookup';
 import { NetworkField } from './NetworkField';
-import { blank, fixedIp, required, shapes } from './schema';
+import { CLEAR, blank, fixedIp, required, shapes } from './schema';
 
 const routerSchema = z.object({ name: required(shapes.router.name.unwrap(), 'Name'), project_id: required(shapes.router.project_id, 'Project') });
 
@@ -20,7 +20,7 @@ export function RouterForm() {
   const e = f.formState.errors;
   const submit = f.handleSubmit(async (v) => {
     const r = await act('routers.create', 'routers.create', v);
-    if (r) f.reset({ name: '', project_id: v.project_id });
+    if (r) f.reset({ name: '', project_id: v.project_id }, CLEAR);
   });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="router-form" aria-label="Create router">
@@ -50,7 +50,7 @@ export function GatewayForm({ router, externals }: { router: Router; externals: 
   const action = `routers.setGateway:${router.id}`;
   const submit = f.handleSubmit(async (v) => {
     const r = await act(action, 'routers.setGateway', { id: router.id, network_id: v.network_id, ...(v.ip ? { external_fixed_ips: [{ ip_address: v.ip }] } : {}) });
-    if (r) f.reset();
+    if (r) f.reset(undefined, CLEAR);
   });
   const networkId = f.watch('network_id') as string;
   return (
@@ -94,7 +94,7 @@ export function PortForm({ networks }: { networks: Network[] }) {
       ...(v.mac_address ? { mac_address: v.mac_address.toLowerCase() } : {}),
       ...(net ? { project_id: net.project_id } : {}),
     });
-    if (r) f.reset({ network_id: v.network_id, ip: '', name: '', device_id: '', mac_address: '' });
+    if (r) f.reset({ network_id: v.network_id, ip: '', name: '', device_id: '', mac_address: '' }, CLEAR);
   });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="port-form" aria-label="Create VM port">
@@ -163,7 +163,7 @@ export function FipForm({ externals }: { externals: Network[] }) {
       project_id,
       ...(chosen ? { port_id: chosen.id } : {}),
     });
-    if (r) f.reset({ network_id: v.network_id, address: '', project_id: v.project_id ?? '', port_id: '' });
+    if (r) f.reset({ network_id: v.network_id, address: '', project_id: v.project_id ?? '', port_id: '' }, CLEAR);
   });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="fip-form" aria-label="Allocate floating IP">

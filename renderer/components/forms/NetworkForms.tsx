@@ -9,7 +9,7 @@ import { useApp } from '../../store';
 import { ErrorBanner } from '../ErrorBanner';
 import { ActionButton, Field } from '../Form';
 import { NetworkField } from './NetworkField';
-import { blank, required, shapes } from './schema';
+import { CLEAR, blank, required, shapes } from './schema';
 
 const poolEnd = shapes.externalSubnet.allocation_pools.unwrap().element.shape.end;
 const externalSchema = z
@@ -46,7 +46,7 @@ export function ExternalNetworkForm() {
         ...(v.pool_start && v.pool_end ? { allocation_pools: [{ start: v.pool_start, end: v.pool_end }] } : {}),
       },
     });
-    if (r) f.reset({ name: '', region_name: v.region_name, project_id: v.project_id, cidr: '', gateway_ip: '', pool_start: '', pool_end: '' });
+    if (r) f.reset({ name: '', region_name: v.region_name, project_id: v.project_id, cidr: '', gateway_ip: '', pool_start: '', pool_end: '' }, CLEAR);
   });
 
   return (
@@ -112,7 +112,7 @@ export function NetworkForm() {
   const e = f.formState.errors;
   const submit = f.handleSubmit(async (v) => {
     const r = await act('networks.create', 'networks.create', { name: v.name, project_id: v.project_id, ...(v.az ? { availability_zone_hints: [v.az] } : {}) });
-    if (r) f.reset({ name: '', project_id: v.project_id, az: v.az ?? '' });
+    if (r) f.reset({ name: '', project_id: v.project_id, az: v.az ?? '' }, CLEAR);
   });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="network-form" aria-label="Create network">
@@ -172,7 +172,7 @@ export function SubnetForm({ networks }: { networks: Network[] }) {
       ...(v.gateway_ip ? { gateway_ip: v.gateway_ip } : {}),
       ...(net ? { project_id: net.project_id } : {}),
     });
-    if (r) f.reset({ network_id: v.network_id, cidr: '', name: '', gateway_ip: '', enable_dhcp: true });
+    if (r) f.reset({ network_id: v.network_id, cidr: '', name: '', gateway_ip: '', enable_dhcp: true }, CLEAR);
   });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="subnet-form" aria-label="Create subnet">

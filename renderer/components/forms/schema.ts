@@ -29,3 +29,6 @@ export const shapes = {
 
 /** The address schema of a fixed IP, as the contract has it. */
 export const fixedIp = contract['ports.create'].input.shape.fixed_ips.unwrap().element.shape.ip_address.unwrap();
+
+/** After a successful submit the form empties, even the fields the user typed in. */
+export const CLEAR = { keepDirtyValues: false } as const;
