@@ -1,7 +1,7 @@
 // `*.list` over the engine's tables: the contract's filters (LISTS) in SQL, a default page size,
 // the total of matching rows, and keyset pages that keep working under any whitelisted sort: the
 // marker is the last row's id, and the next page is the rows after (sort value, rowid) of that row.
-import { Address4, Address6 } from 'ip-address';
+import { Address6 } from 'ip-address';
 import { LIST_DEFAULT_LIMIT, LISTS } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
 import type { Page } from '../../shared/model';
@@ -79,12 +79,17 @@ const SPECS: Record<ListName, TableSpec> = {
   'audit.list': { table: 'audit_log', key: 'id', numericKey: true, noun: 'audit entry', dir: 'desc' },
 };
 
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/\d+)?$/;
+const hex2 = (n: string) => Number(n).toString(16).padStart(2, '0');
+
 /** A text key that sorts addresses (and CIDRs by their network address) numerically; v4 before v6. */
 export function ipSortKey(s: string | null): string | null {
   if (s === null) return null;
+  // IPv4 by hand: this runs once per row of a sorted page, 20,000 times at scale.
+  const m = V4.exec(s);
+  if (m) return `4${hex2(m[1])}${hex2(m[2])}${hex2(m[3])}${hex2(m[4])}`;
   const a = s.split('/')[0];
   try {
-    if (Address4.isValid(a)) return `4${new Address4(a).toHex().replace(/:/g, '')}`;
     if (Address6.isValid(a)) return `6${new Address6(a).canonicalForm().replace(/:/g, '')}`;
   } catch {
     // fall through: not an address
