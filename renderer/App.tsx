@@ -1,5 +1,8 @@
 import { useEffect, useMemo, useRef } from 'react';
+import { useIsFetching } from '@tanstack/react-query';
+import { ConfirmDialog, Toasts } from './components/Dialogs';
 import { KeyboardHelp } from './components/KeyboardHelp';
+import { useCall, useItems } from './data/query';
 import { projectsOf } from './components/lookup';
 import { ProgressBar } from './components/Spinner';
 import { useApp } from './store';
@@ -110,10 +113,9 @@ function useShortcuts() {
 function ProjectSelect() {
   const project = useApp((s) => s.project);
   const setProject = useApp((s) => s.setProject);
-  const networks = useApp((s) => s.networks.items);
-  const routers = useApp((s) => s.routers.items);
-  const fips = useApp((s) => s.fips.items);
-  const projects = useMemo(() => projectsOf([networks, routers, fips], [project]), [networks, routers, fips, project]);
+  const networks = useItems('networks.list');
+  const routers = useItems('routers.list');
+  const projects = useMemo(() => projectsOf([networks, routers], [project]), [networks, routers, project]);
   return (
     <label className="header-field">
       <span>Project</span>
@@ -150,10 +152,14 @@ export function App() {
   useShortcuts();
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
-  const ready = useApp((s) => s.ready);
+  // Ready once the pods have loaded (or failed to: the view then shows why).
+  const pods = useCall('pods.list', { limit: 200 });
+  const ready = pods.isSuccess || pods.isError;
   const helpOpen = useApp((s) => s.helpOpen);
   const setHelpOpen = useApp((s) => s.setHelpOpen);
-  const anyBusy = useApp((s) => Object.keys(s.busy).length > 0);
+  const acting = useApp((s) => Object.keys(s.busy).length > 0);
+  const fetching = useIsFetching() > 0;
+  const anyBusy = acting || fetching;
   useEffect(() => {
     document.documentElement.dataset.appState = ready ? 'ready' : 'loading';
   }, [ready]);
@@ -187,6 +193,8 @@ export function App() {
       </nav>
       <main className="app-main">{ready ? <Current /> : <p className="muted">Loading…</p>}</main>
       {helpOpen && <KeyboardHelp onClose={() => setHelpOpen(false)} />}
+      <ConfirmDialog />
+      <Toasts />
     </div>
   );
 }

@@ -5,16 +5,19 @@ import './styles.css';
 import { createClient, detectTransport } from './api';
 import { subscribeMenu } from './api/menu';
 import { App } from './App';
-import { handleEvent, refreshAll, setClient, useApp } from './store';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { eventInvalidator, invalidateAll, queryClient } from './data/query';
+import { setClient, useApp } from './store';
 
 const client = createClient(detectTransport());
 setClient(client);
-client.subscribe((e) => void handleEvent(e), () => void refreshAll());
-void useApp.getState().bootstrap();
+client.subscribe(eventInvalidator(queryClient), () => void invalidateAll(queryClient));
 subscribeMenu(() => useApp.getState());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
   </StrictMode>,
 );

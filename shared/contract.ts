@@ -23,10 +23,70 @@ const projectId = z.string().min(1).max(255);
 const ip = z.string().min(1).max(64);
 const filterValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-/** `*.list`: equality filters on output fields, plus limit and marker. */
-const listInput = z
-  .object({ limit: z.number().int().min(1).max(10_000).optional(), marker: z.string().optional() })
-  .catchall(filterValue);
+/**
+ * `*.list`: equality filters on the fields named in LISTS (anything else is INVALID_INPUT), a page of
+ * `limit` rows (default LIST_DEFAULT_LIMIT, at most LIST_MAX_LIMIT) after `marker`, sorted by
+ * `sort_key`/`sort_dir` with the row's insertion order as the tie-breaker. `marker` is the last
+ * row's id (`pod_id` for pods) of the page before, as Neutron's: the next page starts after that row
+ * in the same order, so pages stay right while rows come and go before or after it.
+ */
+export const LIST_DEFAULT_LIMIT = 200;
+export const LIST_MAX_LIMIT = 10_000;
+
+/** What each list filters and sorts on. Filters are output field names (plus the few noted). */
+export const LISTS = {
+  'pods.list': {
+    filters: ['pod_id', 'region_name', 'pod_name', 'az_name', 'pod_az_name', 'dc_name', 'driver', 'is_top'],
+    sorts: ['region_name', 'az_name', 'driver', 'created_at'],
+  },
+  'networks.list': {
+    filters: ['id', 'name', 'project_id', 'tenant_id', 'router:external', 'crosspod:bridge', 'status', 'admin_state_up', 'shared', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id'],
+    sorts: ['name', 'project_id', 'status', 'created_at'],
+  },
+  'subnets.list': {
+    filters: ['id', 'name', 'network_id', 'project_id', 'tenant_id', 'cidr', 'ip_version', 'gateway_ip', 'enable_dhcp'],
+    sorts: ['name', 'cidr', 'network_id', 'project_id', 'created_at'],
+  },
+  /** `subnet_id` / `ip_address`: ports with a fixed IP on that subnet / with that address. */
+  'ports.list': {
+    filters: ['id', 'name', 'network_id', 'project_id', 'tenant_id', 'mac_address', 'device_owner', 'device_id', 'admin_state_up', 'status', 'subnet_id', 'ip_address'],
+    sorts: ['name', 'network_id', 'project_id', 'device_owner', 'mac_address', 'status', 'created_at'],
+  },
+  'routers.list': {
+    filters: ['id', 'name', 'project_id', 'tenant_id', 'status', 'admin_state_up'],
+    sorts: ['name', 'project_id', 'status', 'created_at'],
+  },
+  /** `search`: a part of the floating or the fixed address. Addresses sort as addresses, not text. */
+  'fips.list': {
+    filters: ['id', 'project_id', 'tenant_id', 'floating_network_id', 'floating_ip_address', 'port_id', 'fixed_ip_address', 'router_id', 'status', 'search'],
+    sorts: ['floating_ip_address', 'fixed_ip_address', 'project_id', 'status', 'created_at'],
+  },
+  'routings.list': {
+    filters: ['id', 'top_id', 'bottom_id', 'pod_id', 'project_id', 'resource_type'],
+    sorts: ['id', 'resource_type', 'pod_id', 'project_id', 'created_at'],
+  },
+  'jobs.list': {
+    filters: ['id', 'type', 'resource_id', 'project_id', 'status'],
+    sorts: ['timestamp', 'status', 'type', 'attempts'],
+  },
+  'audit.list': {
+    filters: ['id', 'actor', 'operation', 'result_code'],
+    sorts: ['id', 'at', 'operation', 'result_code', 'actor'],
+  },
+} as const;
+export type ListMethod = keyof typeof LISTS | 'fips.listWithPaths';
+
+function listInput<L extends keyof typeof LISTS>(list: L) {
+  const { filters, sorts } = LISTS[list];
+  const shape = Object.fromEntries(filters.map((f) => [f, filterValue.optional()])) as { [K in (typeof LISTS)[L]['filters'][number]]: z.ZodOptional<typeof filterValue> };
+  return z.strictObject({
+    ...shape,
+    limit: z.number().int().min(1).max(LIST_MAX_LIMIT).optional(),
+    marker: z.string().min(1).max(255).optional(),
+    sort_key: z.enum(sorts as unknown as [string, ...string[]]).optional() as z.ZodOptional<z.ZodEnum<{ [K in (typeof LISTS)[L]['sorts'][number]]: K }>>,
+    sort_dir: z.enum(['asc', 'desc']).optional(),
+  });
+}
 const byId = z.strictObject({ id });
 const fixedIpsInput = z.array(z.strictObject({ subnet_id: id.optional(), ip_address: ip.optional() })).max(16);
 
@@ -102,7 +162,7 @@ const interfaceInput = z.strictObject({ id, subnet_id: id.optional(), port_id: i
 
 export const contract = {
   'pods.create': { mutates: true, input: z.strictObject(podFields) },
-  'pods.list': { mutates: false, input: listInput },
+  'pods.list': { mutates: false, input: listInput('pods.list') },
   'pods.get': { mutates: false, input: z.strictObject({ pod_id: id }) },
   'pods.update': { mutates: true, input: z.strictObject({ pod_id: id, ...podFields }) },
   'pods.delete': { mutates: true, input: z.strictObject({ pod_id: id }) },
@@ -122,7 +182,26 @@ export const contract = {
       'provider:segmentation_id': z.number().int().min(0).max(16_777_215).optional(),
     }),
   },
-  'networks.list': { mutates: false, input: listInput },
+  /** An external network in one pod with its subnet, as one operation (both or neither). */
+  'networks.createExternal': {
+    mutates: true,
+    input: z.strictObject({
+      name: name.min(1),
+      project_id: projectId,
+      /** The pod (region name) the external network lives in. */
+      region_name: name.min(1),
+      'provider:network_type': z.string().max(64).optional(),
+      'provider:physical_network': z.string().max(64).optional(),
+      subnet: z.strictObject({
+        cidr: z.string().min(1).max(64),
+        name: name.optional(),
+        gateway_ip: ip.nullable().optional(),
+        allocation_pools: z.array(z.strictObject({ start: ip, end: ip })).max(64).optional(),
+        enable_dhcp: z.boolean().optional(),
+      }),
+    }),
+  },
+  'networks.list': { mutates: false, input: listInput('networks.list') },
   'networks.get': { mutates: false, input: byId },
   'networks.update': {
     mutates: true,
@@ -145,7 +224,7 @@ export const contract = {
       project_id: projectId.optional(),
     }),
   },
-  'subnets.list': { mutates: false, input: listInput },
+  'subnets.list': { mutates: false, input: listInput('subnets.list') },
   'subnets.get': { mutates: false, input: byId },
   /** Every bottom copy follows, or nothing changes. */
   'subnets.update': {
@@ -174,7 +253,7 @@ export const contract = {
       project_id: projectId.optional(),
     }),
   },
-  'ports.list': { mutates: false, input: listInput },
+  'ports.list': { mutates: false, input: listInput('ports.list') },
   'ports.get': { mutates: false, input: byId },
   /** fixed_ips replaces the port's addresses, within its network, through IPAM; every bottom copy follows. */
   'ports.update': {
@@ -199,7 +278,7 @@ export const contract = {
       external_gateway_info: gatewayInfo.optional(),
     }),
   },
-  'routers.list': { mutates: false, input: listInput },
+  'routers.list': { mutates: false, input: listInput('routers.list') },
   'routers.get': { mutates: false, input: byId },
   'routers.update': {
     mutates: true,
@@ -235,9 +314,9 @@ export const contract = {
       project_id: projectId.optional(),
     }),
   },
-  'fips.list': { mutates: false, input: listInput },
+  'fips.list': { mutates: false, input: listInput('fips.list') },
   /** One page of floating IPs with each one's path, for the floating-IP view. */
-  'fips.listWithPaths': { mutates: false, input: listInput },
+  'fips.listWithPaths': { mutates: false, input: listInput('fips.list') },
   'fips.get': { mutates: false, input: byId },
   'fips.associate': {
     mutates: true,
@@ -247,13 +326,13 @@ export const contract = {
   'fips.delete': { mutates: true, input: byId },
   'fips.path': { mutates: false, input: byId },
 
-  'routings.list': { mutates: false, input: listInput },
+  'routings.list': { mutates: false, input: listInput('routings.list') },
 
-  'jobs.list': { mutates: false, input: listInput },
+  'jobs.list': { mutates: false, input: listInput('jobs.list') },
   'jobs.get': { mutates: false, input: byId },
   'jobs.redo': { mutates: true, input: byId },
 
-  'audit.list': { mutates: false, input: listInput },
+  'audit.list': { mutates: false, input: listInput('audit.list') },
   /** The log (oldest first) as JSON lines or CSV, optionally by time range (ISO, `since` ≤ at < `until`) and field. */
   'audit.export': {
     mutates: false,
@@ -339,6 +418,7 @@ export interface Outputs {
   'pods.delete': { pod_id: string };
   'pods.testConnection': TestConnectionResult;
   'networks.create': Network;
+  'networks.createExternal': { network: Network; subnet: Subnet };
   'networks.list': Page<Network>;
   'networks.get': Network;
   'networks.update': Network;

@@ -220,4 +220,6 @@ export interface Page<T> {
   items: T[];
   /** Pass as `marker` to get the next page; null on the last page. */
   next_marker: string | null;
+  /** How many rows match the filters, over all pages. */
+  total: number;
 }

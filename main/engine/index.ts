@@ -20,6 +20,7 @@ import { readPaths } from './l3/paths';
 import { FipService } from './l3/fips';
 import { RouterService } from './l3/routers';
 import { NetworkService } from './network';
+import { createExternalNetwork } from './network/external';
 import { TopStore } from './network/top';
 import { PodRegistry, toPod } from './pods';
 import { Quotas } from './quotas';
@@ -298,7 +299,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       w.core.op.touch('pods.changed', p.pod_id);
       return p;
     },
-    'pods.list': (i) => listPage(r.core.db, 'pods', i, (row) => toPod(row as PodRow)),
+    'pods.list': (i) => listPage(r.core.db, 'pods.list', i, (row) => toPod(row as PodRow)),
     'pods.get': (i) => r.pods.get(i.pod_id),
     'pods.update': (i) => {
       const { pod_id, ...rest } = i;
@@ -319,7 +320,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return r.core.driver(pod.pod_id).health();
     },
     'networks.create': (i) => w.network.createNetwork(i),
-    'networks.list': (i) => listPage(r.core.db, 'networks', i, (row) => r.top.toNetwork(row as never)),
+    'networks.createExternal': (i) => createExternalNetwork(w.network, i),
+    'networks.list': (i) => listPage(r.core.db, 'networks.list', i, (row) => r.top.toNetwork(row as never)),
     'networks.get': (i) => r.top.toNetwork(r.top.network(i.id)),
     'networks.update': (i) => w.network.updateNetwork(i),
     'networks.delete': async (i) => {
@@ -327,7 +329,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return { id: i.id };
     },
     'subnets.create': (i) => w.network.createSubnet(i),
-    'subnets.list': (i) => listPage(r.core.db, 'subnets', i, (row) => r.top.toSubnet(row as never)),
+    'subnets.list': (i) => listPage(r.core.db, 'subnets.list', i, (row) => r.top.toSubnet(row as never)),
     'subnets.get': (i) => r.top.toSubnet(r.top.subnet(i.id)),
     'subnets.update': (i) => w.network.updateSubnet(i),
     'subnets.delete': async (i) => {
@@ -335,7 +337,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return { id: i.id };
     },
     'ports.create': (i) => w.network.createPort(i),
-    'ports.list': (i) => listPage(r.core.db, 'ports', i, (row) => r.top.toPort(row as never)),
+    'ports.list': (i) => listPage(r.core.db, 'ports.list', i, (row) => r.top.toPort(row as never)),
     'ports.get': (i) => r.top.toPort(r.top.port(i.id)),
     'ports.update': (i) => w.network.updatePort(i),
     'ports.delete': async (i) => {
@@ -349,7 +351,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (i.external_gateway_info) return w.routers.setGateway({ id: row.id, ...i.external_gateway_info });
       return w.top.toRouter(row);
     },
-    'routers.list': (i) => listPage(r.core.db, 'routers', i, (row) => r.top.toRouter(row as never)),
+    'routers.list': (i) => listPage(r.core.db, 'routers.list', i, (row) => r.top.toRouter(row as never)),
     'routers.get': (i) => r.top.toRouter(r.top.router(i.id)),
     'routers.update': (i) => w.routers.update(i),
     'routers.delete': async (i) => {
@@ -361,9 +363,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'routers.setGateway': (i) => w.routers.setGateway(i),
     'routers.clearGateway': (i) => w.routers.clearGateway(i.id),
     'fips.create': (i) => w.fips.create(i),
-    'fips.list': (i) => listPage(r.core.db, 'floating_ips', i, (row) => r.top.toFip(row as never)),
+    'fips.list': (i) => listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never)),
     'fips.listWithPaths': async (i) => {
-      const page = listPage(r.core.db, 'floating_ips', { limit: 50, ...i }, (row) => r.top.toFip(row as never));
+      const page = listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never), 50);
       // One list per (pod, resource type) for the whole page, not one read per floating IP.
       const paths = await readPaths(r, page.items.map((f) => r.top.fip(f.id)), settings.read_budget_ms);
       return { ...page, items: page.items.map((f, k) => ({ ...f, path: paths[k] })) };
@@ -376,8 +378,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return { id: i.id };
     },
     'fips.path': (i) => r.fips.path(i.id),
-    'routings.list': (i) => listPage(r.core.db, 'resource_routings', i, (row) => row as never, 'desc'),
-    'jobs.list': (i) => listPage(r.core.db, 'async_jobs', i, (row) => toJob(row as never), 'desc'),
+    'routings.list': (i) => listPage(r.core.db, 'routings.list', i, (row) => row as never),
+    'jobs.list': (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)),
     'jobs.get': (i) => r.jobs.get(i.id),
     'jobs.redo': (i) => {
       const j = w.jobs.redo(i.id);
@@ -394,7 +396,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (pruned.jobs) w.core.op.touch('jobs.changed');
       return { ...r, pruned };
     },
-    'audit.list': (i) => listPage(r.core.db, 'audit_log', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never, 'desc'),
+        'audit.list': (i) => listPage(r.core.db, 'audit.list', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never),
     'quotas.get': (i) => r.quotas.get(i.project_id),
     'quotas.update': (i) => {
       const { project_id, ...limits } = i;

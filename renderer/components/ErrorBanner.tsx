@@ -23,3 +23,18 @@ export function ErrorBanner({ action, error: given, testId }: { action?: string;
     </div>
   );
 }
+
+/** A row's action errors in a full-width row under it, so a long message never reshapes the table. */
+export function RowErrors({ banners, colSpan }: { banners: [action: string, testId: string][]; colSpan: number }) {
+  const any = useApp((s) => banners.some(([a]) => !!s.errors[a]));
+  if (!any) return null;
+  return (
+    <tr className="row-detail">
+      <td colSpan={colSpan}>
+        {banners.map(([a, t]) => (
+          <ErrorBanner key={a} action={a} testId={t} />
+        ))}
+      </td>
+    </tr>
+  );
+}

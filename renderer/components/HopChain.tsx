@@ -11,7 +11,7 @@ function hopWhere(h: FipHop): string {
 
 export const HopChain = memo(function HopChain({ path }: { path: FipPath }) {
   return (
-    <ol className="hops" data-testid="hop-chain" data-mode={path.mode} aria-label="NAT path">
+    <ol className="hops" data-testid="hop-chain" data-mode={path.mode} aria-label="NAT path" title={hopChainText(path)}>
       {path.hops.map((h, i) => (
         <li
           key={`${h.role}-${i}`}

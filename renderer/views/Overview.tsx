@@ -1,54 +1,73 @@
-import { useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
+import type { TopologySnapshot } from '../../shared/contract';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ActionButton } from '../components/Form';
+import { act } from '../data/actions';
+import { loadError, useCall } from '../data/query';
 import { useApp } from '../store';
 import { LoadError, Section, ViewHeader, when } from './common';
 
 export function LoadExampleButton({ variant = 'primary' }: { variant?: 'primary' | 'ghost' }) {
-  const loadExample = useApp((s) => s.loadExample);
   return (
-    <ActionButton action="lab.loadExample" testId="load-example" variant={variant} onClick={() => void loadExample()} title="Builds the reference's worked example: three pods, ext-net in Pod2, net1 in az1, a router and a floating IP">
+    <ActionButton action="lab.loadExample" testId="load-example" variant={variant} onClick={() => void act('lab.loadExample', 'lab.loadExample', {})} title="Builds the reference's worked example: three pods, ext-net in Pod2, net1 in az1, a router and a floating IP">
       Load example lab
     </ActionButton>
   );
 }
 
+export interface PodCounts {
+  networks: number;
+  bridges: number;
+  routers: number;
+  fips: number;
+  bridgeFips: number;
+}
+
+/** Per pod: tenant resources apart from the bridge copies Crosspod made there. */
+export function podCounts(snapshot: TopologySnapshot | undefined): Map<string, PodCounts> {
+  const m = new Map<string, PodCounts>();
+  for (const b of snapshot?.bottoms ?? []) {
+    const bridgeNets = new Set(b.networks.filter((n) => n.bridge).map((n) => n.id));
+    m.set(b.pod_id, {
+      networks: b.networks.length - bridgeNets.size,
+      bridges: bridgeNets.size,
+      routers: b.routers.length,
+      fips: b.floatingips.filter((f) => !bridgeNets.has(f.network_id)).length,
+      bridgeFips: b.floatingips.filter((f) => bridgeNets.has(f.network_id)).length,
+    });
+  }
+  return m;
+}
+
 export function Overview() {
-  const pods = useApp((s) => s.pods);
-  const jobs = useApp((s) => s.jobs);
-  const topology = useApp((s) => s.topology);
-  const audit = useApp((s) => s.audit);
+  const podsQ = useCall('pods.list', { limit: 200 });
+  const pods = podsQ.data?.items ?? [];
+  const project = useApp((s) => s.project);
+  const topology = useCall('lab.topology', project ? { project_id: project } : {});
+  const jobs = useCall('jobs.list', { limit: 8 });
+  const failed = useCall('jobs.list', { status: 'FAIL', limit: 1 });
+  const audit = useCall('audit.list', { limit: 100 }).data?.items ?? [];
   const connection = useApp((s) => s.connection);
-  const testConnection = useApp((s) => s.testConnection);
-  const loadTopology = useApp((s) => s.loadTopology);
-  const loadAudit = useApp((s) => s.loadAudit);
+  const setConnection = useApp((s) => s.setConnection);
   const setView = useApp((s) => s.setView);
-
-  useEffect(() => {
-    void loadTopology();
-    void loadAudit();
-  }, [loadTopology, loadAudit]);
-
-  const counts = useMemo(() => {
-    const m = new Map<string, { networks: number; routers: number; fips: number }>();
-    for (const b of topology.snapshot?.bottoms ?? []) {
-      m.set(b.pod_id, { networks: b.networks.length, routers: b.routers.length, fips: b.floatingips.length });
-    }
-    return m;
-  }, [topology.snapshot]);
-  const recentJobs = jobs.items.slice(0, 8);
-  const failed = jobs.items.filter((j) => j.status === 'FAIL');
-  const auditErrors = audit.items.filter((a) => a.result_code && a.result_code !== 'OK').slice(0, 8);
+  const counts = useMemo(() => podCounts(topology.data), [topology.data]);
+  const recentJobs = jobs.data?.items ?? [];
+  const failedCount = failed.data?.total ?? 0;
+  const auditErrors = audit.filter((a) => a.result_code && a.result_code !== 'OK').slice(0, 8);
+  const test = async (pod_id: string) => {
+    const r = await act(`pods.testConnection:${pod_id}`, 'pods.testConnection', { pod_id });
+    if (r) setConnection(pod_id, r);
+  };
 
   return (
     <div className="view" data-testid="view-overview">
-      <ViewHeader title="Overview" loading={pods.loading && !pods.loaded}>
-        <LoadExampleButton variant={pods.items.length ? 'ghost' : 'primary'} />
+      <ViewHeader title="Overview" loading={podsQ.isFetching && !podsQ.data}>
+        <LoadExampleButton variant={pods.length ? 'ghost' : 'primary'} />
       </ViewHeader>
       <ErrorBanner action="lab.loadExample" testId="error-load-example" />
-      <LoadError error={pods.error} testId="error-pods-load" />
-      {pods.loaded && !pods.items.length ? (
+      <LoadError error={loadError(podsQ)} testId="error-pods-load" />
+      {podsQ.data && !pods.length ? (
         <EmptyState title="No pods yet" testId="empty-overview">
           <p>Load the example lab to see a cross-pod floating IP in one click, or start by creating the top pod.</p>
           <div className="row-actions">
@@ -60,7 +79,7 @@ export function Overview() {
         </EmptyState>
       ) : (
         <div className="cards" data-testid="pod-cards">
-          {pods.items.map((p) => {
+          {pods.map((p) => {
             const c = counts.get(p.pod_id);
             const conn = connection[p.pod_id];
             const healthy = conn ? conn.reachable && conn.auth !== 'failed' : null;
@@ -75,7 +94,13 @@ export function Overview() {
                   <dl className="counts">
                     <div>
                       <dt>networks</dt>
-                      <dd data-testid="count-networks">{c?.networks ?? 0}</dd>
+                      <dd data-testid="count-networks" title={`${c?.bridges ?? 0} bridge network copies besides`}>
+                        {c?.networks ?? 0}
+                      </dd>
+                    </div>
+                    <div>
+                      <dt>bridges</dt>
+                      <dd data-testid="count-bridges">{c?.bridges ?? 0}</dd>
                     </div>
                     <div>
                       <dt>routers</dt>
@@ -83,15 +108,17 @@ export function Overview() {
                     </div>
                     <div>
                       <dt>floating IPs</dt>
-                      <dd data-testid="count-fips">{c?.fips ?? 0}</dd>
+                      <dd data-testid="count-fips" title={`${c?.bridgeFips ?? 0} bridge-side floating IPs besides`}>
+                        {c?.fips ?? 0}
+                      </dd>
                     </div>
                   </dl>
                 )}
                 <footer>
                   <span className={`health ${healthy === null ? '' : healthy ? 'ok' : 'bad'}`} data-testid="pod-health">
-                    {healthy === null ? (p.driver === 'lab' ? 'embedded lab' : 'not checked') : healthy ? 'reachable' : conn?.error?.code ?? 'unreachable'}
+                    {healthy === null ? (p.driver === 'lab' ? 'embedded lab' : 'not checked') : healthy ? 'reachable' : (conn?.error?.code ?? 'unreachable')}
                   </span>
-                  <ActionButton action={`pods.testConnection:${p.pod_id}`} testId="pod-card-test" variant="ghost" onClick={() => void testConnection(p.pod_id)}>
+                  <ActionButton action={`pods.testConnection:${p.pod_id}`} testId="pod-card-test" variant="ghost" onClick={() => void test(p.pod_id)}>
                     Check
                   </ActionButton>
                 </footer>
@@ -102,13 +129,12 @@ export function Overview() {
         </div>
       )}
       <div className="two-col">
-        <Section title={`Recent jobs${failed.length ? ` (${failed.length} failed)` : ''}`} testId="overview-jobs">
+        <Section title={`Recent jobs${failedCount ? ` (${failedCount} failed)` : ''}`} testId="overview-jobs">
           {recentJobs.length ? (
             <ul className="plain">
               {recentJobs.map((j) => (
                 <li key={j.id}>
-                  <span className={`status status-${j.status.toLowerCase()}`}>{j.status}</span> {j.type} <code>{j.resource_id.slice(0, 8)}</code>{' '}
-                  <small>{when(j.timestamp)}</small>
+                  <span className={`status status-${j.status.toLowerCase()}`}>{j.status}</span> {j.type} <small>{when(j.timestamp)}</small>
                   {j.error && <code className="error-code">{j.error.code}</code>}
                 </li>
               ))}

@@ -1,71 +1,98 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorBanner } from '../components/ErrorBanner';
+import { RowErrors } from '../components/ErrorBanner';
 import { ActionButton } from '../components/Form';
 import { PortForm } from '../components/forms/L3Forms';
-import { byProject, isBridge, isVmPort, networkName, portIps } from '../components/lookup';
+import { byProject, isBridge, networkName, portIps } from '../components/lookup';
+import { IdChip } from '../components/Names';
+import { Pager, SortTh, usePagedList } from '../components/Table';
+import { deletePort } from '../data/actions';
+import { useItems } from '../data/query';
 import { useApp } from '../store';
+import { useTable, useTables } from '../store/tables';
 import { LoadError, Section, ViewHeader } from './common';
 
+const TABLE = 'ports';
+
 export function Ports() {
-  const ports = useApp((s) => s.ports);
-  const networks = useApp((s) => s.networks.items);
   const project = useApp((s) => s.project);
-  const deletePort = useApp((s) => s.deletePort);
-  const [vmOnly, setVmOnly] = useState(true);
+  const networks = useItems('networks.list');
+  const fips = useItems('fips.list');
+  const state = useTable(TABLE, { filters: { device_owner: 'compute:nova' } });
+  const patch = useTables((s) => s.patch);
+  const vmOnly = state.filters.device_owner === 'compute:nova';
+  const list = usePagedList(TABLE, 'ports.list', project ? { project_id: project } : {}, { sort_key: 'name', sort_dir: 'asc', filters: { device_owner: 'compute:nova' } });
   const targets = useMemo(() => byProject(networks.filter((n) => !n['router:external'] && !isBridge(n)), project), [networks, project]);
-  const shown = useMemo(() => byProject(ports.items.filter((p) => !vmOnly || isVmPort(p)), project), [ports.items, vmOnly, project]);
   return (
     <div className="view" data-testid="view-ports">
-      <ViewHeader title="Ports" loading={ports.loading}>
+      <ViewHeader title="Ports" loading={list.loading}>
         <label className="toggle">
-          <input type="checkbox" checked={vmOnly} onChange={(e) => setVmOnly(e.target.checked)} data-testid="ports-vm-only" /> VM ports only
+          <input type="checkbox" checked={vmOnly} onChange={(e) => patch(TABLE, { filters: { ...state.filters, device_owner: e.target.checked ? 'compute:nova' : '' } })} data-testid="ports-vm-only" /> VM ports only
         </label>
       </ViewHeader>
       <Section title="Create VM port" testId="ports-create">
         <PortForm networks={targets} />
       </Section>
-      <LoadError error={ports.error} testId="error-ports-load" />
-      {ports.loaded && !shown.length ? (
+      <LoadError error={list.error} testId="error-ports-load" />
+      {list.loaded && !list.total ? (
         <EmptyState title={vmOnly ? 'No VM ports' : 'No ports'} testId="empty-ports">
-          Create a VM port on a tenant network with a fixed IP (10.0.1.4 on net1), then associate a floating IP with it.
+          Create a VM port on a tenant network with a fixed IP, then associate a floating IP with it.
         </EmptyState>
       ) : (
-        <table className="table" data-testid="ports-table">
-          <thead>
-            <tr>
-              <th>Fixed IPs</th>
-              <th>Name</th>
-              <th>Network</th>
-              <th>Owner</th>
-              <th>MAC</th>
-              <th aria-label="Actions" />
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((p) => (
-              <tr key={p.id} data-testid={`port-row-${portIps(p) || p.id}`} data-port-id={p.id}>
-                <td>
-                  <code>{portIps(p) || '—'}</code>
-                </td>
-                <td>{p.name || <small className="muted mono">{p.id.slice(0, 8)}</small>}</td>
-                <td>{networkName(p.network_id, networks)}</td>
-                <td>
-                  <small>{p.device_owner || '—'}</small>
-                </td>
-                <td>
-                  <small className="mono">{p.mac_address}</small>
-                </td>
-                <td className="row-actions">
-                  <ActionButton action={`ports.delete:${p.id}`} testId="port-delete" variant="danger" onClick={() => void deletePort(p.id)}>
-                    Delete
-                  </ActionButton>
-                  <ErrorBanner action={`ports.delete:${p.id}`} testId="port-delete-error" />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <div className="table-wrap">
+            <table className="table" data-testid="ports-table">
+              <thead>
+                <tr>
+                  <th>Fixed IPs</th>
+                  <SortTh table={TABLE} sortKey="name">
+                    Name
+                  </SortTh>
+                  <SortTh table={TABLE} sortKey="network_id">
+                    Network
+                  </SortTh>
+                  <SortTh table={TABLE} sortKey="device_owner">
+                    Owner
+                  </SortTh>
+                  <SortTh table={TABLE} sortKey="mac_address">
+                    MAC
+                  </SortTh>
+                  <th aria-label="Actions" />
+                </tr>
+              </thead>
+              <tbody>
+                {list.rows.map((p) => {
+                  const label = [portIps(p), p.name].filter(Boolean).join(' ') || p.id;
+                  const own = fips.filter((f) => f.port_id === p.id).map((f) => f.floating_ip_address);
+                  return [
+                    <tr key={p.id} data-testid={`port-row-${portIps(p) || p.id}`} data-port-id={p.id}>
+                      <td className="nowrap">
+                        <code>{portIps(p) || '—'}</code>
+                      </td>
+                      <td>
+                        <IdChip id={p.id} label={p.name} />
+                      </td>
+                      <td>{networkName(p.network_id, networks)}</td>
+                      <td>
+                        <small title={p.device_owner}>{p.device_owner.replace(/^network:/, '').replace(/_/g, ' ') || '—'}</small>
+                      </td>
+                      <td>
+                        <small className="mono">{p.mac_address}</small>
+                      </td>
+                      <td className="actions">
+                        <ActionButton action={`ports.delete:${p.id}`} testId="port-delete" variant="danger" onClick={() => void deletePort(p, label, own)}>
+                          Delete
+                        </ActionButton>
+                      </td>
+                    </tr>,
+                    <RowErrors key={`${p.id}-err`} colSpan={6} banners={[[`ports.delete:${p.id}`, 'port-delete-error']]} />,
+                  ];
+                })}
+              </tbody>
+            </table>
+          </div>
+          <Pager table={TABLE} list={list} testId="ports-pager" unit="ports" />
+        </>
       )}
     </div>
   );

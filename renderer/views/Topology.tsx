@@ -21,6 +21,7 @@ import { isIntraPod, layoutTopology } from '../topology/layout';
 import { nodeTypes, TopologyActions, type FlowNode } from '../topology/nodes';
 import { clearLayout, loadLayout, saveLayout, type SavedLayout } from '../topology/persist';
 import { useApp } from '../store';
+import { useItems, useTopology } from '../data/query';
 import { LoadError, ViewHeader } from './common';
 import { LoadExampleButton } from './Overview';
 import { useEffectiveTheme } from '../theme';
@@ -34,9 +35,9 @@ function structureKey(t: Topo): string {
 }
 
 function TopologyCanvas() {
-  const snapshot = useApp((s) => s.topology.snapshot);
-  const networks = useApp((s) => s.networks.items);
-  const routers = useApp((s) => s.routers.items);
+  const snapshot = useTopology().snapshot;
+  const networks = useItems('networks.list');
+  const routers = useItems('routers.list');
   const focusFip = useApp((s) => s.focusFip);
   const setFocusFip = useApp((s) => s.setFocusFip);
   const theme = useEffectiveTheme();
@@ -285,9 +286,7 @@ function TopologyCanvas() {
 }
 
 export function Topology() {
-  const topology = useApp((s) => s.topology);
-  const loadTopology = useApp((s) => s.loadTopology);
-  useEffect(() => void loadTopology(), [loadTopology]);
+  const topology = useTopology();
   const empty = topology.loaded && !!topology.snapshot && !topology.snapshot.pods.some((p) => !p.is_top);
   return (
     <div className="view view-topology" data-testid="view-topology">

@@ -135,7 +135,7 @@ describe('auth', () => {
   it('accepts the X-Auth-Token header', async () => {
     const r = await post('pods.list', {});
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ ok: true, value: { items: [], next_marker: null } });
+    expect(r.json).toEqual({ ok: true, value: { items: [], next_marker: null, total: 0 } });
     expect((await raw('/', { headers: auth })).status).toBe(200);
   });
 
@@ -155,7 +155,7 @@ describe('auth', () => {
     expect(page.status).toBe(200);
     expect(page.text).toBe(INDEX_HTML);
     const api = await post('pods.list', {}, { Cookie: `other=1; ${cookie}` });
-    expect(api.json).toEqual({ ok: true, value: { items: [], next_marker: null } });
+    expect(api.json).toEqual({ ok: true, value: { items: [], next_marker: null, total: 0 } });
   });
 
   it('refuses a wrong ?token= or a wrong cookie', async () => {
@@ -301,7 +301,7 @@ describe('transport errors', () => {
 
   it('takes an empty body as {}', async () => {
     const r = await raw('/api/pods.list', { method: 'POST', headers: auth });
-    expect(r.json).toEqual({ ok: true, value: { items: [], next_marker: null } });
+    expect(r.json).toEqual({ ok: true, value: { items: [], next_marker: null, total: 0 } });
   });
 
   it('wants POST for methods and GET for events', async () => {
@@ -633,6 +633,7 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'pods.delete': [{ pod_id: '' }, 'pod_id'],
     'pods.testConnection': [{ pod_id: 1 }, 'pod_id'],
     'networks.create': [{ name: 'n' }, 'project_id'],
+    'networks.createExternal': [{ name: 'x', project_id: 'p', region_name: 'Pod2' }, 'subnet'],
     'networks.list': [{ limit: 'ten' }, 'limit'],
     'networks.get': [{ id: 'x', extra: 1 }, ''],
     'networks.update': [{ id: 'x', admin_state_up: 'yes' }, 'admin_state_up'],

@@ -110,7 +110,11 @@ describe('Load example lab', () => {
   it('lists the routing table with pagination and filters', async () => {
     const view = await ui.go('routings');
     await ui.byTestId('routings-table', view).waitFor();
-    await ui.byTestId('routings-limit').selectOption('10');
+    const total = (await serve.call<{ total: number }>('routings.list', { limit: 1 })) as { ok: true; value: { total: number } };
+    await page.waitForFunction((n) => document.querySelector('[data-testid="routings-pager-total"]')?.textContent === String(n), total.value.total);
+    // The top resource is named (router R), its UUID one click away.
+    expect(await page.locator('[data-testid="routing-top"] .id-label').allTextContents()).toContain('R');
+    await ui.byTestId('routings-pager-limit').selectOption('10');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid^="routing-row-"]').length === 10);
     await ui.byTestId('routings-pager-next').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="routings-pager-page"]')?.textContent === 'page 2');

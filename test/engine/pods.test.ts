@@ -172,7 +172,7 @@ describe('pods', () => {
       expect(page1.items.map((p) => p.region_name)).toEqual(['RegionOne', 'Pod1']);
       expect(page1.next_marker).toBe(all.items[1].pod_id);
       const page2 = await api()['pods.list']({ limit: 2, marker: page1.next_marker! });
-      expect(page2).toEqual({ items: [all.items[2]], next_marker: null });
+      expect(page2).toEqual({ items: [all.items[2]], next_marker: null, total: 3 });
     });
 
     it('get of an unknown pod: POD_NOT_FOUND (404)', async () => {

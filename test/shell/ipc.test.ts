@@ -79,7 +79,7 @@ describe('registerIpcHandlers', () => {
     expect(pod1.value).toMatchObject({ region_name: 'Pod1', az_name: 'az1', is_top: false });
     expect(await ipc.invoke('crosspod:pods.list', APP, {})).toEqual({
       ok: true,
-      value: { items: expect.arrayContaining([created.value, pod1.value]), next_marker: null },
+      value: { items: expect.arrayContaining([created.value, pod1.value]), next_marker: null, total: 2 },
     });
     expect(await ipc.invoke('crosspod:pods.get', APP, { pod_id: pod1.value.pod_id })).toEqual({ ok: true, value: pod1.value });
 

@@ -10,7 +10,7 @@ import { parseCidr, parseIp } from '../../engine/ipam/cidr';
 import type { Engine } from '../../engine/types';
 import { EXTENSIONS, extensionBody, resourcesDoc, versionsDoc } from './discovery';
 import { neutronError, toNeutronError } from './errors';
-import { nextLink, planList, project } from './query';
+import { MAX_LIMIT, nextLink, planList, project } from './query';
 import { acceptedKeys, byCollection, RESOURCES, type ResourceDef } from './resources';
 
 export interface NeutronApiOptions {
@@ -55,6 +55,17 @@ function projectBody(id: string, origin: string) {
 export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
   const { engine } = opts;
   const call = <M extends Method>(m: M, input: unknown): Promise<Output<M>> => engine.call(m, input, ACTOR);
+  /** Every matching row: the engine pages (200 by default), Neutron lists without a limit are whole. */
+  async function all<M extends Method>(m: M, filters: Obj): Promise<Obj[]> {
+    const out: Obj[] = [];
+    let marker: string | undefined;
+    do {
+      const page = (await call(m, { ...filters, limit: MAX_LIMIT, ...(marker ? { marker } : {}) })) as unknown as { items: Obj[]; next_marker: string | null };
+      out.push(...page.items);
+      marker = page.next_marker ?? undefined;
+    } while (marker);
+    return out;
+  }
 
   /** `{"network": {...}}` → its attributes, with tenant_id folded into project_id. */
   async function resourceBody(req: IncomingMessage, def: ResourceDef): Promise<Obj> {
@@ -85,14 +96,14 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     const method = `${def.domain}.list` as const;
     let items: Obj[];
     let next: string | null = null;
-    if (plan.local.length === 0) {
+    if (plan.local.length === 0 && plan.limit !== undefined) {
       const page = await call(method, { ...plan.engine, limit: plan.limit, marker: plan.marker });
       items = page.items as unknown as Obj[];
       next = page.next_marker;
     } else {
-      const all = ((await call(method, plan.engine)).items as unknown as Obj[]).filter((i) => plan.local.every((f) => f(i)));
-      const start = plan.marker === undefined ? 0 : all.findIndex((i) => i.id === plan.marker) + 1;
-      items = start === 0 && plan.marker !== undefined ? [] : all.slice(start);
+      const rows = (await all(method, plan.engine)).filter((i) => plan.local.every((f) => f(i)));
+      const start = plan.marker === undefined ? 0 : rows.findIndex((i) => i.id === plan.marker) + 1;
+      items = start === 0 && plan.marker !== undefined ? [] : rows.slice(start);
       if (plan.limit !== undefined && items.length > plan.limit) {
         items = items.slice(0, plan.limit);
         next = String(items[items.length - 1].id);
@@ -191,7 +202,7 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
   }
 
   async function availabilityZones(url: URL): Promise<Reply> {
-    const pods = (await call('pods.list', {})).items;
+    const pods = (await all('pods.list', {})) as unknown as Output<'pods.get'>[];
     const names = [...new Set(pods.filter((p) => !p.is_top && p.az_name !== '').map((p) => p.az_name))];
     let zones: Obj[] = names.flatMap((name) => ['network', 'router'].map((resource) => ({ name, resource, state: 'available' })));
     for (const [k, v] of url.searchParams) if (k !== 'fields') zones = zones.filter((z) => String(z[k]) === v);
@@ -204,8 +215,8 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     const name = url.searchParams.get('name');
     if (name !== null) return { status: 200, body: { projects: [projectBody(name, origin)] } };
     const ids = new Set<string>();
-    for (const n of (await call('networks.list', {})).items) ids.add(n.project_id);
-    for (const r of (await call('routers.list', {})).items) ids.add(r.project_id);
+    for (const n of await all('networks.list', {})) ids.add(String(n.project_id));
+    for (const r of await all('routers.list', {})) ids.add(String(r.project_id));
     return { status: 200, body: { projects: [...ids].map((id) => projectBody(id, origin)) } };
   }
 

@@ -1,45 +1,35 @@
-import { useMemo, type FormEvent } from 'react';
-import type { Network, Port, Router, Subnet } from '../../../shared/model';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMemo } from 'react';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
+import type { Network, Router, Subnet } from '../../../shared/model';
+import { act } from '../../data/actions';
+import { useItems } from '../../data/query';
 import { useApp } from '../../store';
 import { ErrorBanner } from '../ErrorBanner';
 import { ActionButton, Field } from '../Form';
-import { isVmPort, portLabel, subnetForIp } from '../lookup';
-import { hasErrors, isIP, optionalIp, required } from '../validate';
+import { fipPortChoices } from '../lookup';
 import { NetworkField } from './NetworkField';
-import { useFields } from './useFields';
+import { CLEAR, blank, fixedIp, required, shapes } from './schema';
 
-/** An error for an optional address that must lie in one of `subnets`. */
-function ipInSubnets(ip: string, subnets: Subnet[]): string | undefined {
-  const t = ip.trim();
-  if (!t) return undefined;
-  if (!isIP(t)) return `${t} is not an IP address`;
-  if (subnets.length && !subnets.some((s) => !optionalIp(t, s.cidr))) {
-    return `${t} is not in ${subnets.map((s) => s.cidr).join(' or ')}`;
-  }
-  return undefined;
-}
+const routerSchema = z.object({ name: required(shapes.router.name.unwrap(), 'Name'), project_id: required(shapes.router.project_id, 'Project') });
 
 export function RouterForm() {
   const project = useApp((s) => s.project);
-  const createRouter = useApp((s) => s.createRouter);
-  const f = useFields({ name: '', project_id: project });
-  const v = f.values;
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const errs = { name: required(v.name, 'Name'), project_id: required(v.project_id, 'Project') };
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const r = await createRouter({ name: v.name.trim(), project_id: v.project_id.trim() });
-    if (r) f.reset({ project_id: v.project_id });
-  };
+  const f = useForm<z.input<typeof routerSchema>, unknown, z.output<typeof routerSchema>>({ resolver: zodResolver(routerSchema), defaultValues: { name: '', project_id: project } });
+  const e = f.formState.errors;
+  const submit = f.handleSubmit(async (v) => {
+    const r = await act('routers.create', 'routers.create', v);
+    if (r) f.reset({ name: '', project_id: v.project_id }, CLEAR);
+  });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="router-form" aria-label="Create router">
       <div className="form-row">
-        <Field label="Name" name="name" error={f.errors.name}>
-          {(p) => <input {...p} {...f.text('name')} data-testid="router-name" placeholder="router1" />}
+        <Field label="Name" name="name" error={e.name?.message}>
+          {(p) => <input {...p} {...f.register('name')} data-testid="router-name" />}
         </Field>
-        <Field label="Project" name="project_id" error={f.errors.project_id}>
-          {(p) => <input {...p} {...f.text('project_id')} data-testid="router-project" placeholder="proj1" />}
+        <Field label="Project" name="project_id" error={e.project_id?.message}>
+          {(p) => <input {...p} {...f.register('project_id')} data-testid="router-project" />}
         </Field>
       </div>
       <ErrorBanner action="routers.create" />
@@ -52,91 +42,80 @@ export function RouterForm() {
   );
 }
 
+const gatewaySchema = z.object({ network_id: required(shapes.gateway.network_id, 'External network'), ip: blank(fixedIp) });
+
 /** Sets a router's gateway on an external network, with an optional fixed IP. */
-export function GatewayForm({ router, externals, subnets }: { router: Router; externals: Network[]; subnets: Subnet[] }) {
-  const setGateway = useApp((s) => s.setGateway);
-  const f = useFields({ network_id: '', ip: '' });
+export function GatewayForm({ router, externals }: { router: Router; externals: Network[]; subnets: Subnet[] }) {
+  const f = useForm<z.input<typeof gatewaySchema>, unknown, z.output<typeof gatewaySchema>>({ resolver: zodResolver(gatewaySchema), values: { network_id: externals[0]?.id ?? '', ip: '' }, resetOptions: { keepDirtyValues: true } });
   const action = `routers.setGateway:${router.id}`;
-  const networkId = f.values.network_id || externals[0]?.id || '';
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const netSubnets = subnets.filter((s) => s.network_id === networkId);
-    const errs = { network_id: networkId ? undefined : 'Create an external network first', ip: ipInSubnets(f.values.ip, netSubnets) };
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const ip = f.values.ip.trim();
-    const subnet = ip ? subnetForIp(subnets, networkId, ip) : undefined;
-    const r = await setGateway({
-      id: router.id,
-      network_id: networkId,
-      ...(ip ? { external_fixed_ips: [{ ip_address: ip, ...(subnet ? { subnet_id: subnet.id } : {}) }] } : {}),
-    });
-    if (r) f.reset();
-  };
+  const submit = f.handleSubmit(async (v) => {
+    const r = await act(action, 'routers.setGateway', { id: router.id, network_id: v.network_id, ...(v.ip ? { external_fixed_ips: [{ ip_address: v.ip }] } : {}) });
+    if (r) f.reset(undefined, CLEAR);
+  });
+  const networkId = f.watch('network_id') as string;
   return (
     <form className="form inline" onSubmit={submit} noValidate data-testid="router-gateway-form" aria-label={`Set gateway of ${router.name}`}>
-      <NetworkField label="External network" showProject={false} networks={externals} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="router-gateway-network" />
-      <Field label="Gateway IP (optional)" name="ip" error={f.errors.ip}>
-        {(p) => <input {...p} {...f.text('ip')} data-testid="router-gateway-ip" placeholder="auto" />}
+      <NetworkField label="External network" showProject={false} networks={externals} value={networkId} error={f.formState.errors.network_id?.message} onChange={(id) => f.setValue('network_id', id)} testId="router-gateway-network" />
+      <Field label="Gateway IP (optional)" name="ip" error={f.formState.errors.ip?.message}>
+        {(p) => <input {...p} {...f.register('ip')} data-testid="router-gateway-ip" placeholder="lowest free" />}
       </Field>
-      <ActionButton type="submit" action={action} testId="router-gateway-set" disabled={!externals.length}>
+      <ActionButton type="submit" action={action} testId="router-gateway-set" disabled={!externals.length} title={externals.length ? undefined : 'Create an external network first'}>
         Set gateway
       </ActionButton>
     </form>
   );
 }
 
+const portSchema = z.object({
+  network_id: required(shapes.port.network_id, 'Network'),
+  ip: blank(fixedIp),
+  name: blank(shapes.port.name.unwrap()),
+  device_id: blank(shapes.port.device_id.unwrap()),
+  mac_address: blank(shapes.port.mac_address.unwrap()),
+});
+
 /** A VM port (device_owner compute:nova) with an optional fixed IP. */
 export function PortForm({ networks }: { networks: Network[] }) {
-  const subnets = useApp((s) => s.subnets.items);
-  const createPort = useApp((s) => s.createPort);
-  const f = useFields({ network_id: '', ip: '', name: '', device_id: '', mac_address: '' });
-  const v = f.values;
-  const networkId = v.network_id || networks[0]?.id || '';
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const netSubnets = subnets.filter((s) => s.network_id === networkId);
-    const errs = {
-      network_id: networkId ? undefined : 'Create a network first',
-      ip: ipInSubnets(v.ip, netSubnets),
-      mac_address: v.mac_address.trim() && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(v.mac_address.trim()) ? 'A MAC address like fa:16:3e:00:01:04' : undefined,
-    };
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const ip = v.ip.trim();
-    const subnet = ip ? subnetForIp(subnets, networkId, ip) : undefined;
-    const net = networks.find((n) => n.id === networkId);
-    const r = await createPort({
-      network_id: networkId,
+  const f = useForm<z.input<typeof portSchema>, unknown, z.output<typeof portSchema>>({
+    resolver: zodResolver(portSchema),
+    values: { network_id: networks[0]?.id ?? '', ip: '', name: '', device_id: '', mac_address: '' },
+    resetOptions: { keepDirtyValues: true },
+  });
+  const e = f.formState.errors;
+  const networkId = f.watch('network_id') as string;
+  const submit = f.handleSubmit(async (v) => {
+    const net = networks.find((n) => n.id === v.network_id);
+    const r = await act('ports.create', 'ports.create', {
+      network_id: v.network_id,
       device_owner: 'compute:nova',
-      ...(ip ? { fixed_ips: [{ ip_address: ip, ...(subnet ? { subnet_id: subnet.id } : {}) }] } : {}),
-      ...(v.name.trim() ? { name: v.name.trim() } : {}),
-      ...(v.device_id.trim() ? { device_id: v.device_id.trim() } : {}),
-      ...(v.mac_address.trim() ? { mac_address: v.mac_address.trim().toLowerCase() } : {}),
+      ...(v.ip ? { fixed_ips: [{ ip_address: v.ip }] } : {}),
+      ...(v.name ? { name: v.name } : {}),
+      ...(v.device_id ? { device_id: v.device_id } : {}),
+      ...(v.mac_address ? { mac_address: v.mac_address.toLowerCase() } : {}),
       ...(net ? { project_id: net.project_id } : {}),
     });
-    if (r) f.reset({ network_id: networkId });
-  };
+    if (r) f.reset({ network_id: v.network_id, ip: '', name: '', device_id: '', mac_address: '' }, CLEAR);
+  });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="port-form" aria-label="Create VM port">
       <div className="form-row">
-        <NetworkField networks={networks} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="port-network" />
-        <Field label="Fixed IP (optional)" name="ip" error={f.errors.ip}>
-          {(p) => <input {...p} {...f.text('ip')} data-testid="port-ip" placeholder="10.0.1.4" />}
+        <NetworkField networks={networks} value={networkId} error={e.network_id?.message} onChange={(id) => f.setValue('network_id', id)} testId="port-network" />
+        <Field label="Fixed IP (optional)" name="ip" error={e.ip?.message}>
+          {(p) => <input {...p} {...f.register('ip')} data-testid="port-ip" placeholder="lowest free" />}
         </Field>
-        <Field label="Name" name="name">
-          {(p) => <input {...p} {...f.text('name')} data-testid="port-name" placeholder="vm1" />}
+        <Field label="Name" name="name" error={e.name?.message}>
+          {(p) => <input {...p} {...f.register('name')} data-testid="port-name" />}
         </Field>
-        <Field label="Device id" name="device_id">
-          {(p) => <input {...p} {...f.text('device_id')} data-testid="port-device" />}
+        <Field label="Device id" name="device_id" error={e.device_id?.message}>
+          {(p) => <input {...p} {...f.register('device_id')} data-testid="port-device" />}
         </Field>
-        <Field label="MAC address" name="mac_address" error={f.errors.mac_address}>
-          {(p) => <input {...p} {...f.text('mac_address')} data-testid="port-mac" placeholder="auto" />}
+        <Field label="MAC address" name="mac_address" error={e.mac_address?.message}>
+          {(p) => <input {...p} {...f.register('mac_address')} data-testid="port-mac" placeholder="auto" />}
         </Field>
       </div>
       <ErrorBanner action="ports.create" />
       <div className="form-actions">
-        <ActionButton type="submit" action="ports.create" testId="port-submit" variant="primary" disabled={!networks.length}>
+        <ActionButton type="submit" action="ports.create" testId="port-submit" variant="primary" disabled={!networks.length} title={networks.length ? undefined : 'Create a network first'}>
           Create VM port
         </ActionButton>
       </div>
@@ -144,58 +123,80 @@ export function PortForm({ networks }: { networks: Network[] }) {
   );
 }
 
+const fipSchema = z.object({
+  network_id: required(shapes.fip.floating_network_id, 'External network'),
+  address: blank(shapes.fip.floating_ip_address.unwrap()),
+  project_id: blank(shapes.fip.project_id.unwrap()),
+  port_id: blank(z.string()),
+});
+
 /** Allocates a floating IP on an external network, optionally associating it at once. */
-export function FipForm({ externals, ports, networks }: { externals: Network[]; ports: Port[]; networks: Network[] }) {
-  const subnets = useApp((s) => s.subnets.items);
+export function FipForm({ externals }: { externals: Network[] }) {
   const project = useApp((s) => s.project);
-  const allocateFip = useApp((s) => s.allocateFip);
-  const vmPorts = useMemo(() => ports.filter(isVmPort), [ports]);
-  const f = useFields({ network_id: '', address: '', project_id: project, port_id: '' });
-  const v = f.values;
-  const networkId = v.network_id || externals[0]?.id || '';
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const errs = {
-      network_id: networkId ? undefined : 'Create an external network first',
-      address: ipInSubnets(v.address, subnets.filter((s) => s.network_id === networkId)),
-    };
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const port = vmPorts.find((p) => p.id === v.port_id);
-    const r = await allocateFip({
-      floating_network_id: networkId,
-      ...(v.address.trim() ? { floating_ip_address: v.address.trim() } : {}),
-      ...(v.project_id.trim() ? { project_id: v.project_id.trim() } : port ? { project_id: port.project_id } : {}),
-      ...(port ? { port_id: port.id } : {}),
+  const ports = useItems('ports.list');
+  const routers = useItems('routers.list');
+  const networks = useItems('networks.list');
+  const fips = useItems('fips.list');
+  const f = useForm<z.input<typeof fipSchema>, unknown, z.output<typeof fipSchema>>({
+    resolver: zodResolver(fipSchema),
+    values: { network_id: externals[0]?.id ?? '', address: '', project_id: project, port_id: '' },
+    resetOptions: { keepDirtyValues: true },
+  });
+  const networkId = f.watch('network_id') as string;
+  const portId = f.watch('port_id') as string;
+  const typedProject = ((f.watch('project_id') as string | undefined) ?? '').trim();
+  const taken = useMemo(() => new Map(fips.filter((x) => x.port_id).map((x) => [x.port_id!, x.floating_ip_address])), [fips]);
+  const choices = useMemo(() => fipPortChoices({ ports, routers, ifacePorts: ports, networks, extId: networkId, taken }), [ports, routers, networks, networkId, taken]);
+  const port = choices.find((c) => c.port.id === portId && !c.reason)?.port;
+  const effectiveProject = typedProject || port?.project_id || '';
+  const submit = f.handleSubmit(async (v) => {
+    const chosen = choices.find((c) => c.port.id === v.port_id && !c.reason)?.port;
+    const project_id = v.project_id ?? chosen?.project_id;
+    // Never a silent "admin": a floating IP without a port needs its project said.
+    if (!project_id) {
+      f.setError('project_id', { message: 'Give the project, or choose a port to take its project' });
+      return;
+    }
+    const r = await act('fips.create', 'fips.create', {
+      floating_network_id: v.network_id,
+      ...(v.address ? { floating_ip_address: v.address } : {}),
+      project_id,
+      ...(chosen ? { port_id: chosen.id } : {}),
     });
-    if (r) f.reset({ network_id: networkId, project_id: v.project_id });
-  };
+    if (r) f.reset({ network_id: v.network_id, address: '', project_id: v.project_id ?? '', port_id: '' }, CLEAR);
+  });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="fip-form" aria-label="Allocate floating IP">
       <div className="form-row">
-        <NetworkField label="External network" showProject={false} networks={externals} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="fip-network" />
-        <Field label="Address (optional)" name="address" error={f.errors.address}>
-          {(p) => <input {...p} {...f.text('address')} data-testid="fip-address" placeholder="lowest free" />}
+        <NetworkField label="External network" showProject={false} networks={externals} value={networkId} error={f.formState.errors.network_id?.message} onChange={(id) => f.setValue('network_id', id)} testId="fip-network" />
+        <Field label="Address (optional)" name="address" error={f.formState.errors.address?.message}>
+          {(p) => <input {...p} {...f.register('address')} data-testid="fip-address" placeholder="lowest free" />}
         </Field>
-        <Field label="Project" name="project_id">
-          {(p) => <input {...p} {...f.text('project_id')} data-testid="fip-project" placeholder="the port's" />}
-        </Field>
-        <Field label="Associate with" name="port_id">
+        <Field label="Associate with" name="port_id" hint={choices.some((c) => c.reason) ? 'Ports no router connects to this network are shown disabled, with the reason' : undefined}>
           {(p) => (
-            <select {...p} {...f.text('port_id')} data-testid="fip-port">
+            <select {...p} {...f.register('port_id')} data-testid="fip-port">
               <option value="">(not associated)</option>
-              {vmPorts.map((port) => (
-                <option key={port.id} value={port.id}>
-                  {portLabel(port, networks)}
+              {choices.map((c) => (
+                <option key={c.port.id} value={c.port.id} disabled={!!c.reason}>
+                  {c.label}
+                  {c.reason ? ` — ${c.reason}` : ''}
                 </option>
               ))}
             </select>
           )}
         </Field>
+        <Field
+          label="Project"
+          name="project_id"
+          error={f.formState.errors.project_id?.message}
+          hint={port && !typedProject ? `Defaults to the port's project: ${port.project_id}` : port && typedProject !== port.project_id ? `The port is in ${port.project_id}` : undefined}
+        >
+          {(p) => <input {...p} {...f.register('project_id')} data-testid="fip-project" placeholder={port ? port.project_id : 'required without a port'} data-effective={effectiveProject} />}
+        </Field>
       </div>
       <ErrorBanner action="fips.create" />
       <div className="form-actions">
-        <ActionButton type="submit" action="fips.create" testId="fip-submit" variant="primary" disabled={!externals.length}>
+        <ActionButton type="submit" action="fips.create" testId="fip-submit" variant="primary" disabled={!externals.length} title={externals.length ? undefined : 'Create an external network first'}>
           Allocate floating IP
         </ActionButton>
       </div>

@@ -1,69 +1,63 @@
-import type { FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
 import { useMemo } from 'react';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
 import type { Network } from '../../../shared/model';
+import { act } from '../../data/actions';
+import { useItems } from '../../data/query';
 import { useApp } from '../../store';
 import { ErrorBanner } from '../ErrorBanner';
 import { ActionButton, Field } from '../Form';
-import { checkCidr, hasErrors, optionalIp, parseIPv4, required } from '../validate';
 import { NetworkField } from './NetworkField';
-import { useFields } from './useFields';
+import { CLEAR, blank, required, shapes } from './schema';
 
-function cidrError(v: string): string | undefined {
-  if (!v.trim()) return 'CIDR is required';
-  const c = checkCidr(v);
-  return typeof c === 'string' ? c : undefined;
-}
+const poolEnd = shapes.externalSubnet.allocation_pools.unwrap().element.shape.end;
+const externalSchema = z
+  .object({
+    name: required(shapes.external.name, 'Name'),
+    region_name: required(shapes.external.region_name, 'Pod'),
+    project_id: required(shapes.external.project_id, 'Project'),
+    cidr: required(shapes.externalSubnet.cidr, 'CIDR'),
+    gateway_ip: blank(shapes.externalSubnet.gateway_ip.unwrap().unwrap()),
+    pool_start: blank(poolEnd),
+    pool_end: blank(poolEnd),
+  })
+  .refine((v) => !v.pool_start === !v.pool_end, { message: 'Give both ends of the pool', path: ['pool_end'] });
 
-/** An external network in one pod (router:external, hinted to the pod's region) with its subnet. */
+/** An external network in one pod (router:external, hinted to the pod's region) with its subnet: one engine operation. */
 export function ExternalNetworkForm() {
-  const pods = useApp((s) => s.pods.items);
+  const pods = useItems('pods.list');
   const project = useApp((s) => s.project);
-  const createExternalNetwork = useApp((s) => s.createExternalNetwork);
   const bottomPods = useMemo(() => pods.filter((p) => !p.is_top), [pods]);
-  const f = useFields({ name: 'ext-net', region_name: '', project_id: project || 'admin', cidr: '', gateway_ip: '', pool_start: '', pool_end: '' });
-  const v = f.values;
-  const region = v.region_name || bottomPods[0]?.region_name || '';
-
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const cidr = cidrError(v.cidr);
-    const inNet = (ip: string) => (cidr ? optionalIp(ip) : optionalIp(ip, v.cidr.trim()));
-    const errs = {
-      name: required(v.name, 'Name'),
-      region_name: region ? undefined : 'Create a bottom pod first',
-      project_id: required(v.project_id, 'Project'),
-      cidr,
-      gateway_ip: inNet(v.gateway_ip),
-      pool_start: inNet(v.pool_start) ?? (!v.pool_start.trim() && v.pool_end.trim() ? 'Give both ends of the pool' : undefined),
-      pool_end: inNet(v.pool_end) ?? (v.pool_start.trim() && !v.pool_end.trim() ? 'Give both ends of the pool' : undefined),
-    };
-    if (!errs.pool_start && !errs.pool_end && v.pool_start.trim() && v.pool_end.trim()) {
-      const a = parseIPv4(v.pool_start.trim());
-      const b = parseIPv4(v.pool_end.trim());
-      if (a !== null && b !== null && a > b) errs.pool_end = 'The pool ends before it starts';
-    }
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const r = await createExternalNetwork({
-      name: v.name.trim(),
-      project_id: v.project_id.trim(),
-      region_name: region,
-      cidr: v.cidr.trim(),
-      ...(v.gateway_ip.trim() ? { gateway_ip: v.gateway_ip.trim() } : {}),
-      ...(v.pool_start.trim() ? { pool: { start: v.pool_start.trim(), end: v.pool_end.trim() } } : {}),
+  const f = useForm<z.input<typeof externalSchema>, unknown, z.output<typeof externalSchema>>({
+    resolver: zodResolver(externalSchema),
+    values: { name: '', region_name: bottomPods[0]?.region_name ?? '', project_id: project, cidr: '', gateway_ip: '', pool_start: '', pool_end: '' },
+    resetOptions: { keepDirtyValues: true },
+  });
+  const e = f.formState.errors;
+  const submit = f.handleSubmit(async (v) => {
+    const r = await act('external.create', 'networks.createExternal', {
+      name: v.name,
+      project_id: v.project_id,
+      region_name: v.region_name,
+      subnet: {
+        cidr: v.cidr,
+        ...(v.gateway_ip ? { gateway_ip: v.gateway_ip } : {}),
+        ...(v.pool_start && v.pool_end ? { allocation_pools: [{ start: v.pool_start, end: v.pool_end }] } : {}),
+      },
     });
-    if (r) f.reset({ project_id: v.project_id, region_name: region });
-  };
+    if (r) f.reset({ name: '', region_name: v.region_name, project_id: v.project_id, cidr: '', gateway_ip: '', pool_start: '', pool_end: '' }, CLEAR);
+  });
 
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="external-form" aria-label="Create external network">
       <div className="form-row">
-        <Field label="Name" name="name" error={f.errors.name}>
-          {(p) => <input {...p} {...f.text('name')} data-testid="external-name" />}
+        <Field label="Name" name="name" error={e.name?.message}>
+          {(p) => <input {...p} {...f.register('name')} data-testid="external-name" />}
         </Field>
-        <Field label="Pod" name="region_name" error={f.errors.region_name}>
+        <Field label="Pod" name="region_name" error={e.region_name?.message}>
           {(p) => (
-            <select {...p} name="region_name" value={region} onChange={(e) => f.set('region_name', e.target.value)} data-testid="external-pod">
+            <select {...p} {...f.register('region_name')} data-testid="external-pod">
               {bottomPods.map((pod) => (
                 <option key={pod.pod_id} value={pod.region_name}>
                   {pod.region_name}
@@ -73,25 +67,25 @@ export function ExternalNetworkForm() {
             </select>
           )}
         </Field>
-        <Field label="Project" name="project_id" error={f.errors.project_id}>
-          {(p) => <input {...p} {...f.text('project_id')} data-testid="external-project" />}
+        <Field label="Project" name="project_id" error={e.project_id?.message} hint="Usually the cloud admin's project">
+          {(p) => <input {...p} {...f.register('project_id')} data-testid="external-project" />}
         </Field>
-        <Field label="Subnet CIDR" name="cidr" error={f.errors.cidr}>
-          {(p) => <input {...p} {...f.text('cidr')} data-testid="external-cidr" placeholder="162.3.124.0/24" />}
+        <Field label="Subnet CIDR" name="cidr" error={e.cidr?.message}>
+          {(p) => <input {...p} {...f.register('cidr')} data-testid="external-cidr" />}
         </Field>
-        <Field label="Gateway IP" name="gateway_ip" error={f.errors.gateway_ip} hint="Default: the first address">
-          {(p) => <input {...p} {...f.text('gateway_ip')} data-testid="external-gateway" />}
+        <Field label="Gateway IP" name="gateway_ip" error={e.gateway_ip?.message} hint="Default: the first address">
+          {(p) => <input {...p} {...f.register('gateway_ip')} data-testid="external-gateway" />}
         </Field>
-        <Field label="Pool start" name="pool_start" error={f.errors.pool_start}>
-          {(p) => <input {...p} {...f.text('pool_start')} data-testid="external-pool-start" />}
+        <Field label="Pool start" name="pool_start" error={e.pool_start?.message}>
+          {(p) => <input {...p} {...f.register('pool_start')} data-testid="external-pool-start" />}
         </Field>
-        <Field label="Pool end" name="pool_end" error={f.errors.pool_end}>
-          {(p) => <input {...p} {...f.text('pool_end')} data-testid="external-pool-end" />}
+        <Field label="Pool end" name="pool_end" error={e.pool_end?.message}>
+          {(p) => <input {...p} {...f.register('pool_end')} data-testid="external-pool-end" />}
         </Field>
       </div>
       <ErrorBanner action="external.create" />
       <div className="form-actions">
-        <ActionButton type="submit" action="external.create" testId="external-submit" variant="primary" disabled={!bottomPods.length}>
+        <ActionButton type="submit" action="external.create" testId="external-submit" variant="primary" disabled={!bottomPods.length} title={bottomPods.length ? undefined : 'Create a bottom pod first'}>
           Create external network
         </ActionButton>
       </div>
@@ -99,40 +93,39 @@ export function ExternalNetworkForm() {
   );
 }
 
+const networkSchema = z.object({
+  name: required(shapes.network.name.unwrap(), 'Name'),
+  project_id: required(shapes.network.project_id, 'Project'),
+  az: blank(z.string()),
+});
+
 /** A tenant network, placed by an AZ hint. */
 export function NetworkForm() {
-  const pods = useApp((s) => s.pods.items);
+  const pods = useItems('pods.list');
   const project = useApp((s) => s.project);
-  const createNetwork = useApp((s) => s.createNetwork);
   const azs = useMemo(() => [...new Set(pods.filter((p) => !p.is_top && p.az_name).map((p) => p.az_name))], [pods]);
-  const f = useFields({ name: '', project_id: project, az: '' });
-  const v = f.values;
-
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const errs = { name: required(v.name, 'Name'), project_id: required(v.project_id, 'Project') };
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const r = await createNetwork({
-      name: v.name.trim(),
-      project_id: v.project_id.trim(),
-      ...(v.az ? { availability_zone_hints: [v.az] } : {}),
-    });
-    if (r) f.reset({ project_id: v.project_id, az: v.az });
-  };
-
+  const f = useForm<z.input<typeof networkSchema>, unknown, z.output<typeof networkSchema>>({
+    resolver: zodResolver(networkSchema),
+    values: { name: '', project_id: project, az: '' },
+    resetOptions: { keepDirtyValues: true },
+  });
+  const e = f.formState.errors;
+  const submit = f.handleSubmit(async (v) => {
+    const r = await act('networks.create', 'networks.create', { name: v.name, project_id: v.project_id, ...(v.az ? { availability_zone_hints: [v.az] } : {}) });
+    if (r) f.reset({ name: '', project_id: v.project_id, az: v.az ?? '' }, CLEAR);
+  });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="network-form" aria-label="Create network">
       <div className="form-row">
-        <Field label="Name" name="name" error={f.errors.name}>
-          {(p) => <input {...p} {...f.text('name')} data-testid="network-name" placeholder="net1" />}
+        <Field label="Name" name="name" error={e.name?.message}>
+          {(p) => <input {...p} {...f.register('name')} data-testid="network-name" />}
         </Field>
-        <Field label="Project" name="project_id" error={f.errors.project_id}>
-          {(p) => <input {...p} {...f.text('project_id')} data-testid="network-project" placeholder="proj1" />}
+        <Field label="Project" name="project_id" error={e.project_id?.message}>
+          {(p) => <input {...p} {...f.register('project_id')} data-testid="network-project" />}
         </Field>
         <Field label="Availability zone" name="az">
           {(p) => (
-            <select {...p} {...f.text('az')} data-testid="network-az">
+            <select {...p} {...f.register('az')} data-testid="network-az">
               <option value="">(none: placed on first use)</option>
               {azs.map((az) => (
                 <option key={az} value={az}>
@@ -153,55 +146,54 @@ export function NetworkForm() {
   );
 }
 
-/** A subnet on a chosen network. */
-export function SubnetForm({ networks }: { networks: Network[] }) {
-  const createSubnet = useApp((s) => s.createSubnet);
-  const f = useFields({ network_id: '', cidr: '', name: '', gateway_ip: '', enable_dhcp: true });
-  const v = f.values;
-  const networkId = v.network_id || networks[0]?.id || '';
+const subnetSchema = z.object({
+  network_id: required(shapes.subnet.network_id, 'Network'),
+  cidr: required(shapes.subnet.cidr, 'CIDR'),
+  name: blank(shapes.subnet.name.unwrap()),
+  gateway_ip: blank(shapes.subnet.gateway_ip.unwrap().unwrap()),
+  enable_dhcp: shapes.subnet.enable_dhcp.unwrap(),
+});
 
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const cidr = cidrError(v.cidr);
-    const errs = {
-      network_id: networkId ? undefined : 'Create a network first',
-      cidr,
-      gateway_ip: cidr ? optionalIp(v.gateway_ip) : optionalIp(v.gateway_ip, v.cidr.trim()),
-    };
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const net = networks.find((n) => n.id === networkId);
-    const r = await createSubnet({
-      network_id: networkId,
-      cidr: v.cidr.trim(),
+export function SubnetForm({ networks }: { networks: Network[] }) {
+  const f = useForm<z.input<typeof subnetSchema>, unknown, z.output<typeof subnetSchema>>({
+    resolver: zodResolver(subnetSchema),
+    values: { network_id: networks[0]?.id ?? '', cidr: '', name: '', gateway_ip: '', enable_dhcp: true },
+    resetOptions: { keepDirtyValues: true },
+  });
+  const e = f.formState.errors;
+  const networkId = f.watch('network_id') as string;
+  const submit = f.handleSubmit(async (v) => {
+    const net = networks.find((n) => n.id === v.network_id);
+    const r = await act('subnets.create', 'subnets.create', {
+      network_id: v.network_id,
+      cidr: v.cidr,
       enable_dhcp: v.enable_dhcp,
-      ...(v.name.trim() ? { name: v.name.trim() } : {}),
-      ...(v.gateway_ip.trim() ? { gateway_ip: v.gateway_ip.trim() } : {}),
+      ...(v.name ? { name: v.name } : {}),
+      ...(v.gateway_ip ? { gateway_ip: v.gateway_ip } : {}),
       ...(net ? { project_id: net.project_id } : {}),
     });
-    if (r) f.reset({ network_id: networkId });
-  };
-
+    if (r) f.reset({ network_id: v.network_id, cidr: '', name: '', gateway_ip: '', enable_dhcp: true }, CLEAR);
+  });
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="subnet-form" aria-label="Create subnet">
       <div className="form-row">
-        <NetworkField networks={networks} value={networkId} error={f.errors.network_id} onChange={(id) => f.set('network_id', id)} testId="subnet-network" />
-        <Field label="CIDR" name="cidr" error={f.errors.cidr}>
-          {(p) => <input {...p} {...f.text('cidr')} data-testid="subnet-cidr" placeholder="10.0.1.0/24" />}
+        <NetworkField networks={networks} value={networkId} error={e.network_id?.message} onChange={(id) => f.setValue('network_id', id)} testId="subnet-network" />
+        <Field label="CIDR" name="cidr" error={e.cidr?.message}>
+          {(p) => <input {...p} {...f.register('cidr')} data-testid="subnet-cidr" />}
         </Field>
-        <Field label="Name" name="name">
-          {(p) => <input {...p} {...f.text('name')} data-testid="subnet-name" />}
+        <Field label="Name" name="name" error={e.name?.message}>
+          {(p) => <input {...p} {...f.register('name')} data-testid="subnet-name" />}
         </Field>
-        <Field label="Gateway IP" name="gateway_ip" error={f.errors.gateway_ip} hint="Default: the first address">
-          {(p) => <input {...p} {...f.text('gateway_ip')} data-testid="subnet-gateway" />}
+        <Field label="Gateway IP" name="gateway_ip" error={e.gateway_ip?.message} hint="Default: the first address">
+          {(p) => <input {...p} {...f.register('gateway_ip')} data-testid="subnet-gateway" />}
         </Field>
         <Field label="DHCP" name="enable_dhcp">
-          {(p) => <input {...p} type="checkbox" {...f.check('enable_dhcp')} data-testid="subnet-dhcp" />}
+          {(p) => <input {...p} type="checkbox" {...f.register('enable_dhcp')} data-testid="subnet-dhcp" />}
         </Field>
       </div>
       <ErrorBanner action="subnets.create" />
       <div className="form-actions">
-        <ActionButton type="submit" action="subnets.create" testId="subnet-submit" variant="primary" disabled={!networks.length}>
+        <ActionButton type="submit" action="subnets.create" testId="subnet-submit" variant="primary" disabled={!networks.length} title={networks.length ? undefined : 'Create a network first'}>
           Create subnet
         </ActionButton>
       </div>

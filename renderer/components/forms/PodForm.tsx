@@ -1,13 +1,14 @@
-import type { FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
 import type { Input } from '../../../shared/contract';
 import type { Pod } from '../../../shared/model';
-import { useApp } from '../../store';
+import { act } from '../../data/actions';
 import { ErrorBanner } from '../ErrorBanner';
 import { ActionButton, Field } from '../Form';
-import { hasErrors, required, validUrl } from '../validate';
-import { useFields } from './useFields';
+import { blank, required, shapes } from './schema';
 
-const blank = {
+const blankPod = {
   region_name: '',
   az_name: '',
   pod_az_name: '',
@@ -23,7 +24,7 @@ const blank = {
   password: '',
   timeout_ms: '',
 };
-type Values = typeof blank;
+type Values = typeof blankPod;
 
 function fromPod(p: Pod): Values {
   const c = p.driver_config;
@@ -45,22 +46,44 @@ function fromPod(p: Pod): Values {
   };
 }
 
-export function validatePod(v: Values, editing: boolean): Partial<Record<keyof Values, string>> {
-  const e: Partial<Record<keyof Values, string>> = { region_name: required(v.region_name, 'Region name') };
-  if (v.driver === 'neutron') {
-    e.endpoint = validUrl(v.endpoint);
-    e.auth_url = validUrl(v.auth_url);
-    if (v.auth_type === 'noauth' && !v.endpoint.trim()) e.endpoint = 'A Neutron endpoint is required without Keystone';
+const d = shapes.podDriver;
+/** The contract's pod fields; the Keystone fields it needs together are a form rule on top. */
+const podSchema = z
+  .object({
+    region_name: required(z.string().max(255), 'Region name'),
+    az_name: z.string(),
+    pod_az_name: z.string(),
+    dc_name: z.string(),
+    driver: z.string(),
+    auth_type: z.string(),
+    endpoint: z.string(),
+    auth_url: z.string(),
+    username: z.string(),
+    user_domain_name: z.string(),
+    project_name: z.string(),
+    project_domain_name: z.string(),
+    password: z.string(),
+    timeout_ms: z.string(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.driver !== 'neutron') return;
+    const check = (field: keyof Values, schema: z.ZodType, value: unknown) => {
+      const r = blank(schema).safeParse(value);
+      if (!r.success) ctx.addIssue({ code: 'custom', path: [field], message: r.error.issues[0].message });
+    };
+    check('endpoint', d.endpoint.unwrap(), v.endpoint);
+    check('auth_url', d.auth_url.unwrap(), v.auth_url);
+    check('timeout_ms', d.timeout_ms.unwrap(), v.timeout_ms.trim() ? Number(v.timeout_ms) : '');
+    const need = (field: keyof Values, message: string) => {
+      if (!String(v[field]).trim()) ctx.addIssue({ code: 'custom', path: [field], message });
+    };
+    if (v.auth_type === 'noauth') need('endpoint', 'A Neutron endpoint is required without Keystone');
     if (v.auth_type === 'password') {
-      if (!v.auth_url.trim()) e.auth_url = 'The Keystone v3 URL is required';
-      e.username = e.username ?? required(v.username, 'Username');
-      e.project_name = required(v.project_name, 'Project');
-      if (!editing && !v.password) e.password = 'A password is required';
+      need('auth_url', 'The Keystone v3 URL is required');
+      need('username', 'Username is required');
+      need('project_name', 'Project is required');
     }
-    if (v.timeout_ms && !/^\d+$/.test(v.timeout_ms)) e.timeout_ms = 'Milliseconds, a whole number';
-  }
-  return e;
-}
+  });
 
 function toInput(v: Values): Input<'pods.create'> {
   const opt = (s: string) => (s.trim() ? s.trim() : undefined);
@@ -95,44 +118,44 @@ function toInput(v: Values): Input<'pods.create'> {
 }
 
 /** Create a pod, or edit one when `pod` is given. */
-export function PodForm({ pod, onDone }: { pod?: Pod; onDone?: () => void }) {
-  const createPod = useApp((s) => s.createPod);
-  const updatePod = useApp((s) => s.updatePod);
-  const f = useFields<Values>(pod ? fromPod(pod) : blank);
+export function PodForm({ pod, onDone, topFirst = false }: { pod?: Pod; onDone?: () => void; topFirst?: boolean }) {
+  const f = useForm<Values>({ resolver: zodResolver(podSchema) as never, defaultValues: pod ? fromPod(pod) : blankPod });
   const action = pod ? `pods.update:${pod.pod_id}` : 'pods.create';
-  const v = f.values;
-
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const errs = validatePod(v, !!pod);
-    f.setErrors(errs);
-    if (hasErrors(errs)) return;
-    const input = toInput(v);
-    const r = pod ? await updatePod({ pod_id: pod.pod_id, ...input }) : await createPod(input);
+  const v = f.watch();
+  const errors = f.formState.errors;
+  const err = (k: keyof Values) => errors[k]?.message;
+  const submit = f.handleSubmit(async (values) => {
+    if (!pod && values.driver === 'neutron' && values.auth_type === 'password' && !values.password) {
+      f.setError('password', { message: 'A password is required' });
+      return;
+    }
+    const input = toInput(values);
+    const r = pod ? await act(action, 'pods.update', { pod_id: pod.pod_id, ...input }) : await act(action, 'pods.create', input);
     if (r) {
-      if (!pod) f.reset({ driver: v.driver });
+      if (!pod) f.reset({ ...blankPod, driver: values.driver });
       onDone?.();
     }
-  };
+  });
+  const text = (k: keyof Values) => f.register(k);
 
   return (
     <form className="form" onSubmit={submit} noValidate data-testid={pod ? 'pod-edit-form' : 'pod-form'} aria-label={pod ? 'Edit pod' : 'Create pod'}>
       <div className="form-row">
-        <Field label="Region name" name="region_name" error={f.errors.region_name} hint="A pod without an AZ is the top pod">
-          {(p) => <input {...p} {...f.text('region_name')} data-testid="pod-region" placeholder="Pod1" autoComplete="off" />}
+        <Field label="Region name" name="region_name" error={err('region_name')} hint={topFirst ? 'The top pod: its region name, with no AZ' : 'A pod without an AZ is the top pod'}>
+          {(p) => <input {...p} {...text('region_name')} data-testid="pod-region" autoComplete="off" />}
         </Field>
         <Field label="AZ name" name="az_name">
-          {(p) => <input {...p} {...f.text('az_name')} data-testid="pod-az" placeholder="az1" />}
+          {(p) => <input {...p} {...text('az_name')} data-testid="pod-az" placeholder={topFirst ? 'none for the top pod' : ''} />}
         </Field>
         <Field label="Pod AZ name" name="pod_az_name">
-          {(p) => <input {...p} {...f.text('pod_az_name')} data-testid="pod-pod-az" />}
+          {(p) => <input {...p} {...text('pod_az_name')} data-testid="pod-pod-az" />}
         </Field>
         <Field label="DC name" name="dc_name">
-          {(p) => <input {...p} {...f.text('dc_name')} data-testid="pod-dc" />}
+          {(p) => <input {...p} {...text('dc_name')} data-testid="pod-dc" />}
         </Field>
         <Field label="Driver" name="driver">
           {(p) => (
-            <select {...p} {...f.text('driver')} data-testid="pod-driver">
+            <select {...p} {...text('driver')} data-testid="pod-driver">
               <option value="lab">lab (embedded)</option>
               <option value="neutron">neutron (real region)</option>
             </select>
@@ -144,39 +167,39 @@ export function PodForm({ pod, onDone }: { pod?: Pod; onDone?: () => void }) {
           <legend>Neutron endpoint and auth</legend>
           <Field label="Auth" name="auth_type">
             {(p) => (
-              <select {...p} {...f.text('auth_type')} data-testid="pod-auth-type">
+              <select {...p} {...text('auth_type')} data-testid="pod-auth-type">
                 <option value="password">Keystone v3 password</option>
                 <option value="noauth">noauth (fixed endpoint)</option>
               </select>
             )}
           </Field>
-          <Field label="Neutron endpoint" name="endpoint" error={f.errors.endpoint} hint={v.auth_type === 'password' ? 'Optional: overrides the catalog' : undefined}>
-            {(p) => <input {...p} {...f.text('endpoint')} data-testid="pod-endpoint" placeholder="http://127.0.0.1:9696" />}
+          <Field label="Neutron endpoint" name="endpoint" error={err('endpoint')} hint={v.auth_type === 'password' ? 'Optional: overrides the catalog' : undefined}>
+            {(p) => <input {...p} {...text('endpoint')} data-testid="pod-endpoint" placeholder="http://127.0.0.1:9696" />}
           </Field>
           {v.auth_type === 'password' && (
             <>
-              <Field label="Keystone URL" name="auth_url" error={f.errors.auth_url}>
-                {(p) => <input {...p} {...f.text('auth_url')} data-testid="pod-auth-url" placeholder="http://127.0.0.1:5000/v3" />}
+              <Field label="Keystone URL" name="auth_url" error={err('auth_url')}>
+                {(p) => <input {...p} {...text('auth_url')} data-testid="pod-auth-url" placeholder="http://127.0.0.1:5000/v3" />}
               </Field>
-              <Field label="Username" name="username" error={f.errors.username}>
-                {(p) => <input {...p} {...f.text('username')} data-testid="pod-username" autoComplete="off" />}
+              <Field label="Username" name="username" error={err('username')}>
+                {(p) => <input {...p} {...text('username')} data-testid="pod-username" autoComplete="off" />}
               </Field>
               <Field label="User domain" name="user_domain_name">
-                {(p) => <input {...p} {...f.text('user_domain_name')} data-testid="pod-user-domain" />}
+                {(p) => <input {...p} {...text('user_domain_name')} data-testid="pod-user-domain" />}
               </Field>
-              <Field label="Project" name="project_name" error={f.errors.project_name}>
-                {(p) => <input {...p} {...f.text('project_name')} data-testid="pod-project" />}
+              <Field label="Project" name="project_name" error={err('project_name')}>
+                {(p) => <input {...p} {...text('project_name')} data-testid="pod-project" />}
               </Field>
               <Field label="Project domain" name="project_domain_name">
-                {(p) => <input {...p} {...f.text('project_domain_name')} data-testid="pod-project-domain" />}
+                {(p) => <input {...p} {...text('project_domain_name')} data-testid="pod-project-domain" />}
               </Field>
-              <Field label={pod?.driver_config?.has_password ? 'Password (stored; blank keeps it)' : 'Password'} name="password" error={f.errors.password}>
-                {(p) => <input {...p} {...f.text('password')} type="password" data-testid="pod-password" autoComplete="new-password" />}
+              <Field label={pod?.driver_config?.has_password ? 'Password (stored; blank keeps it)' : 'Password'} name="password" error={err('password')}>
+                {(p) => <input {...p} {...text('password')} type="password" data-testid="pod-password" autoComplete="new-password" />}
               </Field>
             </>
           )}
-          <Field label="Timeout (ms)" name="timeout_ms" error={f.errors.timeout_ms}>
-            {(p) => <input {...p} {...f.text('timeout_ms')} data-testid="pod-timeout" inputMode="numeric" placeholder="10000" />}
+          <Field label="Timeout (ms)" name="timeout_ms" error={err('timeout_ms')}>
+            {(p) => <input {...p} {...text('timeout_ms')} data-testid="pod-timeout" inputMode="numeric" placeholder="10000" />}
           </Field>
         </fieldset>
       )}

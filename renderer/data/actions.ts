@@ -1,0 +1,237 @@
+// Mutations through the contract: busy and errors per action key (UI state), confirmation before
+// anything destructive, and an Undo toast that runs the inverse operations on lab pods.
+import type { FipWithPath, Input, Method, Output } from '../../shared/contract';
+import type { Network, Port, Router, Subnet } from '../../shared/model';
+import { useApp } from '../store';
+import { getClient } from '../store/client-ref';
+
+const call = <M extends Method>(m: M, input: Input<M>): Promise<Output<M>> => getClient().call(m, input);
+
+/** Runs one contract call as the action `key`. */
+export function act<M extends Method>(key: string, method: M, input: Input<M>): Promise<Output<M> | undefined> {
+  return useApp.getState().run(key, () => call(method, input));
+}
+
+export interface Destructive<T> {
+  key: string;
+  /** The first line of the dialog: what goes, and what goes with it. */
+  title: string;
+  lines?: string[];
+  confirmLabel: string;
+  run(): Promise<T>;
+  /** What the toast says once done. */
+  done: string;
+  /** The inverse operations, offered as Undo when every pod is a lab pod. */
+  undo?: () => Promise<unknown>;
+}
+
+/** Undo replays through real regions would touch what others may have built since: lab pods only. */
+async function allLab(): Promise<boolean> {
+  return (await call('pods.list', { driver: 'neutron', limit: 1 })).total === 0;
+}
+
+export async function destructive<T>(d: Destructive<T>): Promise<T | undefined> {
+  const s = useApp.getState();
+  const ok = await s.confirm({ title: d.title, lines: d.lines ?? [], confirmLabel: d.confirmLabel });
+  if (!ok) return undefined;
+  const r = await s.run(d.key, d.run);
+  if (r !== undefined) {
+    const undo = d.undo && (await allLab().catch(() => false)) ? d.undo : undefined;
+    s.toast({ message: d.done, undo });
+  }
+  return r;
+}
+
+/** A toast after a reversible action that needs no confirmation (disassociate). */
+export async function reversible<T>(key: string, run: () => Promise<T>, done: string, undo: () => Promise<unknown>): Promise<T | undefined> {
+  const s = useApp.getState();
+  const r = await s.run(key, run);
+  if (r !== undefined) s.toast({ message: done, undo: (await allLab().catch(() => false)) ? undo : undefined });
+  return r;
+}
+
+// ---- what goes with it ----
+
+/** "also frees bridge address 100.128.0.3 in Pod1 and the floating IP in Pod2", from the path's hops. */
+export function fipConsequence(f: FipWithPath): string {
+  const ext = f.path.hops.find((h) => h.role === 'external');
+  const bridge = f.path.hops.find((h) => h.role === 'bridge');
+  const fixed = f.path.hops.find((h) => h.role === 'fixed');
+  const parts: string[] = [];
+  if (bridge) parts.push(`bridge address ${bridge.address} in ${bridge.region}`);
+  if (ext && f.path.mode !== 'unbound') parts.push(`the floating IP in ${ext.region}`);
+  const also = parts.length ? `: also frees ${parts.join(' and ')}` : ext?.region ? ` in ${ext.region}` : '';
+  return `${also}${fixed ? `; ${fixed.address} (${fixed.network_name}) loses its floating IP` : ''}`;
+}
+
+export function releaseFip(f: FipWithPath) {
+  return destructive({
+    key: `fips.delete:${f.id}`,
+    title: `Release ${f.floating_ip_address}${fipConsequence(f)}`,
+    lines: [f.port_id ? 'Undo allocates the same address again and associates it with the same port.' : 'Undo allocates the same address again.'],
+    confirmLabel: 'Release',
+    run: () => call('fips.delete', { id: f.id }),
+    done: `Released ${f.floating_ip_address}`,
+    undo: () => call('fips.create', recreateFip(f)),
+  });
+}
+
+function recreateFip(f: FipWithPath): Input<'fips.create'> {
+  return {
+    floating_network_id: f.floating_network_id,
+    floating_ip_address: f.floating_ip_address,
+    project_id: f.project_id,
+    ...(f.port_id ? { port_id: f.port_id, ...(f.fixed_ip_address ? { fixed_ip_address: f.fixed_ip_address } : {}) } : {}),
+  };
+}
+
+export function releaseFips(fips: FipWithPath[]) {
+  const bridges = fips.flatMap((f) => f.path.hops.filter((h) => h.role === 'bridge'));
+  const names = fips.map((f) => f.floating_ip_address);
+  return destructive({
+    key: 'fips.bulk',
+    title: `Release ${fips.length} floating IP${fips.length === 1 ? '' : 's'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`,
+    lines: [
+      ...(bridges.length ? [`Also frees ${bridges.length} bridge address${bridges.length === 1 ? '' : 'es'}: ${bridges.slice(0, 5).map((b) => `${b.address} in ${b.region}`).join(', ')}${bridges.length > 5 ? ', …' : ''}`] : []),
+      ...fips.filter((f) => f.port_id).slice(0, 5).map((f) => `${f.floating_ip_address}${fipConsequence(f)}`),
+    ],
+    confirmLabel: `Release ${fips.length}`,
+    run: async () => {
+      let n = 0;
+      for (const f of fips) {
+        await call('fips.delete', { id: f.id });
+        n++;
+      }
+      return n;
+    },
+    done: `Released ${fips.length} floating IP${fips.length === 1 ? '' : 's'}`,
+    undo: async () => {
+      for (const f of fips) await call('fips.create', recreateFip(f));
+    },
+  });
+}
+
+export function disassociateFip(f: FipWithPath) {
+  const port_id = f.port_id!;
+  return reversible(`fips.disassociate:${f.id}`, () => call('fips.disassociate', { id: f.id }), `Disassociated ${f.floating_ip_address}`, () =>
+    call('fips.associate', { id: f.id, port_id, ...(f.fixed_ip_address ? { fixed_ip_address: f.fixed_ip_address } : {}) }),
+  );
+}
+
+export function clearGateway(r: Router, networkName: string) {
+  const gw = r.external_gateway_info!;
+  const ips = gw.external_fixed_ips.map((x) => x.ip_address).join(', ');
+  return destructive({
+    key: `routers.clearGateway:${r.id}`,
+    title: `Clear the gateway of ${r.name || r.id}: also frees ${ips || 'its address'} on ${networkName}`,
+    lines: ['The router and its copies lose their way out; bridge networks it alone needed go with it.'],
+    confirmLabel: 'Clear gateway',
+    run: () => call('routers.clearGateway', { id: r.id }),
+    done: `Cleared the gateway of ${r.name || r.id}`,
+    undo: () => call('routers.setGateway', { id: r.id, network_id: gw.network_id, enable_snat: gw.enable_snat, external_fixed_ips: gw.external_fixed_ips.map((x) => ({ subnet_id: x.subnet_id, ip_address: x.ip_address })) }),
+  });
+}
+
+export function removeInterface(r: Router, subnet: Subnet | undefined, subnet_id: string, address: string, netName: string) {
+  return destructive({
+    key: `routers.removeInterface:${r.id}`,
+    title: `Remove ${netName} ${subnet?.cidr ?? ''} (${address}) from ${r.name || r.id}`,
+    lines: ['Its bottom interface port goes with it; a bridge the router no longer needs is removed.'],
+    confirmLabel: 'Remove interface',
+    run: () => call('routers.removeInterface', { id: r.id, subnet_id }),
+    done: `Removed ${netName} from ${r.name || r.id}`,
+    undo: () => call('routers.addInterface', { id: r.id, subnet_id }),
+  });
+}
+
+export function deleteRouter(r: Router) {
+  return destructive({
+    key: `routers.delete:${r.id}`,
+    title: `Delete router ${r.name || r.id}${r.external_gateway_info ? ': also frees its gateway address' : ''}`,
+    lines: ['Its copies in every pod go with it.'],
+    confirmLabel: 'Delete router',
+    run: () => call('routers.delete', { id: r.id }),
+    done: `Deleted router ${r.name || r.id}`,
+    undo: async () => {
+      const gw = r.external_gateway_info;
+      return call('routers.create', {
+        name: r.name,
+        project_id: r.project_id,
+        ...(gw ? { external_gateway_info: { network_id: gw.network_id, enable_snat: gw.enable_snat, external_fixed_ips: gw.external_fixed_ips.map((x) => ({ subnet_id: x.subnet_id, ip_address: x.ip_address })) } } : {}),
+      });
+    },
+  });
+}
+
+function recreateSubnet(s: Subnet, network_id: string): Input<'subnets.create'> {
+  return { network_id, cidr: s.cidr, name: s.name, gateway_ip: s.gateway_ip, allocation_pools: s.allocation_pools, enable_dhcp: s.enable_dhcp, project_id: s.project_id };
+}
+
+export function deleteNetwork(n: Network, subnets: Subnet[]) {
+  const what = subnets.length ? `: also deletes subnet${subnets.length === 1 ? '' : 's'} ${subnets.map((s) => `${s.name || ''} ${s.cidr}`.trim()).join(', ')}` : '';
+  return destructive({
+    key: `networks.delete:${n.id}`,
+    title: `Delete ${n['router:external'] ? 'external network' : 'network'} ${n.name || n.id}${what}`,
+    lines: [`Its copies in ${n.availability_zone_hints.join(', ') || 'every pod'} go with it.`],
+    confirmLabel: 'Delete network',
+    run: () => call('networks.delete', { id: n.id }),
+    done: `Deleted ${n.name || n.id}`,
+    // As far as it goes: the same name, project, placement and subnets, under new ids.
+    undo: async () => {
+      if (n['router:external'] && subnets.length === 1 && n.availability_zone_hints.length === 1) {
+        const s = subnets[0];
+        return call('networks.createExternal', {
+          name: n.name,
+          project_id: n.project_id,
+          region_name: n.availability_zone_hints[0],
+          ...(n['provider:network_type'] ? { 'provider:network_type': n['provider:network_type'] } : {}),
+          ...(n['provider:physical_network'] ? { 'provider:physical_network': n['provider:physical_network'] } : {}),
+          subnet: { cidr: s.cidr, name: s.name, gateway_ip: s.gateway_ip, allocation_pools: s.allocation_pools, enable_dhcp: s.enable_dhcp },
+        });
+      }
+      const net = await call('networks.create', {
+        name: n.name,
+        project_id: n.project_id,
+        'router:external': n['router:external'],
+        availability_zone_hints: n.availability_zone_hints,
+        ...(n['provider:network_type'] ? { 'provider:network_type': n['provider:network_type'] } : {}),
+        ...(n['provider:physical_network'] ? { 'provider:physical_network': n['provider:physical_network'] } : {}),
+      });
+      for (const s of subnets) await call('subnets.create', recreateSubnet(s, net.id));
+      return net;
+    },
+  });
+}
+
+export function deleteSubnet(s: Subnet, netName: string) {
+  return destructive({
+    key: `subnets.delete:${s.id}`,
+    title: `Delete subnet ${s.name || ''} ${s.cidr} of ${netName}`.replace(/\s+/g, ' '),
+    lines: ['Its copies in every pod go with it.'],
+    confirmLabel: 'Delete subnet',
+    run: () => call('subnets.delete', { id: s.id }),
+    done: `Deleted subnet ${s.cidr}`,
+    undo: () => call('subnets.create', recreateSubnet(s, s.network_id)),
+  });
+}
+
+export function deletePort(p: Port, label: string, fips: string[]) {
+  return destructive({
+    key: `ports.delete:${p.id}`,
+    title: `Delete port ${label}${fips.length ? `: also disassociates ${fips.join(', ')}` : ''}`,
+    lines: ['Its bottom port goes with it.'],
+    confirmLabel: 'Delete port',
+    run: () => call('ports.delete', { id: p.id }),
+    done: `Deleted port ${label}`,
+    undo: () =>
+      call('ports.create', {
+        network_id: p.network_id,
+        fixed_ips: p.fixed_ips.map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
+        mac_address: p.mac_address,
+        project_id: p.project_id,
+        ...(p.name ? { name: p.name } : {}),
+        ...(p.device_owner ? { device_owner: p.device_owner } : {}),
+        ...(p.device_id ? { device_id: p.device_id } : {}),
+      }),
+  });
+}
