@@ -55,6 +55,29 @@ describe('topology.summary', () => {
     ]);
     expect(s.totals).toEqual({ pods: 4, networks: 5, routers: 1, ports: 5, fips: 2, fips_cross_pod: 2, fips_unbound: 0 });
   });
+
+  it('keeps its counts right as floating IPs and ports come and go (the triggers of migration 0007)', async () => {
+    const api = t.engine.api;
+    const links = async () => {
+      const s = await api['topology.summary']({});
+      const name = (id: string) => s.pods.find((p) => p.pod_id === id)!.region_name;
+      return { links: s.links.map((l) => `${name(l.a)}>${name(l.b)}:${l.fips}`).sort(), totals: s.totals };
+    };
+    await api['fips.disassociate']({ id: fip3 });
+    expect(await links()).toMatchObject({ links: ['Pod2>Pod1:1'], totals: { fips: 2, fips_cross_pod: 1, fips_unbound: 1, ports: 5 } });
+    await api['fips.associate']({ id: fip3, port_id: vm3 });
+    expect(await links()).toMatchObject({ links: ['Pod2>Pod1:1', 'Pod2>Pod3:1'], totals: { fips: 2, fips_cross_pod: 2, fips_unbound: 0 } });
+    await api['fips.delete']({ id: fip3 });
+    await api['ports.delete']({ id: vm3 });
+    await t.engine.idle();
+    expect(await links()).toMatchObject({ links: ['Pod2>Pod1:1'], totals: { fips: 1, fips_cross_pod: 1, fips_unbound: 0, ports: 4 } });
+    // The counts equal a full recount.
+    const db = t.engine.store.db;
+    expect(db.prepare('SELECT network_id, n FROM topo_port_counts ORDER BY network_id').all()).toEqual(db.prepare('SELECT network_id, COUNT(*) AS n FROM ports GROUP BY network_id ORDER BY network_id').all());
+    expect(db.prepare('SELECT ext_network_id, port_network_id, project_id, n FROM topo_fip_groups ORDER BY 1, 2, 3').all()).toEqual(
+      db.prepare("SELECT f.floating_network_id AS ext_network_id, COALESCE(p.network_id, '') AS port_network_id, f.project_id, COUNT(*) AS n FROM floating_ips f LEFT JOIN ports p ON p.id = f.port_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").all(),
+    );
+  });
 });
 
 describe('topology.detail', () => {

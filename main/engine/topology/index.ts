@@ -41,18 +41,17 @@ export class TopologyService {
     this.q = {
       pods: db.prepare('SELECT pod_id, region_name, az_name, driver FROM pods ORDER BY created_at, rowid'),
       // (network, pod) for every bottom copy of a top network; the top pod's rows key bridges by name.
-      netPods: db.prepare("SELECT top_id, pod_id, bottom_id FROM resource_routings WHERE resource_type = 'network' AND bottom_id IS NOT NULL AND pod_id != ?"),
-      routerPods: db.prepare("SELECT pod_id, COUNT(*) AS n FROM resource_routings WHERE resource_type = 'router' AND bottom_id IS NOT NULL GROUP BY pod_id"),
+      // Per pod, through the (pod, type) index: a pod's network and router copies.
+      podCopies: db.prepare("SELECT top_id, resource_type AS type FROM resource_routings WHERE pod_id = ? AND resource_type IN ('network', 'router') AND bottom_id IS NOT NULL"),
       pending: db.prepare('SELECT pod_id, COUNT(*) AS n FROM resource_routings WHERE bottom_id IS NULL GROUP BY pod_id'),
       failedJobs: db.prepare("SELECT substr(resource_id, 1, instr(resource_id, '#') - 1) AS pod_id, COUNT(*) AS n FROM async_jobs WHERE status = 'FAIL' AND instr(resource_id, '#') > 0 GROUP BY 1"),
       nets: db.prepare('SELECT id, name, project_id, router_external, bridge, provider_segmentation_id, az_hints FROM networks'),
       cidrs: db.prepare('SELECT network_id, cidr FROM subnets ORDER BY created_at, rowid'),
-      portsPerNet: db.prepare('SELECT network_id, COUNT(*) AS n FROM ports GROUP BY network_id'),
+      // Kept by triggers (migration 0007): no scan of the ports or the floating IPs.
+      portsPerNet: db.prepare('SELECT network_id, n FROM topo_port_counts'),
       routers: db.prepare('SELECT COUNT(*) AS n FROM routers'),
       // Floating IPs by (external network, port's network, project): the whole estate in one pass.
-      fipGroups: db.prepare(
-        'SELECT f.floating_network_id AS ext, p.network_id AS net, f.project_id AS project, COUNT(*) AS n FROM floating_ips f LEFT JOIN ports p ON p.id = f.port_id GROUP BY 1, 2, 3',
-      ),
+      fipGroups: db.prepare("SELECT ext_network_id AS ext, NULLIF(port_network_id, '') AS net, project_id AS project, n FROM topo_fip_groups WHERE n > 0"),
       net: db.prepare('SELECT id, name, project_id, router_external, bridge, provider_segmentation_id, az_hints FROM networks WHERE id = ?'),
       netByName: db.prepare('SELECT id, name, project_id, router_external, bridge, provider_segmentation_id, az_hints FROM networks WHERE name = ? ORDER BY created_at LIMIT 20'),
       copiesOf: db.prepare("SELECT pod_id, bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = ? AND bottom_id IS NOT NULL AND pod_id != ? ORDER BY id"),
@@ -95,10 +94,20 @@ export class TopologyService {
     const nets = new Map((q.nets.all() as NetRow[]).map((n) => [n.id, n]));
     const keepNet = (n: NetRow | undefined) => !!n && (!projectId || n.project_id === projectId || n.router_external === 1);
     const podsOfNet = new Map<string, string[]>();
-    for (const r of q.netPods.all(topId) as { top_id: string; pod_id: string }[]) {
-      const list = podsOfNet.get(r.top_id);
-      if (list) list.push(r.pod_id);
-      else podsOfNet.set(r.top_id, [r.pod_id]);
+    const routersIn = new Map<string, number>();
+    for (const p of pods) {
+      if (p.pod_id === topId) continue;
+      let routers = 0;
+      for (const r of q.podCopies.all(p.pod_id) as { top_id: string; type: string }[]) {
+        if (r.type === 'router') {
+          routers++;
+          continue;
+        }
+        const list = podsOfNet.get(r.top_id);
+        if (list) list.push(p.pod_id);
+        else podsOfNet.set(r.top_id, [p.pod_id]);
+      }
+      routersIn.set(p.pod_id, routers);
     }
     const cidrs = new Map<string, string[]>();
     for (const r of q.cidrs.all() as { network_id: string; cidr: string }[]) {
@@ -119,7 +128,7 @@ export class TopologyService {
         if (n!.bridge) c.bridges++;
       }
     }
-    if (!projectId) for (const r of q.routerPods.all() as { pod_id: string; n: number }[]) if (counts.has(r.pod_id)) counts.get(r.pod_id)!.routers = r.n;
+    if (!projectId) for (const [p, n] of routersIn) counts.get(p)!.routers = n;
     let ports = 0;
     for (const r of q.portsPerNet.all() as { network_id: string; n: number }[]) {
       const n = nets.get(r.network_id);
