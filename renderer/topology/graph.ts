@@ -223,7 +223,8 @@ export function detailGraph(d: TopologyDetail, opts: DetailOptions = {}): Topo {
         add({ id, parentId: podNodeId(h.pod_id), data: { kind: 'hop', label: h.address, sub: where, pod_id: h.pod_id, fip_id: f.id, role: h.role } });
         if (net) {
           const eid = `e:on:${f.id}:${h.role}`;
-          edges.push({ id: eid, source: h.role === 'external' ? net : id, target: h.role === 'external' ? id : net, kind: 'attach' });
+          // From the network to the address, as inbound traffic goes (and layers follow).
+          edges.push({ id: eid, source: net, target: id, kind: 'attach' });
           pe.push(eid);
         }
       }
