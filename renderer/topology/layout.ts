@@ -236,7 +236,69 @@ export async function runElk(graph: ElkNode): Promise<ElkNode> {
   return onMainThread(graph);
 }
 
+/**
+ * A flat graph (the estate) is laid out by blockLayout on the spot: ELK takes seconds to start and
+ * tens of seconds on a 100-pod estate. Pods with their contents (a detail) go to ELK.
+ */
 export async function layoutTopology(topo: Topo): Promise<Map<string, Box>> {
   if (!topo.nodes.length) return new Map();
+  if (topo.nodes.every((n) => !n.parentId)) return blockLayout(topo);
   return boxesFromElk(await runElk(toElkGraph(topo)));
+}
+
+/** Starts the layout worker and ELK ahead of the first drill-down. */
+export function warmLayout(): void {
+  void runElk({ id: 'warm', children: [{ id: 'a', width: 1, height: 1 }] }).catch(() => undefined);
+}
+
+/**
+ * A fast layered layout for a large flat graph (ELK takes tens of seconds on a 100-pod estate):
+ * layers by longest path from the sources, each layer ordered by its predecessors' places
+ * (one barycentre pass) and packed into a block of a few columns, blocks left to right.
+ */
+export function blockLayout(topo: Topo): Map<string, Box> {
+  const ids = topo.nodes.map((n) => n.id);
+  const sizes = new Map(topo.nodes.map((n) => [n.id, n.data.kind === 'pod' ? LEAF_POD : NODE_SIZE[n.data.kind]]));
+  const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const e of topo.edges) if (preds.has(e.target) && preds.has(e.source) && e.kind !== 'link') preds.get(e.target)!.push(e.source);
+  const layer = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depth = (id: string): number => {
+    const known = layer.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) return 0; // a cycle: cut here
+    visiting.add(id);
+    const d = Math.max(-1, ...preds.get(id)!.map(depth)) + 1;
+    visiting.delete(id);
+    layer.set(id, d);
+    return d;
+  };
+  for (const id of ids) depth(id);
+  const layers: string[][] = [];
+  for (const id of ids) (layers[layer.get(id)!] ??= []).push(id);
+  const out = new Map<string, Box>();
+  const rank = new Map<string, number>();
+  let x = 0;
+  const gap = 28;
+  for (const members of layers) {
+    if (!members?.length) continue;
+    const bary = (id: string) => {
+      const p = preds.get(id)!.filter((q) => rank.has(q));
+      return p.length ? p.reduce((a, q) => a + rank.get(q)!, 0) / p.length : 0;
+    };
+    members.sort((a, b) => bary(a) - bary(b));
+    const cols = Math.max(1, Math.ceil(Math.sqrt(members.length / 6)));
+    const w = Math.max(...members.map((id) => sizes.get(id)!.width));
+    const h = Math.max(...members.map((id) => sizes.get(id)!.height));
+    const perCol = Math.ceil(members.length / cols);
+    members.forEach((id, i) => {
+      const c = Math.floor(i / perCol);
+      const r = i % perCol;
+      const sz = sizes.get(id)!;
+      out.set(id, { x: x + c * (w + gap), y: r * (h + gap), width: sz.width, height: sz.height });
+      rank.set(id, i / members.length);
+    });
+    x += cols * (w + gap) + 160;
+  }
+  return out;
 }

@@ -22,7 +22,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { Spinner } from '../components/Spinner';
 import { getClient } from '../store/client-ref';
 import { detailGraph, estateGraph, highlightSet, type Topo } from '../topology/graph';
-import { isIntraPod, layoutTopology } from '../topology/layout';
+import { isIntraPod, layoutTopology, warmLayout } from '../topology/layout';
 import { nodeTypes, TopologyActions, type FlowNode } from '../topology/nodes';
 import { emptyLayout, hashOfLevel, levelFromHash, loadLayout, saveLayout, type Level, type SavedLayout } from '../topology/persist';
 import { canvasPng, canvasSvg, download } from '../topology/export';
@@ -72,6 +72,8 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
       off();
     };
   }, []);
+
+  useEffect(() => warmLayout(), []);
 
   // ---- the level's data ----
   const [detail, setDetail] = useState<TopologyDetail | null>(null);
@@ -219,6 +221,7 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   );
   const parentOf = useMemo(() => new Map((topo?.nodes ?? []).map((n) => [n.id, n.parentId])), [topo]);
   const manyEdges = (topo?.edges.length ?? 0) > 120;
+  const heavy = (topo?.edges.length ?? 0) > 600;
   const edges = useMemo<Edge[]>(
     () =>
       (topo?.edges ?? []).map((e) => {
@@ -511,19 +514,25 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
               if (n.data.kind === 'pod' && n.data.pod_id && !n.data.group) drillPod(n.data.pod_id);
               if (n.data.kind === 'router' && n.data.router_id) go({ scope: 'router', id: n.data.router_id });
             }}
+            // Level of detail while moving: a large drawing hides its edges during a pan or zoom
+            // (software rasterising thousands of curves each frame drops to a few frames a second).
+            onMoveStart={() => canvasRef.current?.classList.toggle('moving', heavy)}
+            onMoveEnd={() => canvasRef.current?.classList.remove('moving')}
             onPaneClick={() => {
               setFocus({});
               setSelection(null);
             }}
             colorMode={theme}
             nodesConnectable={false}
-            onlyRenderVisibleElements={nodes.length > 150}
+            // Culling re-renders on every pan frame: worth it only for very many nodes.
+            onlyRenderVisibleElements={nodes.length > 1500}
             minZoom={0.05}
             proOptions={{ hideAttribution: true }}
           >
             <Background gap={24} />
             <Controls showInteractive={false} />
-            {nodes.length > 20 && nodes.length < 1500 && <MiniMap pannable zoomable />}
+            {/* The minimap redraws every node on every pan frame. */}
+            {nodes.length > 20 && nodes.length <= 200 && <MiniMap pannable zoomable />}
           </ReactFlow>
         </TopologyActions.Provider>
         {selection && <Details selection={selection} summary={summary} detail={detailMatches ? detail : null} onClose={() => setSelection(null)} onOpen={(l) => go(l)} />}
