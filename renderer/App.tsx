@@ -66,7 +66,7 @@ function useHashRoute() {
     return () => window.removeEventListener('hashchange', read);
   }, [setView]);
   useEffect(() => {
-    if (location.hash !== `#/${view}`) history.replaceState(null, '', `#/${view}`);
+    if (location.hash.replace(/^#\/?/, '').split('/')[0] !== view) history.replaceState(null, '', `#/${view}`);
   }, [view]);
 }
 

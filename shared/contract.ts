@@ -16,6 +16,7 @@ import type {
   Routing,
   Subnet,
 } from './model';
+import type { NetworkDetails, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
 
 const id = z.string().min(1).max(255);
 const name = z.string().max(255);
@@ -370,6 +371,36 @@ export const contract = {
 
   'lab.loadExample': { mutates: true, input: z.strictObject({}) },
   'lab.topology': { mutates: false, input: z.strictObject({ project_id: projectId.optional() }) },
+
+  /** The estate at a glance: pods, links by pod pair, bridges as shared segments. */
+  'topology.summary': { mutates: false, input: z.strictObject({ project_id: projectId.optional() }) },
+  /** One pod, project or router in full, floating IPs one page at a time (the page holding `focus_fip`). */
+  'topology.detail': {
+    mutates: false,
+    input: z.strictObject({
+      scope: z.enum(['pod', 'project', 'router']),
+      id,
+      fip_offset: z.number().int().min(0).optional(),
+      fip_limit: z.number().int().min(1).max(500).optional(),
+      focus_fip: id.optional(),
+      focus_port: id.optional(),
+    }),
+  },
+  'topology.search': { mutates: false, input: z.strictObject({ q: z.string().trim().min(1).max(255), limit: z.number().int().min(1).max(50).optional() }) },
+  'topology.router': { mutates: false, input: byId },
+  'topology.network': { mutates: false, input: byId },
+
+  'view.get': { mutates: false, input: z.strictObject({ view: z.string().min(1).max(300) }) },
+  'view.set': {
+    mutates: true,
+    input: z.strictObject({
+      view: z.string().min(1).max(300),
+      state: z.strictObject({
+        positions: z.record(z.string().max(600), z.strictObject({ x: z.number().finite(), y: z.number().finite() })).refine((r) => Object.keys(r).length <= 20_000, 'at most 20,000 positions'),
+        collapsed: z.array(z.string().max(600)).max(10_000),
+      }),
+    }),
+  },
 } as const;
 
 export interface TopologySnapshot {
@@ -381,7 +412,9 @@ export interface TopologySnapshot {
     routers: { id: string; top_id: string | null; name: string; gateway_network_id: string | null; interface_network_ids: string[] }[];
     floatingips: { id: string; address: string; network_id: string; port_id: string | null; fixed_ip_address: string | null }[];
   }[];
+  /** At most 1,000 paths; `fips_total` says how many floating IPs there are in all. */
   fips: FipPath[];
+  fips_total?: number;
 }
 
 export interface TestConnectionResult {
@@ -462,6 +495,13 @@ export interface Outputs {
   'quotas.update': Quota;
   'lab.loadExample': { pods: string[]; fips: string[] };
   'lab.topology': TopologySnapshot;
+  'topology.summary': TopologySummary;
+  'topology.detail': TopologyDetail;
+  'topology.search': { hits: SearchHit[]; more: boolean };
+  'topology.router': RouterDetails;
+  'topology.network': NetworkDetails;
+  'view.get': { view: string; state: ViewState | null };
+  'view.set': { view: string; state: ViewState };
 }
 
 export type Contract = typeof contract;

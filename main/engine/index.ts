@@ -32,6 +32,7 @@ import { Journal, recover, undoLostAnswers, type RecoveryDeps } from './runtime/
 import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
 import { listPage } from './list';
 import { loadExampleLab, topologySnapshot } from './lab';
+import { TopologyService } from './topology';
 
 export type { Engine, EngineOptions } from './types';
 
@@ -44,7 +45,7 @@ export function passwordFromEnv(region: string, env: NodeJS.ProcessEnv = process
 }
 
 /** One set of services over one connection (the writer, or the reader). */
-function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService } {
+function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; topology: TopologyService } {
   const now = opts.now ?? (() => new Date());
   const pods = new PodRegistry(db, () => now().toISOString(), opts.secrets);
   const baseDriver = (p: PodDescriptor): PodDriver => {
@@ -89,7 +90,7 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routers = new RouterService(s, network, bridges);
   const fips = new FipService(s, network, bridges);
   registerHandlers(s);
-  return { ...s, network, routers, fips, bridges };
+  return { ...s, network, routers, fips, bridges, topology: new TopologyService(s) };
 }
 
 type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
@@ -404,6 +405,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     'lab.loadExample': () => loadExampleLab(w, h),
     'lab.topology': (i) => topologySnapshot(r, i.project_id),
+    'topology.summary': (i) => r.topology.summary(i.project_id),
+    'topology.detail': (i) => r.topology.detail(i),
+    'topology.search': (i) => r.topology.search(i.q, i.limit),
+    'topology.router': (i) => r.topology.router(i.id),
+    'topology.network': (i) => r.topology.network(i.id),
+    'view.get': (i) => r.topology.viewGet(i.view),
+    'view.set': (i) => w.topology.viewSet(i.view, i.state),
   };
 
   const call = async <M extends Method>(method: M, input: unknown, meta: { actor?: string } = {}): Promise<Output<M>> => {

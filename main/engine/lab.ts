@@ -33,7 +33,10 @@ export async function loadExampleLab(w: Services, h: Handlers): Promise<Output<'
   return { pods, fips: [fip.id] };
 }
 
-/** Caps the number of floating-IP paths a snapshot reads; the floating-IP view pages the rest. */
+/**
+ * Caps the number of floating-IP paths a snapshot reads, and says so (`fips_total`); the topology
+ * view reads `topology.summary` and `topology.detail` instead, which page every floating IP.
+ */
 const MAX_SNAPSHOT_PATHS = 1000;
 
 export async function topologySnapshot(r: Services & { fips: FipService }, projectId?: string): Promise<TopologySnapshot> {
@@ -89,5 +92,8 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
   ) as { id: string }[];
   const fips: FipPath[] = [];
   for (const f of fipIds) fips.push(await r.fips.path(f.id));
-  return { pods, bottoms, fips };
+  const total = (
+    projectId ? r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE project_id = ?').get(projectId) : r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips').get()
+  ) as { n: number };
+  return { pods, bottoms, fips, fips_total: total.n };
 }

@@ -43,7 +43,8 @@ function writePref(key: string, value: string): void {
 
 /** The view named by the URL hash (#/fips), so a reload lands where it was. */
 export function viewFromHash(): View | null {
-  const h = typeof location === 'undefined' ? '' : location.hash.replace(/^#\/?/, '');
+  // The first segment names the view; the topology keeps its level after it (#/topology/pod/<id>).
+  const h = typeof location === 'undefined' ? '' : location.hash.replace(/^#\/?/, '').split('/')[0];
   return isView(h) ? h : null;
 }
 

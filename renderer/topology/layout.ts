@@ -1,7 +1,7 @@
 // Lays out a Topo with ELK's layered algorithm (pods as nested graphs), in a Web
 // Worker when there is one; on the main thread otherwise (jsdom, or the worker failed).
 import type { ElkNode } from 'elkjs/lib/elk-api';
-import type { Topo, TopoKind } from './build';
+import type { Topo, TopoKind } from './graph';
 
 export interface Box {
   x: number;
@@ -11,12 +11,21 @@ export interface Box {
 }
 
 export const NODE_SIZE: Record<Exclude<TopoKind, 'pod'>, { width: number; height: number }> = {
-  router: { width: 150, height: 46 },
-  network: { width: 190, height: 56 },
-  hop: { width: 220, height: 46 },
+  segment: { width: 220, height: 58 },
+  router: { width: 170, height: 50 },
+  network: { width: 200, height: 56 },
+  vm: { width: 170, height: 46 },
+  hop: { width: 210, height: 46 },
+  more: { width: 170, height: 46 },
 };
-export const COLLAPSED_POD = { width: 200, height: 96 };
-const EMPTY_POD = { width: 200, height: 80 };
+export const LEAF_POD = { width: 230, height: 84 };
+
+/** The drawn node at the top level that holds a node (itself when it has no parent). */
+function topOf(id: string, parentOf: ReadonlyMap<string, string | undefined>): string {
+  let cur = id;
+  for (let p = parentOf.get(cur); p !== undefined; p = parentOf.get(cur)) cur = p;
+  return cur;
+}
 
 /** True when both ends of an edge sit in the same pod (drawn top-to-bottom inside it). */
 export function isIntraPod(e: { source: string; target: string }, parentOf: ReadonlyMap<string, string | undefined>): boolean {
@@ -25,9 +34,9 @@ export function isIntraPod(e: { source: string; target: string }, parentOf: Read
 }
 
 /**
- * The ELK graph for a Topo. Each pod is laid out on its own, top to bottom, with the edges
- * inside it; the pods are then placed left to right, joined by their cross-pod edges lifted to
- * pod level. Keeps a long NAT chain from becoming one very wide row.
+ * The ELK graph for a Topo. Each pod group is laid out on its own, top to bottom, with the edges
+ * inside it; the top level (pods, pods drawn as one node, segments) left to right, joined by the
+ * edges between them lifted to the top level, so a segment sits between the pods it joins.
  */
 export function toElkGraph(topo: Topo): ElkNode {
   const byParent = new Map<string | undefined, Topo['nodes']>();
@@ -41,6 +50,7 @@ export function toElkGraph(topo: Topo): ElkNode {
   const inner = new Map<string, ElkNode['edges']>();
   const lifted = new Map<string, { id: string; sources: string[]; targets: string[] }>();
   for (const e of topo.edges) {
+    if (!parentOf.has(e.source) || !parentOf.has(e.target)) continue;
     if (isIntraPod(e, parentOf)) {
       const pod = parentOf.get(e.source)!;
       const list = inner.get(pod) ?? [];
@@ -48,16 +58,17 @@ export function toElkGraph(topo: Topo): ElkNode {
       inner.set(pod, list);
       continue;
     }
-    const s = parentOf.get(e.source) ?? e.source;
-    const t = parentOf.get(e.target) ?? e.target;
-    if (s === t || !parentOf.has(e.source) || !parentOf.has(e.target)) continue;
+    const s = topOf(e.source, parentOf);
+    const t = topOf(e.target, parentOf);
+    if (s === t) continue;
     const id = `lift:${s}>${t}`;
     if (!lifted.has(id)) lifted.set(id, { id, sources: [s], targets: [t] });
   }
   const toElk = (n: Topo['nodes'][number]): ElkNode => {
     if (n.data.kind === 'pod') {
-      const children = (byParent.get(n.id) ?? []).map(toElk);
-      if (!children.length) return { id: n.id, ...(n.data.collapsed ? COLLAPSED_POD : EMPTY_POD) };
+      const kids = byParent.get(n.id) ?? [];
+      if (!kids.length) return { id: n.id, ...LEAF_POD };
+      const { children, edges } = packRows(n.id, kids.map(toElk), kids, inner.get(n.id) ?? []);
       return {
         id: n.id,
         layoutOptions: {
@@ -65,35 +76,92 @@ export function toElkGraph(topo: Topo): ElkNode {
           'elk.direction': 'DOWN',
           'elk.padding': '[top=44,left=18,bottom=18,right=18]',
           'elk.spacing.nodeNode': '22',
-          'elk.layered.spacing.nodeNodeBetweenLayers': '34',
+          'elk.layered.spacing.nodeNodeBetweenLayers': '38',
           'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+          'elk.separateConnectedComponents': 'false',
         },
         children,
-        edges: inner.get(n.id) ?? [],
+        edges,
       };
     }
     return { id: n.id, ...NODE_SIZE[n.data.kind] };
   };
+  // Many nodes per layer (an estate's segments) make a tall, thin drawing: spread the layers
+  // apart and pack each one tighter, towards the screen's shape.
+  const top = byParent.get(undefined) ?? [];
+  const crowded = top.length > 24;
   return {
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.spacing.nodeNode': '40',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '90',
-      'elk.spacing.componentComponent': '50',
+      'elk.spacing.nodeNode': crowded ? '14' : '36',
+      'elk.layered.spacing.nodeNodeBetweenLayers': crowded ? String(Math.min(900, 110 + top.length * 8)) : '110',
+      'elk.spacing.componentComponent': '60',
+      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
     },
-    children: (byParent.get(undefined) ?? []).map(toElk),
+    children: top.map(toElk),
     edges: [...lifted.values()],
   };
+}
+
+const BOX = 'box:';
+/** More siblings of one sort than this are packed into rows instead of one very wide layer. */
+export const PACK_OVER = 6;
+
+/**
+ * Inside a pod, many floating-IP hops, VMs or omitted-port notes of one sort (same kind, role and
+ * network) would make one very wide layer: they go into a box that packs them in rows, and the
+ * edges to them are laid out to the box (React Flow still draws each edge to its node).
+ */
+function packRows(podId: string, elkKids: ElkNode[], kids: Topo['nodes'], edges: NonNullable<ElkNode['edges']>): { children: ElkNode[]; edges: NonNullable<ElkNode['edges']> } {
+  const groups = new Map<string, number[]>();
+  kids.forEach((k, i) => {
+    if (k.data.kind !== 'hop' && k.data.kind !== 'vm') return;
+    const key = `${k.data.kind}|${k.data.role ?? ''}|${k.data.network_id ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const boxOf = new Map<string, string>();
+  const children: ElkNode[] = [];
+  const packed = new Set<number>();
+  let g = 0;
+  for (const idx of groups.values()) {
+    if (idx.length <= PACK_OVER) continue;
+    const id = `${BOX}${podId}:${g++}`;
+    for (const i of idx) {
+      packed.add(i);
+      boxOf.set(kids[i].id, id);
+    }
+    children.push({
+      id,
+      layoutOptions: { 'elk.algorithm': 'rectpacking', 'elk.aspectRatio': '2.4', 'elk.spacing.nodeNode': '12', 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
+      children: idx.map((i) => elkKids[i]),
+    });
+  }
+  if (!packed.size) return { children: elkKids, edges };
+  const out = new Map<string, NonNullable<ElkNode['edges']>[number]>();
+  for (const e of edges) {
+    const s = boxOf.get(e.sources[0]) ?? e.sources[0];
+    const t = boxOf.get(e.targets[0]) ?? e.targets[0];
+    if (s === t) continue;
+    const id = s === e.sources[0] && t === e.targets[0] ? e.id : `${e.id}@${s}>${t}`;
+    const key = `${s}>${t}`;
+    if (!out.has(key)) out.set(key, { id, sources: [s], targets: [t] });
+  }
+  return { children: [...elkKids.filter((_, i) => !packed.has(i)), ...children], edges: [...out.values()] };
 }
 
 /** Positions relative to the parent (as React Flow wants for parentId children). */
 export function boxesFromElk(root: ElkNode): Map<string, Box> {
   const out = new Map<string, Box>();
-  const walk = (n: ElkNode) => {
+  const walk = (n: ElkNode, dx = 0, dy = 0) => {
     for (const c of n.children ?? []) {
-      out.set(c.id, { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
+      // A packing box is not drawn: its nodes belong to the pod, offset by the box's place.
+      if (c.id.startsWith(BOX)) {
+        walk(c, dx + (c.x ?? 0), dy + (c.y ?? 0));
+        continue;
+      }
+      out.set(c.id, { x: dx + (c.x ?? 0), y: dy + (c.y ?? 0), width: c.width ?? 0, height: c.height ?? 0 });
       walk(c);
     }
   };
@@ -168,7 +236,69 @@ export async function runElk(graph: ElkNode): Promise<ElkNode> {
   return onMainThread(graph);
 }
 
+/**
+ * A flat graph (the estate) is laid out by blockLayout on the spot: ELK takes seconds to start and
+ * tens of seconds on a 100-pod estate. Pods with their contents (a detail) go to ELK.
+ */
 export async function layoutTopology(topo: Topo): Promise<Map<string, Box>> {
   if (!topo.nodes.length) return new Map();
+  if (topo.nodes.every((n) => !n.parentId)) return blockLayout(topo);
   return boxesFromElk(await runElk(toElkGraph(topo)));
+}
+
+/** Starts the layout worker and ELK ahead of the first drill-down. */
+export function warmLayout(): void {
+  void runElk({ id: 'warm', children: [{ id: 'a', width: 1, height: 1 }] }).catch(() => undefined);
+}
+
+/**
+ * A fast layered layout for a large flat graph (ELK takes tens of seconds on a 100-pod estate):
+ * layers by longest path from the sources, each layer ordered by its predecessors' places
+ * (one barycentre pass) and packed into a block of a few columns, blocks left to right.
+ */
+export function blockLayout(topo: Topo): Map<string, Box> {
+  const ids = topo.nodes.map((n) => n.id);
+  const sizes = new Map(topo.nodes.map((n) => [n.id, n.data.kind === 'pod' ? LEAF_POD : NODE_SIZE[n.data.kind]]));
+  const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const e of topo.edges) if (preds.has(e.target) && preds.has(e.source) && e.kind !== 'link') preds.get(e.target)!.push(e.source);
+  const layer = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depth = (id: string): number => {
+    const known = layer.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) return 0; // a cycle: cut here
+    visiting.add(id);
+    const d = Math.max(-1, ...preds.get(id)!.map(depth)) + 1;
+    visiting.delete(id);
+    layer.set(id, d);
+    return d;
+  };
+  for (const id of ids) depth(id);
+  const layers: string[][] = [];
+  for (const id of ids) (layers[layer.get(id)!] ??= []).push(id);
+  const out = new Map<string, Box>();
+  const rank = new Map<string, number>();
+  let x = 0;
+  const gap = 28;
+  for (const members of layers) {
+    if (!members?.length) continue;
+    const bary = (id: string) => {
+      const p = preds.get(id)!.filter((q) => rank.has(q));
+      return p.length ? p.reduce((a, q) => a + rank.get(q)!, 0) / p.length : 0;
+    };
+    members.sort((a, b) => bary(a) - bary(b));
+    const cols = Math.max(1, Math.ceil(Math.sqrt(members.length / 6)));
+    const w = Math.max(...members.map((id) => sizes.get(id)!.width));
+    const h = Math.max(...members.map((id) => sizes.get(id)!.height));
+    const perCol = Math.ceil(members.length / cols);
+    members.forEach((id, i) => {
+      const c = Math.floor(i / perCol);
+      const r = i % perCol;
+      const sz = sizes.get(id)!;
+      out.set(id, { x: x + c * (w + gap), y: r * (h + gap), width: sz.width, height: sz.height });
+      rank.set(id, i / members.length);
+    });
+    x += cols * (w + gap) + 160;
+  }
+  return out;
 }

@@ -1,12 +1,16 @@
 // Custom React Flow nodes. Defined once, outside components, and memoised.
 import { createContext, memo, useContext } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import type { TopoNodeData } from './build';
+import type { TopoNodeData } from './graph';
 
 export type FlowNodeData = TopoNodeData & { highlighted?: boolean; dimmed?: boolean };
 export type FlowNode = Node<FlowNodeData>;
 
-export const TopologyActions = createContext<{ togglePod(podId: string): void }>({ togglePod: () => {} });
+export const TopologyActions = createContext<{ togglePod(podId: string): void; drillPod(podId: string): void; canCollapse: boolean }>({
+  togglePod: () => {},
+  drillPod: () => {},
+  canCollapse: false,
+});
 
 // Top/bottom for edges inside a pod (laid out downwards), left/right for edges between pods.
 const Handles = () => (
@@ -15,6 +19,8 @@ const Handles = () => (
     <Handle id="b" type="source" position={Position.Bottom} isConnectable={false} />
     <Handle id="l" type="target" position={Position.Left} isConnectable={false} />
     <Handle id="r" type="source" position={Position.Right} isConnectable={false} />
+    {/* Links between pods arc below the row, clear of the segments between them. */}
+    <Handle id="bt" type="target" position={Position.Bottom} isConnectable={false} />
   </>
 );
 
@@ -23,33 +29,61 @@ function mark(d: FlowNodeData): string {
 }
 
 export const PodNode = memo(function PodNode({ data }: NodeProps<FlowNode>) {
-  const { togglePod } = useContext(TopologyActions);
+  const { togglePod, drillPod, canCollapse } = useContext(TopologyActions);
   const c = data.counts;
   return (
-    <div className={`topo-pod${data.collapsed ? ' collapsed' : ''}`} data-testid={`topo-pod-${data.label}`} data-highlighted={mark(data)}>
+    <div className={`topo-pod${data.group ? ' group' : ' leaf'}${data.health === 'degraded' ? ' degraded' : ''}`} data-testid={`topo-pod-${data.label}`} data-highlighted={mark(data)} data-health={data.health ?? ''}>
       <Handles />
       <header>
         <strong>{data.label}</strong>
-        {data.sub && <small>{data.sub}</small>}
-        <button
-          type="button"
-          className="nodrag topo-toggle"
-          onClick={(e) => {
-            e.stopPropagation();
-            if (data.pod_id) togglePod(data.pod_id);
-          }}
-          aria-expanded={!data.collapsed}
-          aria-label={`${data.collapsed ? 'Expand' : 'Collapse'} ${data.label}`}
-          data-testid={`topo-pod-toggle-${data.label}`}
-        >
-          {data.collapsed ? '+' : '−'}
-        </button>
+        {data.health && <span className={`topo-health ${data.health}`} title={`health: ${data.health}`} aria-label={`health ${data.health}`} />}
+        {canCollapse && (
+          <button
+            type="button"
+            className="nodrag topo-toggle"
+            onClick={(e) => {
+              e.stopPropagation();
+              if (data.pod_id) togglePod(data.pod_id);
+            }}
+            aria-expanded={!data.collapsed}
+            aria-label={`${data.collapsed ? 'Expand' : 'Collapse'} ${data.label}`}
+            data-testid={`topo-pod-toggle-${data.label}`}
+          >
+            {data.collapsed ? '+' : '−'}
+          </button>
+        )}
+        {!data.group && (
+          <button
+            type="button"
+            className="nodrag topo-toggle"
+            onClick={(e) => {
+              e.stopPropagation();
+              if (data.pod_id) drillPod(data.pod_id);
+            }}
+            aria-label={`Open ${data.label}`}
+            title={`Open ${data.label}`}
+            data-testid={`topo-pod-open-${data.label}`}
+          >
+            ↘
+          </button>
+        )}
       </header>
-      {data.collapsed && c && (
+      {!data.group && c && (
         <p className="topo-counts" data-testid={`topo-pod-counts-${data.label}`}>
-          {c.networks} networks · {c.routers} routers · {c.fips} FIPs
+          {c.networks} networks · {c.routers} routers · {c.fips_external + c.fips_bound_here} FIPs
         </p>
       )}
+      {!data.group && !c && data.sub && <p className="topo-counts">{data.sub}</p>}
+    </div>
+  );
+});
+
+export const SegmentNode = memo(function SegmentNode({ data }: NodeProps<FlowNode>) {
+  return (
+    <div className={`topo-node topo-segment ${data.net_kind ?? ''}`} data-testid={`topo-segment-${data.label}`} data-highlighted={mark(data)}>
+      <Handles />
+      <strong>{data.label}</strong>
+      {data.sub && <small>{data.sub}</small>}
     </div>
   );
 });
@@ -61,18 +95,31 @@ export const RouterNode = memo(function RouterNode({ data }: NodeProps<FlowNode>
       <span className="topo-icon" aria-hidden="true">
         ⇄
       </span>
-      <strong>{data.label}</strong>
+      <span className="topo-router-text">
+        <strong>{data.label}</strong>
+        {data.sub && <small>{data.sub}</small>}
+      </span>
     </div>
   );
 });
 
 export const NetworkNode = memo(function NetworkNode({ data }: NodeProps<FlowNode>) {
-  const kind = data.bridge ? `bridge-${data.bridge}` : data.external ? 'external' : 'tenant';
+  const kind = data.net_kind === 'ew' || data.net_kind === 'ns' ? `bridge-${data.net_kind}` : (data.net_kind ?? 'tenant');
   return (
     <div className={`topo-node topo-network ${kind}`} data-testid={`topo-network-${data.label}`} data-highlighted={mark(data)}>
       <Handles />
       <strong>{data.label}</strong>
       {data.sub && <small>{data.sub}</small>}
+    </div>
+  );
+});
+
+export const VmNode = memo(function VmNode({ data }: NodeProps<FlowNode>) {
+  return (
+    <div className="topo-node topo-vm" data-testid={`topo-vm-${data.label}`} data-highlighted={mark(data)}>
+      <Handles />
+      <strong>{data.label}</strong>
+      {data.sub && <small className="mono">{data.sub}</small>}
     </div>
   );
 });
@@ -87,4 +134,14 @@ export const HopNode = memo(function HopNode({ data }: NodeProps<FlowNode>) {
   );
 });
 
-export const nodeTypes = { pod: PodNode, router: RouterNode, network: NetworkNode, hop: HopNode };
+export const MoreNode = memo(function MoreNode({ data }: NodeProps<FlowNode>) {
+  return (
+    <div className="topo-node topo-more" data-testid="topo-more" data-highlighted={mark(data)}>
+      <Handles />
+      <strong>{data.label}</strong>
+      {data.sub && <small>{data.sub}</small>}
+    </div>
+  );
+});
+
+export const nodeTypes = { pod: PodNode, segment: SegmentNode, router: RouterNode, network: NetworkNode, vm: VmNode, hop: HopNode, more: MoreNode };

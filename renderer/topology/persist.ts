@@ -1,36 +1,34 @@
-// Node positions and collapsed pods, kept per lab in localStorage.
-export interface SavedLayout {
-  positions: Record<string, { x: number; y: number }>;
-  collapsed: string[];
+// Node positions and collapsed pods, kept in the lab's own database (`view.get` / `view.set`), so
+// a layout travels with the lab file rather than staying in one browser. One document per level.
+import type { Api } from '../../shared/contract';
+import type { ViewState } from '../../shared/topology';
+
+export type SavedLayout = ViewState;
+export const emptyLayout = (): SavedLayout => ({ positions: {}, collapsed: [] });
+
+/** The view-state key of a level: `topology:estate`, `topology:pod:<id>`, … */
+export const layoutKey = (level: Level) => (level.scope === 'estate' ? 'topology:estate' : `topology:${level.scope}:${level.id}`);
+
+export type Level = { scope: 'estate' } | { scope: 'pod' | 'project' | 'router'; id: string };
+
+export async function loadLayout(api: Api, level: Level): Promise<SavedLayout> {
+  const r = await api['view.get']({ view: layoutKey(level) });
+  return r.state ? { positions: r.state.positions ?? {}, collapsed: r.state.collapsed ?? [] } : emptyLayout();
 }
 
-const key = (lab: string) => `crosspod.layout.${lab}`;
-
-export function loadLayout(lab: string): SavedLayout {
-  try {
-    const raw = globalThis.localStorage?.getItem(key(lab));
-    if (raw) {
-      const v = JSON.parse(raw) as Partial<SavedLayout>;
-      return { positions: v.positions ?? {}, collapsed: Array.isArray(v.collapsed) ? v.collapsed : [] };
-    }
-  } catch {
-    // Corrupt or unavailable storage: start from the computed layout.
-  }
-  return { positions: {}, collapsed: [] };
+export function saveLayout(api: Api, level: Level, layout: SavedLayout): Promise<unknown> {
+  return api['view.set']({ view: layoutKey(level), state: layout });
 }
 
-export function saveLayout(lab: string, layout: SavedLayout): void {
-  try {
-    globalThis.localStorage?.setItem(key(lab), JSON.stringify(layout));
-  } catch {
-    // Quota or private mode: positions last for the session only.
-  }
+/** The level named by the URL hash after the view (`#/topology/pod/<id>`); the estate otherwise. */
+export function levelFromHash(hash: string): Level {
+  const parts = hash.replace(/^#\/?/, '').split('/');
+  if (parts[0] !== 'topology' || parts.length < 3) return { scope: 'estate' };
+  const scope = parts[1];
+  const id = decodeURIComponent(parts.slice(2).join('/'));
+  return scope === 'pod' || scope === 'project' || scope === 'router' ? { scope, id } : { scope: 'estate' };
 }
 
-export function clearLayout(lab: string): void {
-  try {
-    globalThis.localStorage?.removeItem(key(lab));
-  } catch {
-    // ignore
-  }
+export function hashOfLevel(level: Level): string {
+  return level.scope === 'estate' ? '#/topology' : `#/topology/${level.scope}/${encodeURIComponent(level.id)}`;
 }

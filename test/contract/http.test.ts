@@ -677,6 +677,13 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'quotas.update': [{ project_id: 'p', network: -2 }, 'network'],
     'lab.loadExample': [{ example: 'big' }, ''],
     'lab.topology': [{ project_id: '' }, 'project_id'],
+    'topology.summary': [{ project_id: 3 }, 'project_id'],
+    'topology.detail': [{ scope: 'region', id: 'x' }, 'scope'],
+    'topology.search': [{ q: '   ' }, 'q'],
+    'topology.router': [{}, 'id'],
+    'topology.network': [{ id: '' }, 'id'],
+    'view.get': [{ view: '' }, 'view'],
+    'view.set': [{ view: 'topology:estate', state: { positions: { a: { x: 'left', y: 0 } }, collapsed: [] } }, 'state.positions.a.x'],
   } satisfies Record<Method, [unknown, string]>;
 
   it('has a bad input for every method in the contract', () => {

@@ -93,26 +93,35 @@ describe('cross-pod floating IP, through the UI', () => {
     await page.screenshot({ path: `${SHOTS}fip-view.png`, fullPage: true });
   });
 
-  it('highlights the whole path in the topology when the floating IP is clicked', async () => {
+  it('finds the floating IP on the topology and highlights its whole path', async () => {
     await ui.openTopology();
     for (const pod of ['Pod1', 'Pod2']) await ui.byTestId(`topo-pod-${pod}`).waitFor();
-    const hop = ui.topoNode(`fip:${fipId}`);
-    await hop.waitFor();
-    expect(await ui.hasClass(hop, 'highlighted')).toBe(false);
-    await hop.click();
-    await page.locator('[data-testid="topology-canvas"][data-highlight]:not([data-highlight=""])').waitFor();
-    for (const id of [`fip:${fipId}`, `fip:${fipId}:bridge`, `fip:${fipId}:fixed`]) {
-      expect(await ui.hasClass(ui.topoNode(id), 'highlighted'), id).toBe(true);
-    }
-    for (const id of [`e:nat:${fipId}:0`, `e:nat:${fipId}:1`]) {
-      expect(await ui.hasClass(ui.topoEdge(id), 'highlighted'), id).toBe(true);
-    }
-    // Both routers doing a DNAT step, and the bridge network in both pods, are on the path.
-    const highlightedRouters = await page.locator('.react-flow__node-router.highlighted').count();
-    expect(highlightedRouters).toBe(2);
-    const bridges = page.locator('.react-flow__node.highlighted [data-testid="topo-network-ns_bridge_net_proj1"]');
-    expect(await bridges.count()).toBe(2);
+    await ui.byTestId('topo-search').fill('162.3.124.5');
+    await ui.byTestId('topo-search-go').click();
+    await page.locator(`[data-testid="topology-canvas"][data-highlight="${fipId}"][data-layout-state="ready"]`).waitFor();
+    // Drilled into the VM's pod (Pod1); Pod2, where the floating IP enters, is drawn as one node.
+    expect(await ui.byTestId('topo-level').textContent()).toBe('pod Pod1');
+    const hl = await page.locator('.react-flow__node.highlighted').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!).sort());
+    expect(hl.filter((id) => id.startsWith('fip:'))).toEqual([`fip:${fipId}:bridge`]);
+    expect(hl.filter((id) => id.startsWith('vm:')).length).toBe(1);
+    expect(await ui.byTestId('topo-pod-Pod2').getAttribute('data-highlighted')).toBe('yes');
+    // The N-S bridge is one segment, highlighted once; Pod1's router does the second DNAT step.
+    expect(await page.locator('.react-flow__node-segment.highlighted [data-testid="topo-segment-ns_bridge_net_proj1"]').count()).toBe(1);
+    expect(await page.locator('.react-flow__node-router.highlighted').count()).toBe(1);
+    expect(await ui.hasClass(ui.topoEdge(`e:nat:${fipId}:1`), 'highlighted')).toBe(true);
     expect(await page.locator('.react-flow__node.dimmed').count()).toBeGreaterThan(0);
+    // The router in full: both pods open, both DNAT steps and both routers on the path.
+    await ui.byTestId('topo-search').fill('router1');
+    await ui.byTestId('topo-search-go').click();
+    await page.locator('[data-testid="topology-canvas"][data-level^="router:"][data-layout-state="ready"]').waitFor();
+    await ui.topoNode(`fip:${fipId}`).click();
+    await page.locator(`[data-testid="topology-canvas"][data-highlight="${fipId}"]`).waitFor();
+    for (const id of [`fip:${fipId}`, `fip:${fipId}:bridge`]) expect(await ui.hasClass(ui.topoNode(id), 'highlighted'), id).toBe(true);
+    for (const id of [`e:nat:${fipId}:0`, `e:nat:${fipId}:1`]) expect(await ui.hasClass(ui.topoEdge(id), 'highlighted'), id).toBe(true);
+    expect(await page.locator('.react-flow__node-router.highlighted').count()).toBe(2);
+    // The details panel lists each hop with its bottom ids.
+    await ui.byTestId('topo-details-hops').waitFor();
+    expect(await ui.byTestId('topo-details-hops').locator('li').count()).toBe(3);
     await page.screenshot({ path: `${SHOTS}topology.png` });
     // Clicking the background clears the highlight.
     await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });

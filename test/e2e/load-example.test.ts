@@ -45,24 +45,27 @@ describe('Load example lab', () => {
     expect(hops[2]).toBe('10.0.1.4 (Pod1)');
   });
 
-  it('draws both pods and collapses one to its counts', async () => {
+  it('draws the estate, drills into router R and collapses a pod to its counts', async () => {
     await page.keyboard.press('g');
     await page.keyboard.press('t');
     await ui.byTestId('view-topology').waitFor();
     await ui.waitForLayout();
-    await ui.byTestId('topo-pod-Pod1').waitFor();
+    // The estate: both pods with their counts, the N-S bridge as one segment between them.
+    expect(await ui.byTestId('topo-pod-counts-Pod1').textContent()).toBe('3 networks · 1 routers · 1 FIPs');
+    await ui.byTestId('topo-segment-ns_bridge_net_proj1').waitFor();
+    await ui.byTestId('topo-search').fill('R');
+    await ui.byTestId('topo-search-go').click();
+    await page.locator('[data-testid="topology-canvas"][data-level^="router:"][data-layout-state="ready"]').waitFor();
     await ui.byTestId('topo-pod-toggle-Pod1').click();
-    const counts = ui.byTestId('topo-pod-counts-Pod1');
-    await counts.waitFor();
-    expect(await counts.textContent()).toMatch(/\d+ networks · \d+ routers · \d+ FIPs/);
-    expect(await page.locator('.react-flow__node[data-id^="net:"]').evaluateAll((els) => els.filter((e) => e.getAttribute('data-id')!.includes(':')).length)).toBeGreaterThan(0);
-    // Collapsed pods are remembered per lab.
+    await ui.byTestId('topo-pod-counts-Pod1').waitFor();
+    // Collapsed pods are kept in the lab.
     await page.reload();
     await page.waitForSelector('html[data-app-state="ready"]');
     await ui.byTestId('view-topology').waitFor();
     await ui.byTestId('topo-pod-counts-Pod1').waitFor();
     await ui.byTestId('topo-pod-toggle-Pod1').click();
     await ui.byTestId('topo-pod-counts-Pod1').waitFor({ state: 'detached' });
+    await ui.waitForLayout();
   });
 
   it('keeps a dragged node where it was put, per lab, across reloads', async () => {
@@ -76,6 +79,11 @@ describe('Load example lab', () => {
     await page.mouse.up();
     const moved = await node.evaluate((el) => (el as HTMLElement).style.transform);
     expect(moved).not.toBe(before);
+    // Saved in the lab (view.set) once the drag ends.
+    await expect.poll(async () => {
+      const r = await serve.call<{ state: { positions: Record<string, unknown> } | null }>('view.get', { view: `topology:${(await page.locator('[data-testid="topology-canvas"]').getAttribute('data-level'))!}` });
+      return r.ok && !!r.value.state?.positions[id!];
+    }).toBe(true);
     await page.reload();
     await page.waitForSelector('html[data-app-state="ready"]');
     await ui.waitForLayout();

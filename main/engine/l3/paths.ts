@@ -126,12 +126,14 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
   }
 
   // 2. The VM pods of two-step paths: the bridge floating IPs and the VM ports they reach.
-  const withVmPod = twoStep
-    .map((p) => {
-      const m = routing.mappings(p.bridgeTop.network_id, 'network').find((x) => x.pod_id !== p.extPodId && x.bottom_id);
-      return m ? { p, podId: m.pod_id, bottomNet: m.bottom_id! } : null;
-    })
-    .filter((x): x is { p: (typeof twoStep)[number]; podId: string; bottomNet: string } => x !== null);
+  // Where to look: the pod the top maps the VM port to, when the bridge has a copy there; else
+  // every pod the bridge spans (one list per pod, for the whole page).
+  const withVmPod = twoStep.flatMap((p) => {
+    const copies = routing.mappings(p.bridgeTop.network_id, 'network').filter((x) => x.pod_id !== p.extPodId && x.bottom_id);
+    const vmPod = p.fip.port_id ? routing.mappings(p.fip.port_id, 'port')[0]?.pod_id : undefined;
+    const likely = copies.filter((x) => x.pod_id === vmPod);
+    return (likely.length ? likely : copies).map((m) => ({ p, podId: m.pod_id, bottomNet: m.bottom_id! }));
+  });
   for (const [podId, group] of groupBy(withVmPod, (x) => x.podId)) {
     const region = pods.row(podId).region_name;
     const fl = await listOnce(s, podId, 'floatingip', { floating_ip_address: group.map((x) => x.p.bottom!.fixed_ip_address!) }, budgetMs);
@@ -144,7 +146,7 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
     const ports = portIds.length ? await listOnce(s, podId, 'port', { id: portIds }, budgetMs) : [];
     for (const { p } of group) {
       const f = inner.get(p.fip.id);
-      if (!f?.port_id || !f.fixed_ip_address) continue;
+      if (!f?.port_id || !f.fixed_ip_address || p.path.hops.length > 2) continue;
       p.path.hops[1].region = region;
       if (isError(ports)) {
         markVm(s, p, region, ports);

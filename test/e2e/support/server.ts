@@ -1,7 +1,7 @@
 // Starts headless mode (`npm run serve` equivalent) on a fresh database and a random port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,10 @@ export interface Serve {
   stop(): Promise<void>;
 }
 
-export async function startServe(): Promise<Serve> {
+/** `db`: a lab file to serve a copy of (e.g. a generated lab); a fresh database otherwise. */
+export async function startServe(opts: { db?: string } = {}): Promise<Serve> {
   const dir = mkdtempSync(join(tmpdir(), 'crosspod-e2e-'));
+  if (opts.db) copyFileSync(opts.db, join(dir, 'crosspod.db'));
   const token = randomBytes(18).toString('base64url');
   const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/serve/cli.ts', '--db', join(dir, 'crosspod.db'), '--port', '0'], {
     cwd: ROOT,
