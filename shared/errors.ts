@@ -55,6 +55,10 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   // jobs
   JOB_NOT_REDOABLE: 409,
+  // admin operations and the doctor
+  RESOURCE_TYPE_UNKNOWN: 400,
+  ROUTING_EXISTS: 409,
+  FINDING_NOT_FOUND: 404,
   // store
   DATABASE_CORRUPT: 500,
   MIGRATION_EDITED: 500,
