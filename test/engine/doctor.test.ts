@@ -195,3 +195,210 @@ describe('missing_bottom', () => {
     await stillWorks(w);
   });
 });
+
+describe('orphan_bottom', () => {
+  it('a port, a router with an interface and a floating IP named as Crosspod names them, unknown to the routing table, are deleted', async () => {
+    const w = await world();
+    const b1net = w.row(w.net1.id, w.p.Pod1, 'network').bottom_id!;
+    const b1sub = w.row(w.sub1.id, w.p.Pod1, 'subnet').bottom_id!;
+    const orphanPort = await w.pod1.create('port', { name: crypto.randomUUID(), network_id: b1net, project_id: 'proj1', fixed_ips: [{ subnet_id: b1sub, ip_address: '10.0.1.60' }] });
+    const orphanRouter = await w.pod1.create('router', { name: crypto.randomUUID(), project_id: 'proj1' });
+    const ifPort = await w.pod1.create('port', { name: '', network_id: b1net, project_id: 'proj1', fixed_ips: [{ subnet_id: b1sub, ip_address: '10.0.1.61' }] });
+    await w.pod1.addInterface(orphanRouter.id, { port_id: ifPort.id });
+    const b2ext = w.row(w.ext.id, w.p.Pod2, 'network').bottom_id!;
+    const orphanFip = await w.pod2.create('floatingip', { floating_network_id: b2ext, project_id: 'proj1', floating_ip_address: '162.3.124.77' });
+    // Someone else's router, not a Crosspod name: left alone.
+    await w.pod1.create('router', { name: 'operators-router', project_id: 'proj1' });
+
+    const found = await run();
+    expect(found.map((f) => [f.kind, f.resource_type, f.bottom_id, f.repair.action])).toEqual([
+      ['orphan_bottom', 'port', orphanPort.id, 'delete_bottom'],
+      ['orphan_bottom', 'router', orphanRouter.id, 'delete_bottom'],
+      ['orphan_bottom', 'floatingip', orphanFip.id, 'delete_bottom'],
+    ]);
+    expect(found[0]).toEqual({
+      id: expect.any(String),
+      kind: 'orphan_bottom',
+      pod: { pod_id: w.p.Pod1, region_name: 'Pod1' },
+      resource_type: 'port',
+      top_id: null,
+      bottom_id: orphanPort.id,
+      project_id: 'proj1',
+      detail: `Bottom port ${orphanPort.name} (${orphanPort.id}, 10.0.1.60) in Pod1 is named as Crosspod names its ports, but no routing row knows it`,
+      repair: { action: 'delete_bottom', text: 'Delete it in Pod1', args: { pod_id: w.p.Pod1, type: 'port', bottom_id: orphanPort.id } },
+    });
+    expect(found[1].repair.text).toBe('Delete it in Pod1 (interfaces and gateway detached first)');
+    expect(found[2].detail).toBe(`Bottom floating IP 162.3.124.77 (${orphanFip.id}) in Pod2 is on a network Crosspod manages, but no top floating IP or bridge port holds it`);
+    const { results } = await w.api['doctor.repair']({ all: true });
+    // Floating IPs first, then routers (interfaces detached), then ports.
+    expect(results.map((r) => [r.status, r.message])).toEqual([
+      ['repaired', `Deleted bottom floatingip ${orphanFip.id} in Pod2`],
+      ['repaired', `Deleted bottom router ${orphanRouter.id} in Pod1`],
+      ['repaired', `Deleted bottom port ${orphanPort.id} in Pod1`],
+    ]);
+    expect(await run()).toEqual([]);
+    expect((await w.pod1.list('router')).map((r) => r.name).sort()).toEqual([w.router.id, 'operators-router'].sort());
+    expect((await w.pod1.list('port')).some((p) => p.fixed_ips.some((i) => ['10.0.1.60', '10.0.1.61'].includes(i.ip_address)))).toBe(false);
+    await stillWorks(w);
+  });
+});
+
+describe('mismatch', () => {
+  it('a bottom VM port at another address is made again from the top', async () => {
+    const w = await world();
+    const r = w.row(w.vm.id, w.p.Pod1, 'port');
+    const b1sub = w.row(w.sub1.id, w.p.Pod1, 'subnet').bottom_id!;
+    const db = w.t.engine.store.db;
+    // Moved in the region: the bottom port (and the pod's IPAM) now say 10.0.1.9.
+    const ipam = new Ipam(db);
+    ipam.release(b1sub, '10.0.1.4');
+    ipam.allocate(b1sub, '10.0.1.9');
+    db.prepare("UPDATE lab_port_ips SET ip_address = '10.0.1.9' WHERE port_id = ?").run(r.bottom_id);
+    const found = await run();
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'mismatch',
+        pod: { pod_id: w.p.Pod1, region_name: 'Pod1' },
+        resource_type: 'port',
+        top_id: w.vm.id,
+        bottom_id: r.bottom_id,
+        project_id: 'proj1',
+        detail: `Port vm1 (10.0.1.4) in Pod1 (bottom ${r.bottom_id}) has 10.0.1.9, the top says 10.0.1.4`,
+        repair: { action: 'recreate', text: 'Recreate the bottom port from the top: drop its routing row, then rebuild from the top port vm1 (10.0.1.4), floating IP 162.3.124.5', args: { routing_id: r.id } },
+      },
+    ]);
+    expect((await w.api['doctor.repair']({ ids: [found[0].id] })).results[0].status).toBe('repaired');
+    await w.t.engine.idle();
+    expect(await run()).toEqual([]);
+    expect((await w.pod1.list('port', { name: w.vm.id })).map((p) => p.fixed_ips.map((i) => i.ip_address))).toEqual([['10.0.1.4']]);
+    await stillWorks(w);
+  });
+
+  it("a bottom network's external flag and admin state are set back from the top and its N-S role", async () => {
+    const w = await world();
+    const ns = (await w.api['networks.list']({ name: 'ns_bridge_net_proj1' })).items[0];
+    const r = w.row(ns.id, w.p.Pod1, 'network');
+    w.t.engine.store.db.prepare('UPDATE lab_networks SET router_external = 0, admin_state_up = 0 WHERE id = ?').run(r.bottom_id);
+    const found = await run();
+    expect(found.map((f) => [f.kind, f.resource_type, f.detail, f.repair.action, f.repair.text, f.repair.args])).toEqual([
+      [
+        'mismatch',
+        'network',
+        `Network ns_bridge_net_proj1 in Pod1 (bottom ${r.bottom_id}): router:external is false, its role there wants true; admin_state_up is false, the top says true`,
+        'update_bottom',
+        'Set router:external=true, admin_state_up=true on the bottom network',
+        { routing_id: r.id, body: { 'router:external': true, admin_state_up: true } },
+      ],
+    ]);
+    await w.api['doctor.repair']({ all: true });
+    expect(await run()).toEqual([]);
+    expect(await w.pod1.get('network', r.bottom_id!)).toMatchObject({ 'router:external': true, admin_state_up: true });
+    await stillWorks(w);
+  });
+
+  it("a bottom subnet with another gateway is made again, with the router's interface and the VM port on it", async () => {
+    const w = await world();
+    const r = w.row(w.sub2.id, w.p.Pod2, 'subnet');
+    w.t.engine.store.db.prepare("UPDATE lab_subnets SET gateway_ip = '10.0.2.254' WHERE id = ?").run(r.bottom_id);
+    const found = await run();
+    expect(found.map((f) => [f.kind, f.resource_type, f.detail, f.repair.action])).toEqual([
+      ['mismatch', 'subnet', `Subnet subnet2 (10.0.2.0/24) in Pod2 (bottom ${r.bottom_id}) has gateway 10.0.2.254, the top says 10.0.2.1`, 'recreate'],
+    ]);
+    expect(found[0].repair.text).toBe('Recreate the bottom subnet from the top: drop 3 routing rows, then rebuild from the top port vm2 (10.0.2.4), router R');
+    expect((await w.api['doctor.repair']({ all: true })).results.map((x) => x.status)).toEqual(['repaired']);
+    await w.t.engine.idle();
+    expect(await run()).toEqual([]);
+    const nsub = w.row(w.sub2.id, w.p.Pod2, 'subnet').bottom_id!;
+    expect(nsub).not.toBe(r.bottom_id);
+    expect(await w.pod2.get('subnet', nsub)).toMatchObject({ cidr: '10.0.2.0/24', gateway_ip: '10.0.2.1' });
+    const b2r = w.row(w.router.id, w.p.Pod2, 'router').bottom_id!;
+    const ifaces = (await w.pod2.list('port', { device_id: b2r, device_owner: 'network:router_interface' })).flatMap((p) => p.fixed_ips.map((i) => i.ip_address));
+    expect(ifaces).toContain('10.0.2.1');
+    expect((await w.pod2.list('port', { name: w.vm2.id }))[0].fixed_ips[0].ip_address).toBe('10.0.2.4');
+    await stillWorks(w);
+  });
+});
+
+describe('stale_routing and ipam_leak', () => {
+  it('an incomplete routing row past its expiry is dropped', async () => {
+    const w = await world();
+    const db = w.t.engine.store.db;
+    const old = new Date(Date.now() - 3600_000).toISOString();
+    const id = Number(db.prepare("INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at) VALUES (?, NULL, ?, 'proj1', 'port', ?, ?)").run(w.vm2.id, w.p.Pod1, old, old).lastInsertRowid);
+    // A fresh lock is a creation in progress, not drift.
+    const fresh = new Date().toISOString();
+    db.prepare("INSERT INTO resource_routings (top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at) VALUES (?, NULL, ?, 'proj1', 'router', ?, ?)").run(w.router.id, w.p.RegionOne, fresh, fresh);
+    const found = await run();
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'stale_routing',
+        pod: { pod_id: w.p.Pod1, region_name: 'Pod1' },
+        resource_type: 'port',
+        top_id: w.vm2.id,
+        bottom_id: null,
+        project_id: 'proj1',
+        detail: `Routing row #${id} for port vm2 (10.0.2.4) in Pod1 was never completed (a creation lock 3600 s old, past the 30 s expiry)`,
+        repair: { action: 'drop_routing', text: `Drop routing row #${id}`, args: { routing_id: id } },
+      },
+    ]);
+    await w.api['doctor.repair']({ ids: [found[0].id] });
+    expect(db.prepare('SELECT COUNT(*) FROM resource_routings WHERE id = ?').pluck().get(id)).toBe(0);
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+
+  it('an address allocated at the top that nothing holds is released', async () => {
+    const w = await world();
+    const ipam = new Ipam(w.t.engine.store.db);
+    ipam.allocate(w.sub1.id, '10.0.1.77');
+    const found = await run();
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'ipam_leak',
+        pod: null,
+        resource_type: 'ip_address',
+        top_id: w.sub1.id,
+        bottom_id: null,
+        project_id: 'proj1',
+        detail: '10.0.1.77 is allocated in subnet subnet1 (10.0.1.0/24), but no port, floating IP or gateway holds it',
+        repair: { action: 'release_address', text: 'Release 10.0.1.77', args: { subnet_id: w.sub1.id, ip_address: '10.0.1.77' } },
+      },
+    ]);
+    await w.api['doctor.repair']({ all: true });
+    expect(ipam.isAllocated(w.sub1.id, '10.0.1.77')).toBe(false);
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+});
+
+describe('routes_drift', () => {
+  it("a bottom router that lost Crosspod's routes gets them back; the operator's own route stays", async () => {
+    const w = await world();
+    const b1r = w.row(w.router.id, w.p.Pod1, 'router').bottom_id!;
+    const before = (await w.pod1.get('router', b1r)).routes;
+    expect(before.length).toBeGreaterThan(0);
+    const mine = { destination: '192.168.7.0/24', nexthop: '10.0.1.200' };
+    await w.pod1.setRoutes(b1r, [mine]);
+    const found = await run();
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'routes_drift',
+        pod: { pod_id: w.p.Pod1, region_name: 'Pod1' },
+        resource_type: 'router',
+        top_id: w.router.id,
+        bottom_id: b1r,
+        project_id: 'proj1',
+        detail: `The bottom router of router R in Pod1 lacks routes Crosspod manages: ${before.map((r) => `${r.destination} via ${r.nexthop}`).join(', ')}`,
+        repair: { action: 'configure_routes', text: 'Run configure_extra_routes for the router (routes set by others are kept)', args: { router_id: w.router.id } },
+      },
+    ]);
+    await w.api['doctor.repair']({ all: true });
+    expect((await w.pod1.get('router', b1r)).routes).toEqual([mine, ...before]);
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+});
