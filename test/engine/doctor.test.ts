@@ -3,6 +3,8 @@
 // with exact fields, doctor.repair fixes it, a second run is clean and the §12 state still works.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ipam } from '../../main/engine/ipam';
+import { CrosspodError } from '../../shared/errors';
+import { auditMark, dbChecksum } from '../contract/checksum';
 import type { DoctorFinding } from '../../shared/contract';
 import { newEngine, threePods, type TestEngine } from './support/engine';
 
@@ -14,7 +16,11 @@ afterEach(async () => {
 
 /** §12 plus a second network in Pod2 on the same router: both bridges, routes between pods and a two-step floating IP. */
 async function world() {
-  t = await newEngine();
+  return worldOn(await newEngine());
+}
+
+async function worldOn(engine: TestEngine) {
+  t = engine;
   const api = t.engine.api;
   await threePods(t.engine);
   const ext = await api['networks.create']({ name: 'ext-net', project_id: 'admin', 'router:external': true, availability_zone_hints: ['Pod2'] });
@@ -34,6 +40,26 @@ async function world() {
   const p = { RegionOne: t.podId('RegionOne'), Pod1: t.podId('Pod1'), Pod2: t.podId('Pod2') };
   const row = (top: string, pod: string, type: string) => t!.routings().find((r) => r.top_id === top && r.pod_id === pod && r.resource_type === type)!;
   return { t, api, ext, extSub, net1, sub1, net2, sub2, router, vm, vm2, fip, p, row, pod1: t.pod('Pod1'), pod2: t.pod('Pod2') };
+}
+
+/** An engine whose lab drivers throw what `fail` returns for a (region, verb, kind). */
+async function faultyEngine(fail: (region: string, verb: string, kind: unknown) => CrosspodError | null): Promise<TestEngine> {
+  return newEngine({
+    driverFactory: (pod, base) => {
+      const d = base(pod);
+      return new Proxy(d, {
+        get(target, prop, recv) {
+          const v = Reflect.get(target, prop, recv);
+          if (typeof v !== 'function') return v;
+          return (...args: unknown[]) => {
+            const e = fail(pod.region_name, String(prop), args[0]);
+            if (e) throw e;
+            return v.apply(target, args);
+          };
+        },
+      });
+    },
+  });
 }
 
 async function run(): Promise<DoctorFinding[]> {
@@ -398,6 +424,144 @@ describe('routes_drift', () => {
     ]);
     await w.api['doctor.repair']({ all: true });
     expect((await w.pod1.get('router', b1r)).routes).toEqual([mine, ...before]);
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+});
+
+describe('fip_binding_drift', () => {
+  it("the external pod's floating IP unbound by hand is realised again", async () => {
+    const w = await world();
+    const b2ext = w.row(w.ext.id, w.p.Pod2, 'network').bottom_id!;
+    const [b2fip] = await w.pod2.list('floatingip', { floating_network_id: b2ext, floating_ip_address: '162.3.124.5' });
+    await w.pod2.update('floatingip', b2fip.id, { port_id: null });
+    const found = await run();
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'fip_binding_drift',
+        pod: { pod_id: w.p.Pod2, region_name: 'Pod2' },
+        resource_type: 'floatingip',
+        top_id: w.fip.id,
+        bottom_id: b2fip.id,
+        project_id: 'proj1',
+        detail: 'Floating IP 162.3.124.5 is bound to 10.0.1.4 at the top, but Pod2 holds 162.3.124.5 unbound (it should be bound to bridge port 100.128.0.3)',
+        repair: { action: 'realise_fip', text: 'Re-realise it from the top (disassociate, then associate with 10.0.1.4 again)', args: { fip_id: w.fip.id } },
+      },
+    ]);
+    await w.api['doctor.repair']({ ids: [found[0].id] });
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+
+  it('the bridge floating IP deleted in the VM pod is made again', async () => {
+    const w = await world();
+    const [inner] = (await w.pod1.list('floatingip')).filter((f) => f.floating_ip_address === '100.128.0.3');
+    await w.pod1.delete('floatingip', inner.id);
+    const found = await run();
+    expect(found.map((f) => [f.kind, f.detail])).toEqual([['fip_binding_drift', 'Floating IP 162.3.124.5 is bound to 10.0.1.4 at the top, but Pod1 has no floating IP 100.128.0.3 (it should be bound to port 10.0.1.4)']]);
+    await w.api['doctor.repair']({ all: true });
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+
+  it('a floating IP unbound at the top but bound in its pod is unbound there', async () => {
+    const w = await world();
+    await w.api['fips.disassociate']({ id: w.fip.id });
+    const b2ext = w.row(w.ext.id, w.p.Pod2, 'network').bottom_id!;
+    const [b2fip] = await w.pod2.list('floatingip', { floating_network_id: b2ext, floating_ip_address: '162.3.124.5' });
+    const vm2Bottom = w.row(w.vm2.id, w.p.Pod2, 'port').bottom_id!;
+    await w.pod2.update('floatingip', b2fip.id, { port_id: vm2Bottom });
+    const found = await run();
+    expect(found.map((f) => [f.kind, f.bottom_id, f.detail, f.repair.action, f.repair.text])).toEqual([
+      ['fip_binding_drift', b2fip.id, 'Floating IP 162.3.124.5 is unbound at the top, but Pod2 binds it to 10.0.2.4', 'unbind_fip', 'Unbind it in Pod2'],
+    ]);
+    await w.api['doctor.repair']({ all: true });
+    expect((await w.pod2.get('floatingip', b2fip.id)).port_id).toBeNull();
+    expect(await run()).toEqual([]);
+    await w.api['fips.associate']({ id: w.fip.id, port_id: w.vm.id });
+    await w.t.engine.idle();
+    await stillWorks(w);
+  });
+});
+
+describe('a pod that does not answer', () => {
+  it('is one finding of its own, and the other pods are still checked and repaired', async () => {
+    let down = false;
+    const w = await worldOn(await faultyEngine((region) => (down && region === 'Pod1' ? new CrosspodError('POD_UNREACHABLE', 'Pod1 at http://127.0.0.1:1 refused the connection') : null)));
+    const b2ext = w.row(w.ext.id, w.p.Pod2, 'network').bottom_id!;
+    const orphan = await w.pod2.create('floatingip', { floating_network_id: b2ext, project_id: 'proj1', floating_ip_address: '162.3.124.78' });
+    down = true;
+    const found = await run();
+    expect(found.map((f) => [f.kind, f.pod?.region_name, f.bottom_id])).toEqual([
+      ['pod_unreachable', 'Pod1', null],
+      ['orphan_bottom', 'Pod2', orphan.id],
+    ]);
+    expect(found[0]).toMatchObject({
+      resource_type: 'pod',
+      detail: 'Pod Pod1 does not answer (POD_UNREACHABLE: Pod1 at http://127.0.0.1:1 refused the connection); its resources were not checked',
+      repair: { action: 'none', text: 'Nothing: bring the pod back, or delete it with force', args: {} },
+    });
+    const { results } = await w.api['doctor.repair']({ all: true });
+    expect(results.map((r) => [r.kind, r.status])).toEqual([
+      ['orphan_bottom', 'repaired'],
+      ['pod_unreachable', 'skipped'],
+    ]);
+    down = false;
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+});
+
+describe('doctor.repair', () => {
+  it('audits each repair; an unknown id is refused with FINDING_NOT_FOUND and changes nothing', async () => {
+    const w = await world();
+    const ipam = new Ipam(w.t.engine.store.db);
+    ipam.allocate(w.sub1.id, '10.0.1.77');
+    ipam.allocate(w.sub2.id, '10.0.2.77');
+    const found = await run();
+    const before = dbChecksum(w.t.engine.store.db, ['audit_log']);
+    await expect(w.api['doctor.repair']({ ids: [found[0].id, '0123456789abcdef'] })).rejects.toMatchObject({ code: 'FINDING_NOT_FOUND', status: 404, message: 'No current finding has the id 0123456789abcdef: run the doctor again (the drift may be gone already)' });
+    await expect(w.api['doctor.repair']({ ids: [] } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(dbChecksum(w.t.engine.store.db, ['audit_log'])).toEqual(before);
+    const audit = auditMark(w.t.engine.store.db);
+    await w.api['doctor.repair']({ all: true });
+    expect(found.map((f) => f.top_id).sort()).toEqual([w.sub1.id, w.sub2.id].sort());
+    expect(audit.since()).toEqual([
+      ...found.map((f) => ({ actor: 'doctor', operation: 'doctor.repair.ipam_leak', result_code: 'OK', resource_ids: JSON.stringify([f.top_id]) })),
+      { actor: 'local', operation: 'doctor.repair', result_code: 'OK', resource_ids: '[]' },
+    ]);
+  });
+
+  it('a repair that fails is undone and reported; the others still apply', async () => {
+    let failing = false;
+    const w = await worldOn(await faultyEngine((region, verb, kind) => (failing && region === 'Pod1' && verb === 'create' && kind === 'floatingip' ? new CrosspodError('BOTTOM_POD_OPERATION_FAILURE', 'Pod1 refused the floating IP') : null)));
+    const ipam = new Ipam(w.t.engine.store.db);
+    ipam.allocate(w.sub1.id, '10.0.1.77');
+    const b2ext = w.row(w.ext.id, w.p.Pod2, 'network').bottom_id!;
+    const [b2fip] = await w.pod2.list('floatingip', { floating_network_id: b2ext, floating_ip_address: '162.3.124.5' });
+    await w.pod2.update('floatingip', b2fip.id, { port_id: null });
+    failing = true;
+    const found = await run();
+    expect(found.map((f) => f.kind).sort()).toEqual(['fip_binding_drift', 'ipam_leak']);
+    const before = await w.pod2.get('floatingip', b2fip.id);
+    const { results } = await w.api['doctor.repair']({ all: true });
+    expect(results.map((r) => [r.kind, r.status, r.error?.code])).toEqual([
+      ['ipam_leak', 'repaired', undefined],
+      ['fip_binding_drift', 'failed', 'BOTTOM_POD_OPERATION_FAILURE'],
+    ]);
+    expect(results[1].message).toBe('Re-realise it from the top (disassociate, then associate with 10.0.1.4 again) failed: Pod1 refused the floating IP');
+    // The failed one left everything as it was: top binding and the bottom floating IP.
+    expect((await w.api['fips.get']({ id: w.fip.id })).port_id).toBe(w.vm.id);
+    expect(await w.pod2.get('floatingip', b2fip.id)).toEqual(before);
+    expect(ipam.isAllocated(w.sub1.id, '10.0.1.77')).toBe(false);
+    expect((await w.api['audit.list']({ limit: 3 })).items.map((a) => [a.operation, a.result_code])).toEqual([
+      ['doctor.repair', 'OK'],
+      ['doctor.repair.fip_binding_drift', 'BOTTOM_POD_OPERATION_FAILURE'],
+      ['doctor.repair.ipam_leak', 'OK'],
+    ]);
+    failing = false;
+    expect((await w.api['doctor.repair']({ all: true })).results.map((r) => r.status)).toEqual(['repaired']);
     expect(await run()).toEqual([]);
     await stillWorks(w);
   });
