@@ -38,8 +38,8 @@ describe('npm run doctor', () => {
     expect(r.code).toBe(1);
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID +KIND +POD +TYPE +DETAIL \/ REPAIR$/);
-    expect(lines.some((l) => /^[0-9a-f]{16}  orphan_bottom +Pod1  router +Bottom router 11111111-2222-3333-4444-555555555555 \(/.test(l))).toBe(true);
-    expect(lines.some((l) => /^[0-9a-f]{16}  ipam_leak +- +ip_address +10\.0\.1\.77 is allocated in subnet subnet1 \(10\.0\.1\.0\/24\), but no port, floating IP or gateway holds it$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^[0-9a-f]{16} {2}orphan_bottom +Pod1 {2}router +Bottom router 11111111-2222-3333-4444-555555555555 \(/.test(l))).toBe(true);
+    expect(lines.some((l) => /^[0-9a-f]{16} {2}ipam_leak +- +ip_address +10\.0\.1\.77 is allocated in subnet subnet1 \(10\.0\.1\.0\/24\), but no port, floating IP or gateway holds it$/.test(l))).toBe(true);
     expect(lines).toContain(lines.find((l) => l.trim() === '-> Release 10.0.1.77'));
     expect(lines.at(-1)).toBe('2 findings.');
   });
@@ -58,7 +58,7 @@ describe('npm run doctor', () => {
     const r = doctor('--db', db, '--repair');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Repairs:\nID +KIND +STATUS +MESSAGE\n[0-9a-f]{16}  orphan_bottom  repaired  Deleted bottom router .+ in Pod1\n[0-9a-f]{16}  ipam_leak +repaired  Released 10\.0\.1\.77\n\nAfter the repairs:\nNo drift: the bottoms match the top\.\n$/);
+    expect(r.out).toMatch(/^Repairs:\nID +KIND +STATUS +MESSAGE\n[0-9a-f]{16} {2}orphan_bottom {2}repaired {2}Deleted bottom router .+ in Pod1\n[0-9a-f]{16} {2}ipam_leak +repaired {2}Released 10\.0\.1\.77\n\nAfter the repairs:\nNo drift: the bottoms match the top\.\n$/);
     const again = doctor('--db', db);
     expect([again.code, again.out]).toEqual([0, 'No drift: the bottoms match the top.\n']);
   });

@@ -89,7 +89,6 @@ describe('doctor on lab pods', () => {
   });
 });
 
-const only = (fs: DoctorFinding[], kind: string) => fs.filter((f) => f.kind === kind);
 
 describe('missing_bottom', () => {
   it('a bottom router deleted by hand stays mapped until the doctor forgets it; then the next interface-add works', async () => {
