@@ -13,6 +13,7 @@ export const VIEWS = [
   'jobs',
   'routings',
   'audit',
+  'doctor',
 ] as const;
 export type View = (typeof VIEWS)[number];
 export type ThemeChoice = 'system' | 'light' | 'dark';
