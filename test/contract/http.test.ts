@@ -661,7 +661,7 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'routings.update': [{ id: 1, pod_id: '   ' }, 'pod_id'],
     'routers.resync': [{}, 'id'],
     'doctor.run': [{ deep: true }, ''],
-    'doctor.repair': [{ ids: ['not-a-finding'] }, ''],
+    'doctor.repair': [{ ids: ['not-a-finding'] }, 'ids.0'],
     'jobs.list': [{ status: ['FAIL'] }, 'status'],
     'jobs.get': [{}, 'id'],
     'jobs.redo': [{ id: 3 }, 'id'],
