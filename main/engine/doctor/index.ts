@@ -59,7 +59,16 @@ const ORDER: FindingKind[] = ['stale_routing', 'orphan_bottom', 'missing_bottom'
 const ORPHAN_ORDER = ['floatingip', 'router', 'port', 'subnet', 'network'];
 
 export class Doctor {
-  constructor(private readonly s: DoctorServices) {}
+  private readonly q;
+
+  constructor(private readonly s: DoctorServices) {
+    const db = s.core.db;
+    this.q = {
+      managed: db.prepare('SELECT routes FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?'),
+      topFip: db.prepare('SELECT 1 FROM floating_ips WHERE floating_network_id = ? AND floating_ip_address = ?'),
+      bridgeIp: db.prepare("SELECT 1 FROM port_ips i JOIN ports p ON p.id = i.port_id WHERE p.network_id = ? AND i.ip_address = ? AND p.name LIKE 'ns\\_bridge\\_port\\_%\\_None\\_%' ESCAPE '\\'"),
+    };
+  }
 
   private get t() {
     return this.s.top;
@@ -309,7 +318,7 @@ export class Doctor {
   }
 
   private managed(podId: string, bottomRouter: string): Route[] {
-    const row = this.s.core.db.prepare('SELECT routes FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?').get(podId, bottomRouter) as { routes: string } | undefined;
+    const row = this.q.managed.get(podId, bottomRouter) as { routes: string } | undefined;
     return json<Route[]>(row?.routes, []);
   }
 
@@ -330,14 +339,10 @@ export class Doctor {
     const net = this.t.q.net.get(r.top_id) as NetworkRow | undefined;
     if (!net) return true;
     if (net.router_external === 1) {
-      return this.s.core.db.prepare('SELECT 1 FROM floating_ips WHERE floating_network_id = ? AND floating_ip_address = ?').get(net.id, f.floating_ip_address) !== undefined;
+      return this.q.topFip.get(net.id, f.floating_ip_address) !== undefined;
     }
     if (net.bridge === 'ns') {
-      return (
-        this.s.core.db
-          .prepare("SELECT 1 FROM port_ips i JOIN ports p ON p.id = i.port_id WHERE p.network_id = ? AND i.ip_address = ? AND p.name LIKE 'ns\\_bridge\\_port\\_%\\_None\\_%' ESCAPE '\\'")
-          .get(net.id, f.floating_ip_address) !== undefined
-      );
+      return this.q.bridgeIp.get(net.id, f.floating_ip_address) !== undefined;
     }
     return true;
   }
@@ -345,6 +350,19 @@ export class Doctor {
   private fipDrift(snaps: Map<string, Snapshot>, covered: Set<string>): DoctorFinding[] {
     const { routing, pods, bridges } = this.s;
     const out: DoctorFinding[] = [];
+    // Floating IPs of each pod by (network, address): one pass, not one scan per top floating IP.
+    const index = new Map<string, Map<string, BottomFloatingIp[]>>();
+    for (const [podId, snap] of snaps) {
+      const m = new Map<string, BottomFloatingIp[]>();
+      for (const f of snap.floatingip) {
+        const k = `${f.floating_network_id}|${f.floating_ip_address}`;
+        const l = m.get(k);
+        if (l) l.push(f);
+        else m.set(k, [f]);
+      }
+      index.set(podId, m);
+    }
+    const fipsAt = (podId: string, net: string | null | undefined, address: string) => index.get(podId)?.get(`${net}|${address}`) ?? [];
     for (const fip of this.s.core.db.prepare('SELECT * FROM floating_ips ORDER BY rowid').all() as FipRow[]) {
       if (covered.has(fip.id)) continue;
       const net = this.t.network(fip.floating_network_id);
@@ -352,7 +370,7 @@ export class Doctor {
       const extSnap = extPod && snaps.get(extPod.pod_id);
       const bottomExtNet = extPod && routing.bottomId(net.id, extPod.pod_id, 'network');
       if (!extPod || !extSnap || !bottomExtNet) continue;
-      const extFips = extSnap.floatingip.filter((f) => f.floating_network_id === bottomExtNet && f.floating_ip_address === fip.floating_ip_address);
+      const extFips = fipsAt(extPod.pod_id, bottomExtNet, fip.floating_ip_address);
       const name = `floating IP ${fip.floating_ip_address}`;
       if (!fip.port_id) {
         const bound = extFips.filter((f) => f.port_id);
@@ -385,7 +403,7 @@ export class Doctor {
           if (!bottomBridge || !extFips.some((f) => f.port_id === bottomBridge)) problems.push(this.boundText(extPod, fip.floating_ip_address, extFips, `bridge port ${bridge.ip}`));
           const ns = fip.router_id ? bridges.findNs(fip.router_id) : null;
           const vmNsNet = ns && routing.bottomId(ns.net.id, vmPod.pod_id, 'network');
-          const inner = snaps.get(vmPod.pod_id)!.floatingip.filter((f) => f.floating_network_id === vmNsNet && f.floating_ip_address === bridge.ip);
+          const inner = fipsAt(vmPod.pod_id, vmNsNet, bridge.ip);
           if (!inner.some((f) => f.port_id === m.bottom_id)) problems.push(this.boundText(vmPod, bridge.ip, inner, `port ${fixed}`));
         }
       }
