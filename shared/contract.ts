@@ -247,7 +247,9 @@ export const contract = {
   /** Applies the repairs of the findings named (ids from doctor.run), or of all of them. */
   'doctor.repair': {
     mutates: true,
-    input: z.union([z.strictObject({ ids: z.array(z.string().regex(/^[0-9a-f]{16}$/, 'a finding id from doctor.run')).min(1).max(10_000) }), z.strictObject({ all: z.literal(true) })]),
+    input: z
+      .strictObject({ ids: z.array(z.string().regex(/^[0-9a-f]{16}$/, 'a finding id from doctor.run')).min(1).max(10_000).optional(), all: z.literal(true).optional() })
+      .refine((r) => (r.ids === undefined) !== (r.all === undefined), { message: 'give either ids or all: true' }),
   },
 
   'jobs.list': { mutates: false, input: listInput },

@@ -522,6 +522,8 @@ describe('doctor.repair', () => {
     const before = dbChecksum(w.t.engine.store.db, ['audit_log']);
     await expect(w.api['doctor.repair']({ ids: [found[0].id, '0123456789abcdef'] })).rejects.toMatchObject({ code: 'FINDING_NOT_FOUND', status: 404, message: 'No current finding has the id 0123456789abcdef: run the doctor again (the drift may be gone already)' });
     await expect(w.api['doctor.repair']({ ids: [] } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(w.api['doctor.repair']({})).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'Invalid input for doctor.repair: (input): give either ids or all: true' });
+    await expect(w.api['doctor.repair']({ ids: [found[0].id], all: true })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(dbChecksum(w.t.engine.store.db, ['audit_log'])).toEqual(before);
     const audit = auditMark(w.t.engine.store.db);
     await w.api['doctor.repair']({ all: true });

@@ -533,10 +533,10 @@ export class Doctor {
   // ---- repairs -----------------------------------------------------------------------------
 
   /** Applies the repairs of the findings named (or all), each in a savepoint of its own, each audited. */
-  async repair(sel: { ids: string[] } | { all: true }): Promise<RepairResult[]> {
+  async repair(sel: { ids?: string[]; all?: true }): Promise<RepairResult[]> {
     const findings = await this.scan();
     let chosen: DoctorFinding[];
-    if ('ids' in sel) {
+    if (sel.ids) {
       const byId = new Map(findings.map((f) => [f.id, f]));
       const unknown = sel.ids.filter((id) => !byId.has(id));
       if (unknown.length) {
