@@ -9,6 +9,7 @@ import { useApp } from './store';
 import { viewFromHash, type ThemeChoice, type View } from './store/ui';
 import { useApplyTheme } from './theme';
 import { Audit } from './views/Audit';
+import { Doctor } from './views/Doctor';
 import { Jobs } from './views/Jobs';
 import { ExternalNetworks, Networks } from './views/Networks';
 import { FloatingIps } from './views/FloatingIps';
@@ -31,6 +32,7 @@ const NAV: { view: View; label: string; key: string }[] = [
   { view: 'jobs', label: 'Jobs', key: 'j' },
   { view: 'routings', label: 'Routing table', key: 'l' },
   { view: 'audit', label: 'Audit log', key: 'a' },
+  { view: 'doctor', label: 'Doctor', key: 'd' },
 ];
 
 const VIEW_COMPONENT: Record<View, () => React.JSX.Element> = {
@@ -45,6 +47,7 @@ const VIEW_COMPONENT: Record<View, () => React.JSX.Element> = {
   jobs: Jobs,
   routings: Routings,
   audit: Audit,
+  doctor: Doctor,
 };
 
 function isTyping(t: EventTarget | null): boolean {

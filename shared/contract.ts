@@ -159,6 +159,11 @@ const allocationPools = z.array(z.strictObject({ start: ip, end: ip })).max(64);
 const dnsNameservers = z.array(ip).max(16);
 const hostRoutes = z.array(route).max(64);
 
+/** Routing ids are integers (Tricircle's BigInteger, §13 row 13). */
+const routingId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** Tricircle: "Field X can not be empty". */
+const nonBlank = z.string().max(255).refine((v) => v.trim() !== '', { message: 'can not be empty' });
+
 const interfaceInput = z.strictObject({ id, subnet_id: id.optional(), port_id: id.optional() });
 
 export const contract = {
@@ -166,7 +171,8 @@ export const contract = {
   'pods.list': { mutates: false, input: listInput('pods.list') },
   'pods.get': { mutates: false, input: z.strictObject({ pod_id: id }) },
   'pods.update': { mutates: true, input: z.strictObject({ pod_id: id, ...podFields }) },
-  'pods.delete': { mutates: true, input: z.strictObject({ pod_id: id }) },
+  /** `force`: for a dead pod, drop its routing rows (and its lab rows) and say what may be left in the region. */
+  'pods.delete': { mutates: true, input: z.strictObject({ pod_id: id, force: z.boolean().optional() }) },
   'pods.testConnection': { mutates: false, input: z.strictObject({ pod_id: id }) },
 
   'networks.create': {
@@ -328,6 +334,33 @@ export const contract = {
   'fips.path': { mutates: false, input: byId },
 
   'routings.list': { mutates: false, input: listInput('routings.list') },
+  /** Tricircle's admin API (§11.2): DELETE and PUT /v1.0/routings/{id}. */
+  'routings.delete': { mutates: true, input: z.strictObject({ id: routingId }) },
+  'routings.update': {
+    mutates: true,
+    input: z
+      .strictObject({
+        id: routingId,
+        top_id: nonBlank.optional(),
+        bottom_id: nonBlank.optional(),
+        pod_id: nonBlank.optional(),
+        project_id: nonBlank.optional(),
+        resource_type: nonBlank.optional(),
+      })
+      .refine((r) => ['top_id', 'bottom_id', 'pod_id', 'project_id', 'resource_type'].some((k) => k in r), { message: 'give at least one of top_id, bottom_id, pod_id, project_id, resource_type' }),
+  },
+  /** A job that rebuilds a router's bottom state from the top. */
+  'routers.resync': { mutates: true, input: byId },
+
+  /** Drift between the top and the bottoms: a dry run. */
+  'doctor.run': { mutates: false, input: z.strictObject({}) },
+  /** Applies the repairs of the findings named (ids from doctor.run), or of all of them. */
+  'doctor.repair': {
+    mutates: true,
+    input: z
+      .strictObject({ ids: z.array(z.string().regex(/^[0-9a-f]{16}$/, 'a finding id from doctor.run')).min(1).max(10_000).optional(), all: z.literal(true).optional() })
+      .refine((r) => (r.ids === undefined) !== (r.all === undefined), { message: 'give either ids or all: true' }),
+  },
 
   'jobs.list': { mutates: false, input: listInput('jobs.list') },
   'jobs.get': { mutates: false, input: byId },
@@ -438,6 +471,32 @@ export interface AuditExport {
   data: string;
 }
 
+export type FindingKind = 'missing_bottom' | 'orphan_bottom' | 'mismatch' | 'stale_routing' | 'ipam_leak' | 'routes_drift' | 'fip_binding_drift' | 'pod_unreachable';
+
+/** What a repair does, in machine form; `args` carries what the action needs. */
+export type RepairAction = 'drop_routing' | 'rebuild' | 'recreate' | 'delete_bottom' | 'update_bottom' | 'release_address' | 'configure_routes' | 'realise_fip' | 'unbind_fip' | 'none';
+
+export interface DoctorFinding {
+  /** Stable for the same drift: a hash of kind, pod, type, ids and what differs. */
+  id: string;
+  kind: FindingKind;
+  pod: { pod_id: string; region_name: string } | null;
+  resource_type: string;
+  top_id: string | null;
+  bottom_id: string | null;
+  project_id: string | null;
+  detail: string;
+  repair: { action: RepairAction; text: string; args: Record<string, unknown> };
+}
+
+export interface RepairResult {
+  id: string;
+  kind: FindingKind;
+  status: 'repaired' | 'skipped' | 'failed';
+  message: string;
+  error?: { code: string; message: string };
+}
+
 export interface FipWithPath extends FloatingIp {
   path: FipPath;
 }
@@ -448,7 +507,8 @@ export interface Outputs {
   'pods.list': Page<Pod>;
   'pods.get': Pod;
   'pods.update': Pod;
-  'pods.delete': { pod_id: string };
+  /** `left`, after a forced delete: the bottoms Crosspod had in the region, by type. */
+  'pods.delete': { pod_id: string; left?: Record<string, { bottom_id: string; name: string; top_id: string }[]> };
   'pods.testConnection': TestConnectionResult;
   'networks.create': Network;
   'networks.createExternal': { network: Network; subnet: Subnet };
@@ -484,6 +544,11 @@ export interface Outputs {
   'fips.delete': { id: string };
   'fips.path': FipPath;
   'routings.list': Page<Routing>;
+  'routings.delete': { id: number };
+  'routings.update': Routing;
+  'routers.resync': Job;
+  'doctor.run': { findings: DoctorFinding[] };
+  'doctor.repair': { results: RepairResult[] };
   'jobs.list': Page<Job>;
   'jobs.get': Job;
   'jobs.redo': Job;

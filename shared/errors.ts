@@ -57,6 +57,10 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   // jobs
   JOB_NOT_REDOABLE: 409,
+  // admin operations and the doctor
+  RESOURCE_TYPE_UNKNOWN: 400,
+  ROUTING_EXISTS: 409,
+  FINDING_NOT_FOUND: 404,
   // store
   DATABASE_CORRUPT: 500,
   MIGRATION_EDITED: 500,

@@ -14,6 +14,7 @@ export const MENU_VIEWS = [
   { id: 'jobs', label: 'Jobs' },
   { id: 'routings', label: 'Routing Table' },
   { id: 'audit', label: 'Audit Log' },
+  { id: 'doctor', label: 'Doctor' },
 ] as const;
 
 export type MenuViewId = (typeof MENU_VIEWS)[number]['id'];

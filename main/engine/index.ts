@@ -31,6 +31,7 @@ import { AuditLog, PRUNE_BATCH, summarize } from './audit';
 import { Journal, recover, undoLostAnswers, type RecoveryDeps } from './runtime/journal';
 import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
 import { listPage } from './list';
+import { Doctor, ROUTING_TYPES } from './doctor';
 import { loadExampleLab, topologySnapshot } from './lab';
 import { TopologyService } from './topology';
 
@@ -45,7 +46,7 @@ export function passwordFromEnv(region: string, env: NodeJS.ProcessEnv = process
 }
 
 /** One set of services over one connection (the writer, or the reader). */
-function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; topology: TopologyService } {
+function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; topology: TopologyService; doctor: Doctor } {
   const now = opts.now ?? (() => new Date());
   const pods = new PodRegistry(db, () => now().toISOString(), opts.secrets);
   const baseDriver = (p: PodDescriptor): PodDriver => {
@@ -90,7 +91,9 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routers = new RouterService(s, network, bridges);
   const fips = new FipService(s, network, bridges);
   registerHandlers(s);
-  return { ...s, network, routers, fips, bridges, topology: new TopologyService(s) };
+  const doctor = new Doctor({ ...s, network, routers, fips, bridges });
+  s.jobs.handlers.set('router_resync', (payload) => doctor.resyncRouter(String(payload.router_id)));
+  return { ...s, network, routers, fips, bridges, topology: new TopologyService(s), doctor };
 }
 
 type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
@@ -310,10 +313,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return p;
     },
     'pods.delete': (i) => {
+      const left = i.force ? w.doctor.forgetPod(i.pod_id) : undefined;
       w.pods.delete(i.pod_id);
       dropDriver(i.pod_id);
       w.core.op.touch('pods.changed', i.pod_id);
-      return { pod_id: i.pod_id };
+      return left ? { pod_id: i.pod_id, left } : { pod_id: i.pod_id };
     },
     'pods.testConnection': async (i) => {
       const pod = r.pods.get(i.pod_id);
@@ -381,6 +385,37 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'fips.path': (i) => r.fips.path(i.id),
     'routings.list': (i) => listPage(r.core.db, 'routings.list', i, (row) => row as never),
     'jobs.list': (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)),
+    'routings.delete': (i) => {
+      const row = w.routing.byId(i.id);
+      if (!row || !w.routing.deleteById(i.id)) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
+      w.core.op.touch('routings.changed', row.top_id);
+      return { id: i.id };
+    },
+    'routings.update': (i) => {
+      const cur = w.routing.byId(i.id);
+      if (!cur) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
+      if (i.pod_id !== undefined) w.pods.row(i.pod_id);
+      if (i.resource_type !== undefined && !ROUTING_TYPES.includes(i.resource_type)) {
+        throw new CrosspodError('RESOURCE_TYPE_UNKNOWN', `There is no such resource type ${i.resource_type}: one of ${ROUTING_TYPES.join(', ')}`, { resource_type: i.resource_type });
+      }
+      const { id, ...fields } = i;
+      try {
+        const row = w.routing.update({ ...cur, ...fields, id, updated_at: w.core.nowIso() });
+        w.core.op.touch('routings.changed', row.top_id, cur.top_id);
+        return row;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+        throw new CrosspodError('ROUTING_EXISTS', 'Resource routing already exists: the same top_id, pod_id and resource_type are mapped by another row', { id });
+      }
+    },
+    'routers.resync': (i) => {
+      const router = w.top.router(i.id);
+      const job = w.jobs.enqueue('router_resync', router.id, router.project_id, { router_id: router.id });
+      w.core.op.touch('jobs.changed', job);
+      return w.jobs.get(job);
+    },
+    'doctor.run': async () => ({ findings: await r.doctor.scan() }),
+    'doctor.repair': async (i) => ({ results: await w.doctor.repair(i) }),
     'jobs.get': (i) => r.jobs.get(i.id),
     'jobs.redo': (i) => {
       const j = w.jobs.redo(i.id);

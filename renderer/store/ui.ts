@@ -14,6 +14,7 @@ export const VIEWS = [
   'jobs',
   'routings',
   'audit',
+  'doctor',
 ] as const;
 export type View = (typeof VIEWS)[number];
 export type ThemeChoice = 'system' | 'light' | 'dark';

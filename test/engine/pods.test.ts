@@ -378,7 +378,7 @@ describe('pods', () => {
       ['pods.update', { pod_id: 'p', dc_name: ['dc'] }, 'dc_name'],
       ['pods.update', { pod_id: 'p', unknown: true }, ''],
       ['pods.delete', {}, 'pod_id'],
-      ['pods.delete', { pod_id: 'p', force: true }, ''],
+      ['pods.delete', { pod_id: 'p', force: 'yes' }, 'force'],
       ['pods.list', { limit: 0 }, 'limit'],
       ['pods.list', { limit: 'ten' }, 'limit'],
       ['pods.list', { az_name: { $ne: '' } }, 'az_name'],

@@ -508,6 +508,58 @@ export class RouterService {
     return this.t.toRouter(this.t.router(router.id));
   }
 
+  /**
+   * Rebuilds the router's bottom state from the top (routers.resync and the doctor's repairs):
+   * bottom routers, E-W ports, N-S gateways, interfaces and the real gateway, each through the
+   * same get-or-create steps as addInterface and setGateway, so what exists is kept. Routing rows
+   * that point at vanished bottoms must be dropped first (the doctor does it).
+   */
+  async resync(id: string): Promise<Router> {
+    const { core, routing } = this.s;
+    const router = this.t.router(id);
+    for (const ifPort of this.t.interfacePorts(router.id)) {
+      const hint = this.t.hints(this.t.network(ifPort.network_id))[0];
+      if (hint === undefined) continue;
+      const pod = this.s.pods.podForAz(hint, router.project_id);
+      const d = core.driver(pod.pod_id);
+      const bottomRouter = await this.ensureBottomRouter(pod, router);
+      const ew = await this.bridges.ensure(router.project_id, 'ew');
+      const ewTop = await this.bridges.port(ewPortName(router.project_id, bottomRouter), ew, router.project_id);
+      const ewBottom = await this.network.ensureBottomPort(pod, ewTop.row);
+      if (this.needsNsBridge(router, pod) && !this.gatewayPod(router)) await this.ensureNsGateway(pod, bottomRouter, router);
+      const ifBottom = await this.network.ensureBottomPort(pod, ifPort);
+      for (const portId of [ewBottom.id, ifBottom.id]) {
+        const bp = await d.get('port', portId);
+        if (bp.device_id === bottomRouter) continue;
+        await d.addInterface(bottomRouter, { port_id: portId });
+        core.op.undo({ label: `attach port ${portId} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'removeInterface', router_id: bottomRouter, port_id: portId } });
+      }
+    }
+    if (router.gw_network_id) {
+      const net = this.t.network(router.gw_network_id);
+      const extPod = this.gatewayPod(router)!;
+      const d = core.driver(extPod.pod_id);
+      const extRouter = await this.ensureBottomRouter(extPod, router);
+      const bottomExtNet = await this.network.ensureBottomNetwork(extPod, net);
+      for (const sub of this.t.subnetsOf(net.id)) await this.network.ensureBottomSubnet(extPod, sub);
+      const br = await d.get('router', extRouter);
+      if (br.external_gateway_info?.network_id === bottomExtNet) {
+        await this.syncSnat(extPod, extRouter, br.external_gateway_info.enable_snat, router.enable_snat === 1);
+      } else {
+        await this.dropNsGateway(extPod, extRouter, router.project_id);
+        const gwIps = router.gw_port_id ? this.t.portIps(router.gw_port_id).map((ip) => ({ subnet_id: routing.bottomId(ip.subnet_id, extPod.pod_id, 'subnet')!, ip_address: ip.ip_address })) : [];
+        await d.addGateway(extRouter, { network_id: bottomExtNet, enable_snat: router.enable_snat === 1, external_fixed_ips: gwIps });
+        core.op.undo({ label: 'real gateway', pod_id: extPod.pod_id, action: { verb: 'removeGateway', router_id: extRouter } });
+      }
+      const others = routing.mappings(router.id, 'router').filter((m) => m.pod_id !== extPod.pod_id);
+      if (others.length > 0) await this.ensureNsInExtPod(extPod, extRouter, router);
+      for (const m of others) await this.ensureNsGateway(this.s.pods.row(m.pod_id), m.bottom_id!, router);
+    }
+    this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
+    core.op.touch('routers.changed', router.id);
+    return this.t.toRouter(this.t.router(router.id));
+  }
+
   /** §8.8 with §13 row 4: bottom routers, bridge ports and (with the last router) bridge networks go. */
   async delete(id: string): Promise<void> {
     const { core, routing } = this.s;

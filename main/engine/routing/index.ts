@@ -47,6 +47,13 @@ export class RoutingTable {
       byBottom: db.prepare('SELECT * FROM resource_routings WHERE bottom_id = ? AND pod_id = ? ORDER BY id LIMIT 1'),
       deleteTopPod: db.prepare('DELETE FROM resource_routings WHERE top_id = ? AND pod_id = ? AND resource_type = ?'),
       deleteTop: db.prepare('DELETE FROM resource_routings WHERE top_id = ?'),
+      byId: db.prepare('SELECT * FROM resource_routings WHERE id = ?'),
+      ofPod: db.prepare('SELECT * FROM resource_routings WHERE pod_id = ? ORDER BY id'),
+      all: db.prepare('SELECT * FROM resource_routings ORDER BY id'),
+      deletePod: db.prepare('DELETE FROM resource_routings WHERE pod_id = ?'),
+      update: db.prepare(
+        'UPDATE resource_routings SET top_id = @top_id, bottom_id = @bottom_id, pod_id = @pod_id, project_id = @project_id, resource_type = @resource_type, updated_at = @updated_at WHERE id = @id RETURNING *',
+      ),
       countPod: db.prepare('SELECT resource_type, COUNT(*) AS n FROM resource_routings WHERE pod_id = ? GROUP BY resource_type ORDER BY resource_type'),
     };
   }
@@ -84,6 +91,34 @@ export class RoutingTable {
 
   removeAllForTop(topId: string): void {
     this.q.deleteTop.run(topId);
+  }
+
+  byId(id: number): Routing | undefined {
+    return this.q.byId.get(id) as Routing | undefined;
+  }
+
+  /** Every row, in creation order (the doctor reads them once). */
+  all(): Routing[] {
+    return this.q.all.all() as Routing[];
+  }
+
+  ofPod(podId: string): Routing[] {
+    return this.q.ofPod.all(podId) as Routing[];
+  }
+
+  /** Deletes a row by id (routings.delete, the doctor); false when there was none. */
+  deleteById(id: number): boolean {
+    return this.q.deleteId.run(id).changes > 0;
+  }
+
+  /** Forgets every row of a pod (pods.delete with force). */
+  removePod(podId: string): number {
+    return this.q.deletePod.run(podId).changes;
+  }
+
+  /** Replaces a row's fields (routings.update); throws SQLITE_CONSTRAINT_UNIQUE on a duplicate. */
+  update(row: Omit<Routing, 'created_at'>): Routing {
+    return this.q.update.get(row) as Routing;
   }
 
   countByType(podId: string): Record<string, number> {
