@@ -34,4 +34,18 @@ describe('HopChain', () => {
     expect(screen.queryByTestId('hop-1')).toBeNull();
     expect(screen.getByTestId('hop-unbound').textContent).toBe('not associated');
   });
+
+  it('marks the hops of a pod that did not answer, and says how old the reading is', () => {
+    const path = {
+      ...twoStep,
+      observed_at: '2026-12-01T10:00:00.000Z',
+      hops: twoStep.hops.map((h, i) => (i === 2 ? { ...h, error: { code: 'POD_TIMEOUT', message: 'Pod1 did not answer within 5000 ms' } } : h)),
+    };
+    render(<HopChain path={path} now={Date.parse('2026-12-01T10:00:42.000Z')} />);
+    expect(screen.getByTestId('hop-2').dataset.unreachable).toBe('POD_TIMEOUT');
+    expect(screen.getByTestId('hop-2').textContent).toBe('⚠ 10.0.1.4 (Pod1)');
+    expect(screen.getByTestId('hop-2').title).toBe('fixed address on net1 in Pod1 — Pod1 unreachable: POD_TIMEOUT Pod1 did not answer within 5000 ms');
+    expect(screen.getByTestId('hop-0').dataset.unreachable).toBeUndefined();
+    expect(screen.getByTestId('hop-chain').title).toBe('162.3.124.5 (Pod2) → 100.128.0.3 (ns_bridge_net_proj1, VLAN 2017) → 10.0.1.4 (Pod1)\nread from the pods 42 s ago');
+  });
 });
