@@ -88,7 +88,7 @@ describe('the doctor on real Neutron', () => {
       ['missing_bottom', 'port', vm.id, b, 'Pod1', `Port vm1 (10.0.1.4) is mapped in Pod1 to bottom port ${vm.id} (${b}), which is gone`],
     ]);
     await repairAndCheck(found);
-    expect((await neutron.Pod1.list('port', { name: vm.id })).map((p) => p.fixed_ips.map((i) => i.ip_address))).toEqual([['10.0.1.4']]);
+    expect((await neutron.Pod1.list('port', { description: `crosspod:port:${vm.id}` })).map((p) => p.fixed_ips.map((i) => i.ip_address))).toEqual([['10.0.1.4']]);
     await expectWorking();
   });
 
