@@ -54,6 +54,11 @@ function ipError(ip: unknown, why: string): CrosspodError {
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const V4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
+/** The IP version of an address or CIDR already known to be valid (no parsing: a ':' means IPv6). */
+export function ipVersionOf(addressOrCidr: string): IpVersion {
+  return addressOrCidr.includes(':') ? 6 : 4;
+}
+
 /** Parses a bare address (no prefix, no zone) into its version and numeric value. */
 export function parseIp(ip: string): ParsedIp {
   if (typeof ip !== 'string' || ip.length === 0) throw ipError(ip, 'expected an address string');

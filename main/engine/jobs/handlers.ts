@@ -3,10 +3,9 @@
 import { CrosspodError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import { deleteIfExists, json, runCompensation, type CompensationAction } from '../context';
-import { ipInCidr } from '../ipam/cidr';
+import { ipInCidr, ipVersionOf } from '../ipam/cidr';
 import type { Services } from '../services';
 
-const family = (addressOrCidr: string): 4 | 6 => (addressOrCidr.includes(':') ? 6 : 4);
 const sameRoute = (a: Route, b: Route) => a.destination === b.destination && a.nexthop === b.nexthop;
 const dedupe = (rs: Route[]) => rs.filter((r, i) => rs.findIndex((x) => sameRoute(x, r)) === i);
 
@@ -64,18 +63,18 @@ export function registerHandlers(s: Services): void {
     for (const i of info) {
       const desired: Route[] = [];
       const user: Route[] = [];
-      if (i.ew) for (const j of info) if (j !== i && j.ew) for (const c of j.cidrs) if (family(c) === 4) desired.push({ destination: c, nexthop: j.ew });
+      if (i.ew) for (const j of info) if (j !== i && j.ew) for (const c of j.cidrs) if (ipVersionOf(c) === 4) desired.push({ destination: c, nexthop: j.ew });
       // With SNAT off, replies to other pods' VMs come back to the external pod's router
       // unNATed: it routes them over the N-S bridge unless an E-W route already does.
       if (topRouter.enable_snat === 0 && i.gwCidrs.length > 0 && !i.ew) {
-        for (const j of info) if (j !== i && j.ns) for (const c of j.cidrs) if (family(c) === 4) desired.push({ destination: c, nexthop: j.ns.address });
+        for (const j of info) if (j !== i && j.ns) for (const c of j.cidrs) if (ipVersionOf(c) === 4) desired.push({ destination: c, nexthop: j.ns.address });
       }
       for (const r of userRoutes) {
         if (holds(i, r.nexthop) || i.gwCidrs.some((c) => ipInCidr(r.nexthop, c))) {
           user.push(r);
           continue;
         }
-        if (family(r.destination) !== 4) continue;
+        if (ipVersionOf(r.destination) !== 4) continue;
         const owner = info.find((j) => j !== i && holds(j, r.nexthop));
         if (owner?.ew && i.ew) user.push({ destination: r.destination, nexthop: owner.ew });
         // The external pod's router without interfaces reaches the nexthop's pod over the N-S bridge.

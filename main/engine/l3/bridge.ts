@@ -67,8 +67,7 @@ export class BridgeService {
     if (found) return found;
     const top = this.s.pods.requireTop();
     const primaryTaken = this.s.routing.bottomId(bridgeNames('ns', router.project_id).net, top.pod_id, 'network') !== null;
-    const b = await this.ensureNamed(router.project_id, 'ns', nsBridgeNames(router.project_id, router.id, !primaryTaken), router.id);
-    return b;
+    return this.ensureNamed(router.project_id, 'ns', nsBridgeNames(router.project_id, router.id, !primaryTaken), router.id);
   }
 
   /** The router's N-S bridge if it has one. */

@@ -5,14 +5,12 @@ import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { Router, RouterInterfaceInfo } from '../../../shared/model';
 import { deleteIfExists, isNotFound, uuid, type PodRow } from '../context';
-import { canonicalIp, cidrsOverlap, ipInCidr } from '../ipam/cidr';
+import { canonicalIp, cidrsOverlap, ipInCidr, ipVersionOf } from '../ipam/cidr';
 import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import { gatewayTaken, type NetworkService } from '../network';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
 import type { BridgeService } from './bridge';
-
-const family = (addressOrCidr: string): 4 | 6 => (addressOrCidr.includes(':') ? 6 : 4);
 
 export const ewPortName = (project: string, bottomRouter: string) => `ew_bridge_port_${project}_${bottomRouter}`;
 // The literal "None" is the reference's unset third field (§7), kept so operators recognise it.
@@ -71,17 +69,25 @@ export class RouterService {
     return this.t.toRouter(this.t.router(cur.id));
   }
 
-  /** How errors name a router: by name, with the id when it has none. */
-  private label(router: RouterRow): string {
-    return routerLabel(router);
-  }
-
   /** The subnets a router is connected to: its interfaces and its gateway. */
   private connectedSubnets(router: RouterRow): { sub: SubnetRow; ip: string; gateway: boolean }[] {
     const out: { sub: SubnetRow; ip: string; gateway: boolean }[] = [];
     for (const p of this.t.interfacePorts(router.id)) for (const ip of this.t.portIps(p.id)) out.push({ sub: this.t.subnet(ip.subnet_id), ip: ip.ip_address, gateway: false });
     if (router.gw_port_id) for (const ip of this.t.portIps(router.gw_port_id)) out.push({ sub: this.t.subnet(ip.subnet_id), ip: ip.ip_address, gateway: true });
     return out;
+  }
+
+  /** Neutron: no two subnets of one router may overlap (interfaces and gateway), whichever pods they live in. */
+  private refuseOverlap(router: RouterRow, joining: SubnetRow[], as: 'interface' | 'gateway'): void {
+    for (const c of this.connectedSubnets(router)) {
+      const clash = joining.find((s) => cidrsOverlap(s.cidr, c.sub.cidr));
+      if (!clash) continue;
+      const message =
+        as === 'interface'
+          ? `${cap(subnetLabel(clash))} overlaps ${subnetLabel(c.sub)}, already on ${routerLabel(router)}`
+          : `External ${subnetLabel(clash)} overlaps ${subnetLabel(c.sub)} of ${routerLabel(router)}`;
+      throw new CrosspodError('ROUTER_SUBNET_OVERLAP', message, { router_id: router.id, subnet_id: clash.id, cidr: clash.cidr, overlaps: { subnet_id: c.sub.id, cidr: c.sub.cidr } });
+    }
   }
 
   /**
@@ -95,12 +101,12 @@ export class RouterService {
       const nexthop = canonicalIp(r.nexthop);
       const on = connected.find((c) => ipInCidr(nexthop, c.sub.cidr));
       if (!on) {
-        throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the nexthop is not on a subnet connected to ${this.label(router)}`, { route: r, router_id: router.id });
+        throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the nexthop is not on a subnet connected to ${routerLabel(router)}`, { route: r, router_id: router.id });
       }
       if (connected.some((c) => c.ip === nexthop)) {
-        throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the nexthop is an address of ${this.label(router)} itself`, { route: r, router_id: router.id });
+        throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the nexthop is an address of ${routerLabel(router)} itself`, { route: r, router_id: router.id });
       }
-      if (family(r.destination) !== family(nexthop)) {
+      if (ipVersionOf(r.destination) !== ipVersionOf(nexthop)) {
         throw new CrosspodError('INVALID_ROUTES', `Invalid route ${r.destination} via ${r.nexthop}: the destination and the nexthop are of different IP versions`, { route: r, router_id: router.id });
       }
     }
@@ -132,7 +138,7 @@ export class RouterService {
     if (v6 && pods.size > 1) {
       throw new CrosspodError(
         'CROSS_POD_IPV6_NOT_SUPPORTED',
-        `IPv6 subnet ${v6.name || v6.cidr} (${v6.cidr}) cannot be on ${this.label(router)} across pods: the east-west and north-south bridges are IPv4`,
+        `IPv6 subnet ${v6.name || v6.cidr} (${v6.cidr}) cannot be on ${routerLabel(router)} across pods: the east-west and north-south bridges are IPv4`,
         { router_id: router.id, subnet_id: v6.id, cidr: v6.cidr },
       );
     }
@@ -174,7 +180,7 @@ export class RouterService {
       return;
     }
     if (br.external_gateway_info) {
-      throw new CrosspodError('ROUTER_GATEWAY_EXISTS', `The bottom router of ${this.label(router)} in ${pod.region_name} already has a gateway on another network`);
+      throw new CrosspodError('ROUTER_GATEWAY_EXISTS', `The bottom router of ${routerLabel(router)} in ${pod.region_name} already has a gateway on another network`);
     }
     // SNAT on the bridge follows the router's enable_snat (§12: on by default).
     await d.addGateway(bottomRouter, { network_id: bottomNet, enable_snat: snat, external_fixed_ips: [{ subnet_id: bottomSub, ip_address: ip }] });
@@ -256,7 +262,7 @@ export class RouterService {
       byPort = this.t.port(input.port_id);
       const ips = this.t.portIps(byPort.id);
       if (ips.length === 0) throw new CrosspodError('BAD_REQUEST', `Router port must have at least one fixed IP: ${portLabel(byPort)}`);
-      if (byPort.device_id || byPort.device_owner) throw new CrosspodError('PORT_IN_USE', `${cap(portLabel(byPort, this.t.portIps(byPort.id)))} already has an attached device (${byPort.device_owner || byPort.device_id})`, { port_id: byPort.id, device_id: byPort.device_id });
+      if (byPort.device_id || byPort.device_owner) throw new CrosspodError('PORT_IN_USE', `${cap(portLabel(byPort, ips))} already has an attached device (${byPort.device_owner || byPort.device_id})`, { port_id: byPort.id, device_id: byPort.device_id });
       sub = this.t.subnet(ips[0].subnet_id);
     } else {
       sub = this.t.subnet(input.subnet_id!);
@@ -267,19 +273,10 @@ export class RouterService {
     if (hints.length !== 1) throw new CrosspodError('CROSS_POD_L3_NOT_SUPPORTED', 'Cross pods L3 networking not support: the network needs exactly one availability zone hint', { network_id: net.id, hints });
     for (const p of this.t.interfacePorts(router.id)) {
       if (this.t.portIps(p.id).some((ip) => ip.subnet_id === sub.id)) {
-        throw new CrosspodError('ROUTER_INTERFACE_EXISTS', `${cap(this.label(router))} already has a port on ${subnetLabel(sub)}`, { router_id: router.id, subnet_id: sub.id });
+        throw new CrosspodError('ROUTER_INTERFACE_EXISTS', `${cap(routerLabel(router))} already has a port on ${subnetLabel(sub)}`, { router_id: router.id, subnet_id: sub.id });
       }
     }
-    // Neutron: no two subnets of one router may overlap, whichever pods they live in.
-    for (const c of this.connectedSubnets(router)) {
-      if (cidrsOverlap(c.sub.cidr, sub.cidr)) {
-        throw new CrosspodError(
-          'ROUTER_SUBNET_OVERLAP',
-          `Subnet ${sub.name || sub.id} (${sub.cidr}) overlaps subnet ${c.sub.name || c.sub.id} (${c.sub.cidr}), already on ${this.label(router)}`,
-          { router_id: router.id, subnet_id: sub.id, cidr: sub.cidr, overlaps: { subnet_id: c.sub.id, cidr: c.sub.cidr } },
-        );
-      }
-    }
+    this.refuseOverlap(router, [sub], 'interface');
     const pod = this.s.pods.podForAz(hints[0], router.project_id);
     this.checkIpv6(router, { pod: pod.pod_id, sub }, this.gatewayPod(router));
     const d = core.driver(pod.pod_id);
@@ -336,7 +333,7 @@ export class RouterService {
       ? ports.find((p) => p.id === input.port_id)
       : ports.find((p) => this.t.portIps(p.id).some((ip) => ip.subnet_id === input.subnet_id));
     if (!port) {
-      throw new CrosspodError('ROUTER_INTERFACE_NOT_FOUND', `${cap(this.label(router))} does not have an interface ${input.port_id ? `with port ${input.port_id}` : `on subnet ${input.subnet_id}`}`);
+      throw new CrosspodError('ROUTER_INTERFACE_NOT_FOUND', `${cap(routerLabel(router))} does not have an interface ${input.port_id ? `with port ${input.port_id}` : `on subnet ${input.subnet_id}`}`);
     }
     const ips = this.t.portIps(port.id);
     const net = this.t.network(port.network_id);
@@ -346,7 +343,7 @@ export class RouterService {
     const routes = JSON.parse(router.routes) as { nexthop: string }[];
     const sub = this.t.subnet(ips[0].subnet_id);
     if (routes.some((r) => ipInCidr(r.nexthop, sub.cidr))) {
-      throw new CrosspodError('ROUTER_IN_USE', `The interface of ${this.label(router)} on ${subnetLabel(sub)} cannot be deleted, as it is required by one or more routes.`);
+      throw new CrosspodError('ROUTER_IN_USE', `The interface of ${routerLabel(router)} on ${subnetLabel(sub)} cannot be deleted, as it is required by one or more routes.`);
     }
     // Floating IPs reach their ports through this interface: Neutron refuses, and so do we, at
     // the top, naming them (rather than a bottom pod refusing with its own ids).
@@ -355,7 +352,7 @@ export class RouterService {
       const addrs = users.map((f) => f.floating_ip_address);
       throw new CrosspodError(
         'ROUTER_INTERFACE_IN_USE',
-        `The interface of ${this.label(router)} on subnet ${sub.name || sub.id} (${sub.cidr}) is used by floating IP${addrs.length > 1 ? 's' : ''} ${addrs.join(', ')}: disassociate ${addrs.length > 1 ? 'them' : 'it'} first`,
+        `The interface of ${routerLabel(router)} on ${subnetLabel(sub)} is used by floating IP${addrs.length > 1 ? 's' : ''} ${addrs.join(', ')}: disassociate ${addrs.length > 1 ? 'them' : 'it'} first`,
         { router_id: router.id, subnet_id: sub.id, floating_ips: users.map((f) => ({ id: f.id, floating_ip_address: f.floating_ip_address })) },
       );
     }
@@ -410,16 +407,7 @@ export class RouterService {
       router = this.t.router(router.id);
     }
     this.checkIpv6(router, null, extPod);
-    for (const c of this.connectedSubnets(router)) {
-      const clash = subnets.find((s) => cidrsOverlap(s.cidr, c.sub.cidr));
-      if (clash) {
-        throw new CrosspodError(
-          'ROUTER_SUBNET_OVERLAP',
-          `External subnet ${clash.name || clash.id} (${clash.cidr}) overlaps subnet ${c.sub.name || c.sub.id} (${c.sub.cidr}) of ${this.label(router)}`,
-          { router_id: router.id, subnet_id: clash.id, cidr: clash.cidr, overlaps: { subnet_id: c.sub.id, cidr: c.sub.cidr } },
-        );
-      }
-    }
+    this.refuseOverlap(router, subnets, 'gateway');
 
     // Top first (§13 row 6): the top allocates the gateway address, the bottom is told it exactly.
     const ips = (wanted.length ? wanted : [{}]).map((w: { subnet_id?: string; ip_address?: string }) => {
@@ -477,8 +465,9 @@ export class RouterService {
     const { core, routing } = this.s;
     const router = this.t.router(id);
     if (!router.gw_network_id) return this.t.toRouter(router);
-    if ((this.t.q.fipsOfRouter.get(router.id) as { n: number }).n > 0) {
-      throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Gateway cannot be updated for ${this.label(router)}, since a gateway to external ${networkLabel(this.t.network(router.gw_network_id))} is required by floating IPs ${this.t.fipsOfRouter(router.id).map((f) => f.floating_ip_address).join(', ')}.`);
+    const users = this.t.fipsOfRouter(router.id);
+    if (users.length > 0) {
+      throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Gateway cannot be updated for ${routerLabel(router)}, since a gateway to external ${networkLabel(this.t.network(router.gw_network_id))} is required by floating IPs ${users.map((f) => f.floating_ip_address).join(', ')}.`);
     }
     const extPod = this.gatewayPod(router)!;
     const extRouter = routing.bottomId(router.id, extPod.pod_id, 'router');
@@ -565,7 +554,7 @@ export class RouterService {
     const { core, routing } = this.s;
     const router = this.t.router(id);
     const ifaces = this.t.interfacePorts(router.id);
-    if (ifaces.length > 0) throw new CrosspodError('ROUTER_IN_USE', `${cap(this.label(router))} still has interfaces on ${ifaces.map((p) => this.t.portIps(p.id).map((i) => i.ip_address).join(', ')).join('; ')}`, { ports: ifaces.map((p) => p.id) });
+    if (ifaces.length > 0) throw new CrosspodError('ROUTER_IN_USE', `${cap(routerLabel(router))} still has interfaces on ${ifaces.map((p) => this.t.portIps(p.id).map((i) => i.ip_address).join(', ')).join('; ')}`, { ports: ifaces.map((p) => p.id) });
     await this.clearGateway(router.id);
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = this.s.pods.row(m.pod_id);

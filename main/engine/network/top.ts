@@ -165,7 +165,6 @@ export class TopStore {
       ),
       fip: db.prepare('SELECT * FROM floating_ips WHERE id = ?'),
       fipsOfPort: db.prepare('SELECT * FROM floating_ips WHERE port_id = ?'),
-      fipsOfRouter: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE router_id = ?'),
       fipsByRouter: db.prepare('SELECT * FROM floating_ips WHERE router_id = ? ORDER BY floating_ip_address'),
       fipsOfNet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_network_id = ?'),
       fipsOfSubnet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_subnet_id = ?'),
