@@ -380,6 +380,13 @@ export const contract = {
     }),
   },
   'audit.getRetention': { mutates: false, input: z.strictObject({}) },
+  /** Undoes the action this audit entry records (one of `undo.state`'s), if the world still lets it. */
+  'audit.undo': { mutates: true, input: z.strictObject({ id: z.number().int().min(1) }) },
+  /** The latest action of this lab that can be undone, run in reverse through the engine. */
+  'undo.undo': { mutates: true, input: z.strictObject({}) },
+  /** The action undone last, run again (a new action in between empties the redo list). */
+  'undo.redo': { mutates: true, input: z.strictObject({}) },
+  'undo.state': { mutates: false, input: z.strictObject({}) },
   /** Entries (and SUCCESS jobs) older than max_age_days or beyond the max_entries newest are pruned; null = no limit. */
   'audit.setRetention': {
     mutates: true,
@@ -497,6 +504,29 @@ export interface RepairResult {
   error?: { code: string; message: string };
 }
 
+/** An action of this lab's session that can be undone (or redone). */
+export interface UndoInfo {
+  /** The audit entry of the action. */
+  audit_id: number;
+  operation: Method;
+  /** What it did, by name and address: "release 162.3.124.5". */
+  text: string;
+  at: string;
+}
+
+/** Newest first. */
+export interface UndoState {
+  undo: UndoInfo[];
+  redo: UndoInfo[];
+}
+
+/** What an undo or redo did: the action, and the audit entry of the undo itself. */
+export interface UndoResult {
+  entry: UndoInfo;
+  audit_id: number;
+  state: UndoState;
+}
+
 export interface FipWithPath extends FloatingIp {
   path: FipPath;
 }
@@ -555,6 +585,10 @@ export interface Outputs {
   'audit.list': Page<AuditEntry>;
   'audit.export': AuditExport;
   'audit.getRetention': AuditRetention;
+  'audit.undo': UndoResult;
+  'undo.undo': UndoResult;
+  'undo.redo': UndoResult;
+  'undo.state': UndoState;
   'audit.setRetention': AuditRetention & { pruned: { audit: number; jobs: number } };
   'quotas.get': Quota;
   'quotas.update': Quota;

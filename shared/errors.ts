@@ -55,6 +55,10 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   BAD_REQUEST: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  // undo and redo
+  NOTHING_TO_UNDO: 409,
+  NOTHING_TO_REDO: 409,
+  UNDO_CONFLICT: 409,
   // jobs
   JOB_NOT_REDOABLE: 409,
   // admin operations and the doctor

@@ -34,6 +34,7 @@ import { listPage } from './list';
 import { Doctor, ROUTING_TYPES } from './doctor';
 import { loadExampleLab, topologySnapshot } from './lab';
 import { TopologyService } from './topology';
+import { UndoLog, type UndoEntry } from './undo';
 
 export type { Engine, EngineOptions } from './types';
 
@@ -115,6 +116,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const w = buildServices(db, settings, opts, drivers);
   const r = buildServices(readDb, settings, opts, readDrivers);
   const listeners = new Set<(e: EngineEvent) => void>();
+  const undoLog = new UndoLog(w.top);
   const clock = opts.now ?? (() => new Date());
   const audit = new AuditLog(db, clock);
   const readAudit = new AuditLog(readDb, clock);
@@ -167,14 +169,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
 
   /** Runs fn as one operation: one transaction, compensations on failure, events after. */
-  const runOp = async <T>(label: string, actor: string, input: unknown, fn: () => Promise<T>, auditIt = true): Promise<T> => {
+  const runOp = async <T>(label: string, actor: string, input: unknown, fn: () => Promise<T>, auditIt = true, onAudit?: (auditId: number, result: T) => void): Promise<T> => {
     const oj = journal.begin(label);
     const op = new Operation(oj);
     w.core.op = op;
     db.exec('BEGIN IMMEDIATE');
     try {
       const result = await fn();
-      if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), 'OK', JSON.stringify(op.resourceIds()));
+      if (auditIt) {
+        const auditId = audit.run(w.core.nowIso(), actor, label, summarize(input), 'OK', JSON.stringify(op.resourceIds()));
+        onAudit?.(auditId, result);
+      }
       // The commit marker goes in with the operation: recovery reads "committed" from it.
       if (oj.used) markCommit.run(oj.id, w.core.nowIso());
       if (staleMarks.length) {
@@ -447,6 +452,40 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'topology.network': (i) => r.topology.network(i.id),
     'view.get': (i) => r.topology.viewGet(i.view),
     'view.set': (i) => w.topology.viewSet(i.view, i.state),
+    // Run by runUndo below, which needs the operation's own audit id.
+    'audit.undo': () => unreachable(),
+    'undo.undo': () => unreachable(),
+    'undo.redo': () => unreachable(),
+    'undo.state': () => undoLog.state(),
+  };
+  const unreachable = (): never => {
+    throw new CrosspodError('INTERNAL', 'Undo and redo run through runUndo');
+  };
+
+  /** Runs an action's inverse (or its forward again) as one operation, audited as `undo <method>`. */
+  const runUndo = (method: 'audit.undo' | 'undo.undo' | 'undo.redo', input: { id?: number }, actor: string): Promise<Output<'undo.undo'>> => {
+    const dir = method === 'undo.redo' ? 'redo' : 'undo';
+    const pick = (): UndoEntry => (dir === 'redo' ? undoLog.toRedo() : undoLog.toUndo(input.id));
+    let label: string = method;
+    try {
+      label = `${dir} ${pick().operation}`;
+    } catch {
+      // refused inside the operation, under the method's name
+    }
+    let auditId = 0;
+    return runOp(
+      label,
+      actor,
+      input,
+      async () => {
+        const e = pick();
+        await undoLog.run(e, dir, async (m, x) => h[m](contract[m].input.parse(x) as never));
+        w.core.op.touch('audit.changed');
+        return e;
+      },
+      true,
+      (id) => (auditId = id),
+    ).then((e) => ({ entry: { audit_id: e.audit_id, operation: e.operation, text: e.text, at: e.at }, audit_id: auditId, state: undoLog.state() }));
   };
 
   const call = async <M extends Method>(method: M, input: unknown, meta: { actor?: string } = {}): Promise<Output<M>> => {
@@ -473,7 +512,34 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }
     const handler = h[method] as (i: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
     if (!contract[method].mutates) return handler(parsed);
-    const result = await enqueue(() => runOp(method, meta.actor ?? 'local', parsed, async () => handler(parsed)));
+    const actor = meta.actor ?? 'local';
+    if (method === 'audit.undo' || method === 'undo.undo' || method === 'undo.redo') {
+      const r = await enqueue(() => runUndo(method, parsed as { id?: number }, actor));
+      kickJobs();
+      return r as Output<M>;
+    }
+    const result = await enqueue(() => {
+      // What the action changes is read before it runs, in its transaction; a plan that cannot
+      // read (the handler refuses the same input) records nothing.
+      let plan: ReturnType<UndoLog['plan']> = null;
+      return runOp(
+        method,
+        actor,
+        parsed,
+        async () => {
+          try {
+            plan = undoLog.plan(method, parsed);
+          } catch {
+            plan = null;
+          }
+          return handler(parsed);
+        },
+        true,
+        (auditId, res) => {
+          if (plan) undoLog.record(auditId, method, w.core.nowIso(), plan, res);
+        },
+      );
+    });
     kickJobs();
     pruneIfDue();
     return result;
