@@ -17,6 +17,7 @@ import type {
   Subnet,
 } from './model';
 import type { NetworkDetails, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
+import { LAB_EXAMPLES, type LabDocument } from './lab-document';
 
 const id = z.string().min(1).max(255);
 const name = z.string().max(255);
@@ -163,6 +164,9 @@ const hostRoutes = z.array(route).max(64);
 const routingId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** Tricircle: "Field X can not be empty". */
 const nonBlank = z.string().max(255).refine((v) => v.trim() !== '', { message: 'can not be empty' });
+
+/** A lab name (its rule is checked by the lab host: LAB_NAME_INVALID). */
+const labNameInput = z.string().max(255);
 
 const interfaceInput = z.strictObject({ id, subnet_id: id.optional(), port_id: id.optional() });
 
@@ -438,10 +442,92 @@ export const contract = {
       state: z.strictObject({
         positions: z.record(z.string().max(600), z.strictObject({ x: z.number().finite(), y: z.number().finite() })).refine((r) => Object.keys(r).length <= 20_000, 'at most 20,000 positions'),
         collapsed: z.array(z.string().max(600)).max(10_000),
+        /** The selected project ('' for all): kept under the view `console`. */
+        project: z.string().max(255).optional(),
       }),
     }),
   },
+
+  // ---- labs: each lab one SQLite file; the host (not one engine) answers these ----
+  // Names are checked by the host (LAB_NAME_INVALID), not by the schema, so a form shows that code.
+  // `name` optional: the current lab.
+  'labs.list': { mutates: false, input: z.strictObject({}), output: z.strictObject({ labs: z.array(z.lazy(() => labInfo)), current: z.string().nullable() }) },
+  'labs.current': { mutates: false, input: z.strictObject({}), output: z.lazy(() => labInfo) },
+  /** A new lab, empty or built from a gallery example (with labs.progress events); opened unless open: false. */
+  'labs.create': { mutates: true, input: z.strictObject({ name: labNameInput, example: z.enum(LAB_EXAMPLES).optional(), open: z.boolean().optional() }), output: z.lazy(() => labInfo) },
+  /** Switches to the lab: the engine is swapped, then labs.changed tells every view to reload. */
+  'labs.open': { mutates: true, input: z.strictObject({ name: labNameInput }), output: z.lazy(() => labInfo) },
+  'labs.rename': { mutates: true, input: z.strictObject({ name: labNameInput, new_name: labNameInput }), output: z.lazy(() => labInfo) },
+  /** A copy by SQLite online backup; not opened. */
+  'labs.duplicate': { mutates: true, input: z.strictObject({ name: labNameInput, new_name: labNameInput }), output: z.lazy(() => labInfo) },
+  /** Removes the file and its snapshots. Not the current lab (LAB_IN_USE): open another first. */
+  'labs.delete': { mutates: true, input: z.strictObject({ name: labNameInput }), output: z.strictObject({ name: z.string() }) },
+  /**
+   * Empties the lab: its file is replaced by a new one (a "before reset" snapshot is taken first).
+   * Only the file: a real region is never touched. A lab with real-region pods needs `force: true`
+   * (LAB_HAS_REAL_REGIONS otherwise).
+   */
+  'labs.reset': { mutates: true, input: z.strictObject({ name: labNameInput.optional(), force: z.boolean().optional() }), output: z.lazy(() => labInfo) },
+  /** The lab document (and its canonical text, byte-identical for the same content). */
+  'labs.export': { mutates: false, input: z.strictObject({ name: labNameInput.optional() }), output: z.strictObject({ document: z.custom<LabDocument>(), text: z.string() }) },
+  /**
+   * A new lab from a document, replayed through the engine's operations with labs.progress events.
+   * A broken document is refused up front (LAB_DOCUMENT_INVALID, details.issues with paths) and
+   * nothing is created; a replay step that fails removes the new file. Opened unless open: false.
+   */
+  'labs.import': { mutates: true, input: z.strictObject({ name: labNameInput, document: z.unknown(), open: z.boolean().optional() }), output: z.lazy(() => labInfo) },
+  /** An online backup of the lab into its snapshots folder. */
+  'labs.snapshot': { mutates: true, input: z.strictObject({ name: labNameInput.optional(), label: z.string().max(64).optional() }), output: z.lazy(() => snapshotInfo) },
+  /** Newest first. */
+  'labs.snapshots': { mutates: false, input: z.strictObject({ name: labNameInput.optional() }), output: z.strictObject({ snapshots: z.array(z.lazy(() => snapshotInfo)) }) },
+  /**
+   * Replaces the lab with a snapshot, after taking a "before-restore" snapshot. Real-region pods
+   * need `force: true` (LAB_HAS_REAL_REGIONS): the regions are not rolled back, only the file.
+   */
+  'labs.restore': {
+    mutates: true,
+    input: z.strictObject({ name: labNameInput.optional(), snapshot: z.string().min(1).max(255), force: z.boolean().optional() }),
+    output: z.strictObject({ lab: z.lazy(() => labInfo), before: z.lazy(() => snapshotInfo) }),
+  },
 } as const;
+
+/** Methods the lab host answers itself; every other method goes to the current lab's engine. */
+export const LAB_METHODS = ['labs.list', 'labs.current', 'labs.create', 'labs.open', 'labs.rename', 'labs.duplicate', 'labs.delete', 'labs.reset', 'labs.export', 'labs.import', 'labs.snapshot', 'labs.snapshots', 'labs.restore'] as const;
+export type LabMethod = (typeof LAB_METHODS)[number];
+export type EngineMethod = Exclude<Method, LabMethod>;
+export function isLabMethod(m: string): m is LabMethod {
+  return (LAB_METHODS as readonly string[]).includes(m);
+}
+
+const labInfo = z.strictObject({
+  name: z.string(),
+  /** The lab the engine runs now. */
+  current: z.boolean(),
+  size_bytes: z.number(),
+  modified_at: z.string(),
+  pods: z.number(),
+  /** Region names of the real-region (neutron) pods: a reset or restore only replaces the file, never touches these. */
+  real_regions: z.array(z.string()),
+});
+const snapshotInfo = z.strictObject({
+  /** The snapshot's file name: what labs.restore takes. */
+  id: z.string(),
+  lab: z.string(),
+  label: z.string(),
+  created_at: z.string(),
+  size_bytes: z.number(),
+});
+export type LabInfo = z.infer<typeof labInfo>;
+export type SnapshotInfo = z.infer<typeof snapshotInfo>;
+
+/** A labs.progress event: how far a create-from-example, import, reset or restore is. */
+export interface LabProgress {
+  lab: string;
+  operation: 'create' | 'import' | 'reset' | 'restore' | 'open';
+  done: number;
+  total: number;
+  step: string;
+}
 
 export interface TopologySnapshot {
   pods: Pod[];
@@ -601,6 +687,19 @@ export interface Outputs {
   'topology.network': NetworkDetails;
   'view.get': { view: string; state: ViewState | null };
   'view.set': { view: string; state: ViewState };
+  'labs.list': { labs: LabInfo[]; current: string | null };
+  'labs.current': LabInfo;
+  'labs.create': LabInfo;
+  'labs.open': LabInfo;
+  'labs.rename': LabInfo;
+  'labs.duplicate': LabInfo;
+  'labs.delete': { name: string };
+  'labs.reset': LabInfo;
+  'labs.export': { document: LabDocument; text: string };
+  'labs.import': LabInfo;
+  'labs.snapshot': SnapshotInfo;
+  'labs.snapshots': { snapshots: SnapshotInfo[] };
+  'labs.restore': { lab: LabInfo; before: SnapshotInfo };
 }
 
 export type Contract = typeof contract;
@@ -623,13 +722,21 @@ export type EventName =
   | 'fips.changed'
   | 'routings.changed'
   | 'jobs.changed'
-  | 'audit.changed';
+  | 'audit.changed'
+  /** The lab set changed or the current lab was switched (ids: the lab names): every view reloads. */
+  | 'labs.changed'
+  /** How far a lab operation is (`lab_progress`); changes nothing on screen by itself. */
+  | 'labs.progress';
 
 export interface EngineEvent {
   name: EventName;
   ids: string[];
   /** Job progress, for jobs.changed. */
   progress?: { job_id: string; status: string; step?: string };
+  /** For labs.changed: the current lab after the change. */
+  current?: string | null;
+  /** For labs.progress. */
+  lab_progress?: LabProgress;
 }
 
 export function isMethod(name: string): name is Method {

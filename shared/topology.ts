@@ -154,4 +154,6 @@ export interface NetworkDetails extends TopoNetwork {
 export interface ViewState {
   positions: Record<string, { x: number; y: number }>;
   collapsed: string[];
+  /** The selected project ('' for all), kept under the view `console`. */
+  project?: string;
 }

@@ -5,7 +5,7 @@
 // connection, so they never see a half-done mutation.
 import Database from 'better-sqlite3';
 import { ZodError } from 'zod';
-import { contract, isMethod, methods, type Api, type EngineEvent, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
+import { contract, isLabMethod, isMethod, methods, type Api, type EngineMethod, type EngineEvent, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../shared/errors';
 import type { NeutronDriverConfig } from '../../shared/model';
 import { Operation, json, runCompensation, type Core, type PodRow } from './context';
@@ -97,7 +97,7 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   return { ...s, network, routers, fips, bridges, topology: new TopologyService(s), doctor };
 }
 
-type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+type Handlers = { [M in EngineMethod]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings: EngineSettings = {
@@ -492,6 +492,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (closed) throw new CrosspodError('INTERNAL', 'The engine is closed');
     if (corrupt) throw corrupt;
     if (!isMethod(method)) throw new CrosspodError('UNKNOWN_METHOD', `Unknown method ${String(method)}`);
+    // labs.* switch between files: the lab host (main/engine/labs) answers them, not one lab's engine.
+    if (isLabMethod(method)) throw new CrosspodError('LABS_SINGLE_FILE', `${method} needs the lab host: this engine runs one file (${opts.dbPath})`);
     let parsed: ParsedInput<M>;
     try {
       parsed = contract[method].input.parse(input ?? {}) as ParsedInput<M>;
@@ -510,7 +512,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       }
       throw e;
     }
-    const handler = h[method] as (i: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
+    const handler = h[method as EngineMethod] as unknown as (i: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
     if (!contract[method].mutates) return handler(parsed);
     const actor = meta.actor ?? 'local';
     if (method === 'audit.undo' || method === 'undo.undo' || method === 'undo.redo') {

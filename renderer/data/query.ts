@@ -54,6 +54,9 @@ const STALE: Record<EventName, string[]> = {
   'routings.changed': ['routings', 'fips', 'lab'],
   'jobs.changed': ['jobs'],
   'audit.changed': ['audit'],
+  // Another lab: everything on screen is stale (handled as a full reload by eventInvalidator).
+  'labs.changed': [],
+  'labs.progress': [],
 };
 
 const domainOf = (key: readonly unknown[]) => String(key[0]).split('.')[0];
@@ -63,6 +66,7 @@ export function eventInvalidator(client: QueryClient = queryClient): (e: EngineE
   const pending = new Set<string>();
   let scheduled = false;
   return (e) => {
+    if (e.name === 'labs.changed') return void client.invalidateQueries();
     for (const d of STALE[e.name] ?? []) pending.add(d);
     if (scheduled) return;
     scheduled = true;
