@@ -479,7 +479,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       input,
       async () => {
         const e = pick();
-        await undoLog.run(e, dir, async (m, x) => h[m](contract[m].input.parse(x) as never));
+        await undoLog.run(e, dir, async (m, x) => h[m as EngineMethod](contract[m].input.parse(x) as never));
         w.core.op.touch('audit.changed');
         return e;
       },

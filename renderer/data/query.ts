@@ -53,7 +53,7 @@ const STALE: Record<EventName, string[]> = {
   'fips.changed': ['fips', 'lab'],
   'routings.changed': ['routings', 'fips', 'lab'],
   'jobs.changed': ['jobs'],
-  'audit.changed': ['audit'],
+  'audit.changed': ['audit', 'undo'],
   // Another lab: everything on screen is stale (handled as a full reload by eventInvalidator).
   'labs.changed': [],
   'labs.progress': [],

@@ -6,6 +6,7 @@
 import type { Method, Output, ParsedInput, UndoInfo, UndoState } from '../../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { FixedIp } from '../../../shared/model';
+import type { PodRow } from '../context';
 import type { FipRow, PortRow, RouterRow } from '../network/top';
 import type { TopStore } from '../network/top';
 
@@ -120,6 +121,19 @@ export class UndoLog {
     const i = input as Record<string, unknown> & { id?: string };
     const fipText = (addr: string) => addr;
     switch (method) {
+      case 'pods.create':
+        return (res) => {
+          const p = res as Output<'pods.create'>;
+          if (p.driver !== 'lab') return null; // a region's password is not kept for a redo
+          return { text: `create pod ${p.region_name}`, forward: [{ method: 'pods.create', input: podBody(p), creates: [{ old: p.pod_id, path: 'pod_id' }] }], inverse: [{ method: 'pods.delete', input: { pod_id: p.pod_id } }] };
+        };
+      case 'pods.delete': {
+        const row = t.db.prepare('SELECT * FROM pods WHERE pod_id = ?').get(i.pod_id) as (PodRow & { driver: string }) | undefined;
+        // A lab pod only, and not a forced delete (which forgets what a dead region held).
+        if (!row || row.driver !== 'lab' || i.force) return null;
+        const body = podBody(row);
+        return () => ({ text: `delete pod ${row.region_name}`, forward: [{ method: 'pods.delete', input: { pod_id: row.pod_id } }], inverse: [{ method: 'pods.create', input: body, creates: [{ old: row.pod_id, path: 'pod_id' }] }] });
+      }
       case 'fips.create':
         return (res) => {
           const f = res as Output<'fips.create'>;
@@ -408,6 +422,10 @@ export class UndoLog {
     this.done = [];
     this.undone = [];
   }
+}
+
+function podBody(p: { region_name: string; az_name: string; pod_az_name: string; dc_name: string }): Record<string, unknown> {
+  return { region_name: p.region_name, ...(p.az_name ? { az_name: p.az_name } : {}), ...(p.pod_az_name ? { pod_az_name: p.pod_az_name } : {}), ...(p.dc_name ? { dc_name: p.dc_name } : {}), driver: 'lab' };
 }
 
 function routerBody(r: Output<'routers.create'>): Record<string, unknown> {
