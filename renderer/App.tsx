@@ -11,6 +11,7 @@ import { useApplyTheme } from './theme';
 import { Audit } from './views/Audit';
 import { Doctor } from './views/Doctor';
 import { Jobs } from './views/Jobs';
+import { Labs } from './views/Labs';
 import { ExternalNetworks, Networks } from './views/Networks';
 import { FloatingIps } from './views/FloatingIps';
 import { Overview } from './views/Overview';
@@ -22,6 +23,7 @@ import { Topology } from './views/Topology';
 
 const NAV: { view: View; label: string; key: string }[] = [
   { view: 'overview', label: 'Overview', key: 'o' },
+  { view: 'labs', label: 'Labs', key: 'b' },
   { view: 'pods', label: 'Pods', key: 'p' },
   { view: 'external', label: 'External networks', key: 'e' },
   { view: 'networks', label: 'Networks & subnets', key: 'n' },
@@ -37,6 +39,7 @@ const NAV: { view: View; label: string; key: string }[] = [
 
 const VIEW_COMPONENT: Record<View, () => React.JSX.Element> = {
   overview: Overview,
+  labs: Labs,
   pods: Pods,
   external: ExternalNetworks,
   networks: Networks,
@@ -134,6 +137,19 @@ function ProjectSelect() {
   );
 }
 
+/** The lab this console works on, one click from the Labs view (absent where one file is served). */
+function CurrentLab() {
+  const q = useCall('labs.current', {});
+  const setView = useApp((s) => s.setView);
+  if (!q.data) return null;
+  return (
+    <button type="button" className="btn ghost" data-testid="current-lab" title="Labs: switch, snapshot, export" onClick={() => setView('labs')}>
+      Lab: <strong>{q.data.name}</strong>
+      {q.data.real_regions.length > 0 && <span className="badge warn">real regions</span>}
+    </button>
+  );
+}
+
 function ThemeSelect() {
   const theme = useApp((s) => s.theme);
   const setTheme = useApp((s) => s.setTheme);
@@ -172,6 +188,7 @@ export function App() {
       <ProgressBar active={anyBusy} />
       <header className="app-header">
         <span className="brand">Crosspod</span>
+        <CurrentLab />
         <span className="spacer" />
         <ProjectSelect />
         <ThemeSelect />

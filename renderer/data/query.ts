@@ -65,7 +65,13 @@ const domainOf = (key: readonly unknown[]) => String(key[0]).split('.')[0];
 export function eventInvalidator(client: QueryClient = queryClient): (e: EngineEvent) => void {
   const pending = new Set<string>();
   let scheduled = false;
+  /** The current lab as the last labs.changed said. */
+  let lab: string | null | undefined;
   return (e) => {
+    if (e.name === 'labs.changed' && e.current !== undefined) {
+      if (e.current !== lab) useApp.getState().dropToasts();
+      lab = e.current;
+    }
     if (e.name === 'labs.changed') return void client.invalidateQueries();
     for (const d of STALE[e.name] ?? []) pending.add(d);
     if (scheduled) return;

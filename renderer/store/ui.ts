@@ -4,6 +4,7 @@ import type { Slice } from './types';
 
 export const VIEWS = [
   'overview',
+  'labs',
   'pods',
   'external',
   'networks',

@@ -7,7 +7,9 @@ import { act } from '../data/actions';
 import { loadError, useCall } from '../data/query';
 import { useApp } from '../store';
 import { LoadError, Section, ViewHeader, when } from './common';
+import { Gallery } from './Labs';
 
+/** Where one file is served (no lab host), the example is built into it; else the gallery makes new labs. */
 export function LoadExampleButton({ variant = 'primary' }: { variant?: 'primary' | 'ghost' }) {
   return (
     <ActionButton action="lab.loadExample" testId="load-example" variant={variant} onClick={() => void act('lab.loadExample', 'lab.loadExample', {})} title="Builds the reference's worked example: three pods, ext-net in Pod2, net1 in az1, a router and a floating IP">
@@ -51,6 +53,10 @@ export function Overview() {
   const connection = useApp((s) => s.connection);
   const setConnection = useApp((s) => s.setConnection);
   const setView = useApp((s) => s.setView);
+  const labsQ = useCall('labs.list', {});
+  // A server of one file answers labs.* with LABS_SINGLE_FILE: the example then goes into that file.
+  const singleFile = !labsQ.data;
+  const labNames = (labsQ.data?.labs ?? []).map((l) => l.name);
   const counts = useMemo(() => podCounts(topology.data), [topology.data]);
   const recentJobs = jobs.data?.items ?? [];
   const failedCount = failed.data?.total ?? 0;
@@ -63,15 +69,22 @@ export function Overview() {
   return (
     <div className="view" data-testid="view-overview">
       <ViewHeader title="Overview" loading={podsQ.isFetching && !podsQ.data}>
-        <LoadExampleButton variant={pods.length ? 'ghost' : 'primary'} />
+        {singleFile ? (
+          <LoadExampleButton variant={pods.length ? 'ghost' : 'primary'} />
+        ) : (
+          <button type="button" className="btn ghost" data-testid="open-gallery" onClick={() => setView('labs')}>
+            Example gallery
+          </button>
+        )}
       </ViewHeader>
       <ErrorBanner action="lab.loadExample" testId="error-load-example" />
       <LoadError error={loadError(podsQ)} testId="error-pods-load" />
       {podsQ.data && !pods.length ? (
         <EmptyState title="No pods yet" testId="empty-overview">
-          <p>Load the example lab to see a cross-pod floating IP in one click, or start by creating the top pod.</p>
+          <p>{singleFile ? 'Load the example lab' : 'Make a new lab from an example'} to see a cross-pod floating IP in one click, or start by creating the top pod.</p>
+          {!singleFile && <Gallery names={labNames} busy={false} />}
           <div className="row-actions">
-            <LoadExampleButton />
+            {singleFile && <LoadExampleButton />}
             <button type="button" className="btn" data-testid="empty-go-pods" onClick={() => setView('pods')}>
               Create a pod
             </button>

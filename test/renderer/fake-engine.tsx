@@ -58,6 +58,8 @@ export function fakeEngine(tables: Tables, overrides: Record<string, (input: Rec
     const o = overrides[m]?.(input);
     if (o) return o;
     const [domain, verb] = m.split('.');
+    // One file served, no lab host: what a server started with --db answers.
+    if (domain === 'labs') return { ok: false, error: { code: 'LABS_SINGLE_FILE', message: `${m} needs the lab host`, status: 409 } };
     if (m === 'undo.state') return { ok: true, value: { undo: [...undo], redo: [] } };
     if (m === 'audit.undo') {
       const k = undo.findIndex((u) => u.audit_id === input.id);
