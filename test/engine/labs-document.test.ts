@@ -107,7 +107,7 @@ function rng(seed: number) {
 function randomLab(seed: number): LabDocument {
   const r = rng(seed);
   const bottoms = r.int(1, 5);
-  const pods = [{ region: 'RegionOne', top: true }, ...Array.from({ length: bottoms }, (_, i) => ({ region: `P${i}`, az: `az${i}`, ...(r.chance(0.3) ? { dc: `dc${i % 2}` } : {}) }))];
+  const pods: LabDocument['pods'] = [{ region: 'RegionOne', top: true }, ...Array.from({ length: bottoms }, (_, i) => ({ region: `P${i}`, az: `az${i}`, ...(r.chance(0.3) ? { dc: `dc${i % 2}` } : {}) }))];
   const exts = Array.from({ length: r.int(1, 2) }, (_, k) => ({
     name: `ext${k}`,
     project: 'admin',

@@ -26,6 +26,8 @@ export interface LabHostOptions {
   initial?: string;
   /** One file only (`--db FILE`): labs.create/open/rename/duplicate/delete/import answer LABS_SINGLE_FILE. */
   single?: boolean;
+  /** The store's own backups (before a migration, on quit) of every lab: `<backupDir>/<name>-<label>-<stamp>.db`. */
+  backupDir?: string;
   /** Options for every lab's engine (secrets, driver factory, …); its settings.bridge is the lab's own. */
   engine?: Omit<EngineOptions, 'dbPath'>;
   now?: () => Date;
@@ -111,7 +113,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
   const engineFor = async (file: string): Promise<Engine> => {
     const bridge = readLabBridge(file);
     const base = opts.engine ?? {};
-    return createEngine({ ...base, dbPath: file, settings: { ...base.settings, ...(bridge ? { bridge } : {}) } });
+    return createEngine({ ...base, dbPath: file, ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), settings: { ...base.settings, ...(bridge ? { bridge } : {}) } });
   };
 
   // The current lab.
@@ -480,8 +482,8 @@ export function singleFileLayout(dbFile: string): Pick<LabHostOptions, 'labsDir'
 }
 
 /** `--data-dir DIR`: labs in DIR/labs, snapshots in DIR/snapshots, the last lab remembered in DIR/labs.json. */
-export function dataDirLayout(dataDir: string): Pick<LabHostOptions, 'labsDir' | 'snapshotsDir' | 'stateFile'> {
-  return { labsDir: join(dataDir, 'labs'), snapshotsDir: join(dataDir, 'snapshots'), stateFile: join(dataDir, 'labs.json') };
+export function dataDirLayout(dataDir: string): Pick<LabHostOptions, 'labsDir' | 'snapshotsDir' | 'stateFile' | 'backupDir'> {
+  return { labsDir: join(dataDir, 'labs'), snapshotsDir: join(dataDir, 'snapshots'), stateFile: join(dataDir, 'labs.json'), backupDir: join(dataDir, 'backups') };
 }
 
 /**
