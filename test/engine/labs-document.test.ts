@@ -166,3 +166,10 @@ describe('round trip: generated labs export → import → export to identical b
     expect(first.text).not.toMatch(/gen-|[0-9a-f]{8}-[0-9a-f]{4}-|\d{4}-\d\d-\d\dT/);
   });
 });
+
+it("the README's example document is the worked example, shortened by its defaults", async () => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const block = /### The lab document[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1];
+  const lab = await host.call('labs.import', { name: 'readme', document: JSON.parse(block), open: false });
+  expect((await host.call('labs.export', { name: lab.name })).text).toBe(readFileSync(join(__dirname, '../../main/engine/labs/examples/worked-example.json'), 'utf8'));
+});
