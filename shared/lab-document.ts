@@ -160,3 +160,10 @@ export const LAB_EXAMPLE_TITLES: Record<LabExample, string> = {
  */
 export const LAB_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9_-])?$/;
 export const labName = z.string().regex(LAB_NAME_PATTERN, 'letters, digits, space, dot, dash or underscore, starting with a letter or digit, at most 64 characters');
+
+/** The JSON Schema of the document, as shipped in shared/lab-document.schema.json. */
+export function labDocumentJsonSchema(): string {
+  const schema = z.toJSONSchema(labDocument, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  const out = { $id: 'https://crosspod.dev/schemas/lab-document-1.json', title: 'Crosspod lab document, version 1', ...schema };
+  return JSON.stringify(out, null, 2) + '\n';
+}

@@ -107,7 +107,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     quota_defaults: { ...defaultSettings.quota_defaults, ...opts.settings?.quota_defaults },
   };
   // Only the header is checked before open returns; quick_check runs right after, in a worker.
-  const store = await openStore(opts.dbPath, { integrity: 'deferred' });
+  const store = await openStore(opts.dbPath, { integrity: 'deferred', ...(opts.backupDir ? { backupDir: opts.backupDir } : {}) });
   const db = store.db;
   const readDb = new Database(opts.dbPath, { readonly: true });
   readDb.pragma('busy_timeout = 5000');

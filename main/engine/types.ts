@@ -56,6 +56,8 @@ export interface PodDescriptor {
 export interface EngineOptions {
   /** The SQLite file. */
   dbPath: string;
+  /** Where the store's own backups go (before a migration, on quit); defaults to `<db dir>/backups`. */
+  backupDir?: string;
   secrets?: SecretBox;
   settings?: Partial<EngineSettings>;
   /**

@@ -3,7 +3,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, safeStorage, screen, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine } from '../engine/index';
+import { adoptLegacyDb, dataDirLayout, openLabHost, singleFileLayout, type LabHost } from '../engine/labs/host';
 import { ensurePrivateDir } from '../engine/store';
 import type { Engine } from '../engine/types';
 import { listBackups, pruneBackups, restoreBackup } from './backups';
@@ -37,13 +37,21 @@ let win: BrowserWindow | null = null;
 let quitting: 'no' | 'closing' | 'done' = 'no';
 
 const userData = () => app.getPath('userData');
-const dbPath = () => process.env.CROSSPOD_DB || join(userData(), 'crosspod.db');
+/** $CROSSPOD_DB: that one file (single-lab mode); else the labs of the user-data folder. */
+const singleDb = () => process.env.CROSSPOD_DB || null;
+const dbPath = () => (engine as LabHost | null)?.file ?? singleDb() ?? join(userData(), 'labs');
 const windowStateFile = () => join(userData(), 'window-state.json');
 
+/**
+ * The lab host: every lab one file in <userData>/labs, the last one reopened (labs.json); labs.*
+ * switch the engine behind it without a restart, and IPC and events follow it.
+ */
 function openEngine(): Promise<Engine> {
-  return createEngine({
-    dbPath: dbPath(),
-    secrets: shellSecretBox(safeStorage, join(userData(), 'secret.key')),
+  const db = singleDb();
+  if (!db) adoptLegacyDb(userData());
+  return openLabHost({
+    ...(db ? singleFileLayout(db) : dataDirLayout(userData())),
+    engine: { secrets: shellSecretBox(safeStorage, join(userData(), 'secret.key')) },
   });
 }
 

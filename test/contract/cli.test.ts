@@ -96,14 +96,16 @@ describe.concurrent('npm run serve', () => {
     expect(existsSync(db)).toBe(true);
   });
 
-  it('defaults to $XDG_DATA_HOME/crosspod/crosspod.db', async ({ expect }) => {
+  it('defaults to the lab "default" in $XDG_DATA_HOME/crosspod/labs', async ({ expect }) => {
     const xdg = join(dir, 'xdg');
     const run = await serve([], { XDG_DATA_HOME: xdg });
-    expect(existsSync(join(xdg, 'crosspod', 'crosspod.db'))).toBe(true);
+    expect(existsSync(join(xdg, 'crosspod', 'labs', 'default.db'))).toBe(true);
     expect(existsSync(join(xdg, 'crosspod', 'serve.json'))).toBe(true);
-    // Its own data folder is owner-only, and so is the database.
+    // Its own data folder is owner-only, and so are the labs folder and the database.
     expect(statSync(join(xdg, 'crosspod')).mode & 0o777).toBe(0o700);
-    expect(statSync(join(xdg, 'crosspod', 'crosspod.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(xdg, 'crosspod', 'labs')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(xdg, 'crosspod', 'labs', 'default.db')).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(join(xdg, 'crosspod', 'labs.json'), 'utf8'))).toEqual({ last_lab: 'default' });
     run.child.kill('SIGTERM');
     expect(await run.exit).toBe(0);
   });
