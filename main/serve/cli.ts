@@ -2,6 +2,7 @@
 // engine under plain Node, the renderer served to a browser. Prints one line, the URL with its
 // token, and nothing secret. --data-dir (the default) serves many labs (DIR/labs/<name>.db) and
 // switches between them without a restart; --db FILE serves that one file only.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,6 +28,8 @@ interface CliOptions {
   /** The data folder is Crosspod's own (not a --data-dir, --db or $CROSSPOD_DB the user chose). */
   ownFolder: boolean;
   port: number;
+  /** --port was given: that port (0: any), and nothing kept for the next start. */
+  portGiven: boolean;
   host: string;
 }
 
@@ -52,7 +55,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
   if (db && values.lab) throw new Error('--lab names a lab of a data folder: not with --db');
   const dataDir = db ? dirname(db) : values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env);
   const ownFolder = !db && !values['data-dir'] && !env.CROSSPOD_DATA_DIR;
-  return { db, dataDir, lab: values.lab, ownFolder, port, host: values.host ?? '127.0.0.1' };
+  return { db, dataDir, lab: values.lab, ownFolder, port, portGiven: values.port !== undefined, host: values.host ?? '127.0.0.1' };
 }
 
 async function main(): Promise<void> {
@@ -74,7 +77,18 @@ async function main(): Promise<void> {
   const layout = opts.db ? singleFileLayout(opts.db) : { ...dataDirLayout(dataDir), ...(opts.lab ? { initial: opts.lab } : {}) };
   // The lab host looks like one engine to the server: labs.* switch the engine behind it.
   const engine = await openLabHost({ ...layout, engine: { secrets: fileKeySecretBox(join(dataDir, 'secret.key')) } });
-  const server = await startServer({ engine, host: opts.host, port: opts.port });
+  // The same port and token as last time (console.json, 0600), so an open tab reconnects by itself
+  // after a restart; another process on that port means a new one, kept for the next start.
+  const keep = opts.portGiven ? null : readConsoleState(join(dataDir, CONSOLE_STATE));
+  const token = process.env.CROSSPOD_TOKEN || keep?.token || randomBytes(32).toString('base64url');
+  let server;
+  try {
+    server = await startServer({ engine, host: opts.host, port: opts.portGiven ? opts.port : (keep?.port ?? 0), token });
+  } catch (e) {
+    if (opts.portGiven || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    server = await startServer({ engine, host: opts.host, port: 0, token });
+  }
+  if (!opts.portGiven) writePrivate(join(dataDir, CONSOLE_STATE), JSON.stringify({ port: server.port, token: process.env.CROSSPOD_TOKEN ? (keep?.token ?? null) : server.token }, null, 2) + '\n');
 
   const info = join(dataDir, 'serve.json');
   // Handlers first: a signal right after the URL line must still shut down cleanly.
@@ -113,6 +127,25 @@ async function main(): Promise<void> {
     if (ownsInfoFile(info)) rmSync(info, { force: true });
     process.exit(1);
   });
+}
+
+/** Where the port and token of the last start are kept (for the next one): beside serve.json. */
+const CONSOLE_STATE = 'console.json';
+
+export function readConsoleState(file: string): { port: number; token: string | null } | null {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as { port?: unknown; token?: unknown };
+    const port = Number.isInteger(v.port) && (v.port as number) > 0 && (v.port as number) < 65536 ? (v.port as number) : null;
+    if (port === null) return null;
+    return { port, token: typeof v.token === 'string' && v.token.length >= 32 ? v.token : null };
+  } catch {
+    return null;
+  }
+}
+
+function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600); // an older file keeps its mode on overwrite
 }
 
 /** serve.json is removed on exit only while it still describes this process. */

@@ -110,6 +110,27 @@ describe.concurrent('npm run serve', () => {
     expect(await run.exit).toBe(0);
   });
 
+  it('keeps its port and token across restarts (console.json, 0600), and takes another port when that one is taken', async ({ expect }) => {
+    const data = join(dir, 'keep');
+    const first = await serve(['--data-dir', data], {});
+    const state = join(data, 'console.json');
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ port: first.port, token: first.token });
+    expect(statSync(state).mode & 0o777).toBe(0o600);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    const second = await serve(['--data-dir', data], {});
+    expect([second.port, second.token]).toEqual([first.port, first.token]);
+    // The port is busy now: a third console gets another port, with the same token.
+    const third = await serve(['--data-dir', data], {});
+    expect(third.port).not.toBe(first.port);
+    expect(third.token).toBe(first.token);
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ port: third.port, token: first.token });
+    for (const r of [second, third]) {
+      r.child.kill('SIGTERM');
+      expect(await r.exit).toBe(0);
+    }
+  });
+
   it('stops with the integrity error when the file turns out corrupt after open', async ({ expect }) => {
     const db = join(dir, 'corrupt', 'crosspod.db');
     const s = await openStore(db);
