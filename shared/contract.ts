@@ -64,7 +64,7 @@ export const LISTS = {
     sorts: ['floating_ip_address', 'fixed_ip_address', 'project_id', 'status', 'created_at'],
   },
   'routings.list': {
-    filters: ['id', 'top_id', 'bottom_id', 'pod_id', 'project_id', 'resource_type'],
+    filters: ['id', 'top_id', 'bottom_id', 'pod_id', 'project_id', 'resource_type', 'created_at', 'updated_at'],
     sorts: ['id', 'resource_type', 'pod_id', 'project_id', 'created_at'],
   },
   'jobs.list': {
@@ -159,6 +159,11 @@ const macAddress = z
 const allocationPools = z.array(z.strictObject({ start: ip, end: ip })).max(64);
 const dnsNameservers = z.array(ip).max(16);
 const hostRoutes = z.array(route).max(64);
+
+export const BOTTOM_KINDS = ['network', 'subnet', 'port', 'router', 'floatingip'] as const;
+
+/** The job types an operator may create: both rebuild a router's bottom state, idempotently. */
+export const JOB_CREATE_TYPES = ['configure_extra_routes', 'router_resync'] as const;
 
 /** Routing ids are integers (Tricircle's BigInteger, §13 row 13). */
 const routingId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -338,6 +343,15 @@ export const contract = {
   'fips.path': { mutates: false, input: byId },
 
   'routings.list': { mutates: false, input: listInput('routings.list') },
+  /** What a lab pod holds, as its own Neutron would list it (/regions/<region>/v2.0). */
+  'bottoms.list': { mutates: false, input: z.strictObject({ region_name: name.min(1), resource: z.enum(BOTTOM_KINDS) }) },
+  'bottoms.get': { mutates: false, input: z.strictObject({ region_name: name.min(1), resource: z.enum(BOTTOM_KINDS), id }) },
+  'routings.get': { mutates: false, input: z.strictObject({ id: routingId }) },
+  /** Tricircle's admin API (§11.2): POST /v1.0/routings, every field given and non-blank. */
+  'routings.create': {
+    mutates: true,
+    input: z.strictObject({ top_id: nonBlank, bottom_id: nonBlank, pod_id: nonBlank, project_id: nonBlank, resource_type: nonBlank }),
+  },
   /** Tricircle's admin API (§11.2): DELETE and PUT /v1.0/routings/{id}. */
   'routings.delete': { mutates: true, input: z.strictObject({ id: routingId }) },
   'routings.update': {
@@ -369,6 +383,13 @@ export const contract = {
   'jobs.list': { mutates: false, input: listInput('jobs.list') },
   'jobs.get': { mutates: false, input: byId },
   'jobs.redo': { mutates: true, input: byId },
+  /** A job on a router, queued as NEW (Tricircle's POST /v1.0/jobs); the router must be the project's. */
+  'jobs.create': {
+    mutates: true,
+    input: z.strictObject({ type: z.enum(JOB_CREATE_TYPES), project_id: projectId, router_id: id }),
+  },
+  /** Only NEW and FAIL jobs: a RUNNING one is being done, a SUCCESS one is the log. */
+  'jobs.delete': { mutates: true, input: byId },
 
   'audit.list': { mutates: false, input: listInput('audit.list') },
   /** The log (oldest first) as JSON lines or CSV, optionally by time range (ISO, `since` ≤ at < `until`) and field. */
@@ -660,6 +681,10 @@ export interface Outputs {
   'fips.delete': { id: string };
   'fips.path': FipPath;
   'routings.list': Page<Routing>;
+  'routings.get': Routing;
+  'bottoms.list': { items: Record<string, unknown>[] };
+  'bottoms.get': Record<string, unknown>;
+  'routings.create': Routing;
   'routings.delete': { id: number };
   'routings.update': Routing;
   'routers.resync': Job;
@@ -668,6 +693,8 @@ export interface Outputs {
   'jobs.list': Page<Job>;
   'jobs.get': Job;
   'jobs.redo': Job;
+  'jobs.create': Job;
+  'jobs.delete': { id: string };
   'audit.list': Page<AuditEntry>;
   'audit.export': AuditExport;
   'audit.getRetention': AuditRetention;

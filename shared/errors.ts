@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   TOP_POD_NOT_FOUND: 409,
   POD_NAME_DUPLICATED: 409,
   POD_IN_USE: 409,
+  POD_NOT_LAB: 404,
   NO_POD_FOR_AZ: 400,
   // networks (reference §8.16)
   EXTERNAL_NET_POD_NOT_SPECIFIED: 400,
@@ -61,6 +62,8 @@ export const ERROR_STATUS = {
   UNDO_CONFLICT: 409,
   // jobs
   JOB_NOT_REDOABLE: 409,
+  JOB_NOT_DELETABLE: 409,
+  JOB_RESOURCE_NOT_OWNED: 400,
   // admin operations and the doctor
   RESOURCE_TYPE_UNKNOWN: 400,
   ROUTING_EXISTS: 409,

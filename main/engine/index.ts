@@ -238,6 +238,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         const job = w.jobs.next();
         if (!job || closed) break;
         await enqueue(async () => {
+          // Deleted (jobs.delete) or redone meanwhile: not this turn's work.
+          if (w.jobs.find(job.id)?.status !== 'NEW') return;
           db.transaction(() => w.jobs.setStatus(job.id, 'RUNNING'))();
           for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'RUNNING', step: job.type } });
           const handler = w.jobs.handlers.get(job.type);
@@ -301,6 +303,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     throw corrupt;
   });
   integrity.catch(() => undefined);
+
+  /** A lab pod's driver by region name: a real region has its own Neutron endpoint to ask. */
+  const labBottom = (region: string) => {
+    const pod = r.pods.byName(region);
+    if (!pod || pod.az_name === '') throw new CrosspodError('POD_NOT_FOUND', `No bottom pod has the region name ${region}`, { region_name: region });
+    if (pod.driver !== 'lab') throw new CrosspodError('POD_NOT_LAB', `${region} is a real Neutron region: ask its own endpoint`, { region_name: region });
+    return r.core.driver(pod.pod_id);
+  };
 
   const h: Handlers = {
     'pods.create': (i) => {
@@ -390,6 +400,26 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'fips.path': (i) => r.fips.path(i.id),
     'routings.list': (i) => listPage(r.core.db, 'routings.list', i, (row) => row as never),
     'jobs.list': (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)),
+    'bottoms.list': async (i) => ({ items: (await labBottom(i.region_name).list(i.resource)) as unknown as Record<string, unknown>[] }),
+    'bottoms.get': async (i) => (await labBottom(i.region_name).get(i.resource, i.id)) as unknown as Record<string, unknown>,
+    'routings.get': (i) => {
+      const row = r.routing.byId(i.id);
+      if (!row) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
+      return row;
+    },
+    'routings.create': (i) => {
+      const f = { top_id: i.top_id.trim(), bottom_id: i.bottom_id.trim(), pod_id: i.pod_id.trim(), project_id: i.project_id.trim(), resource_type: i.resource_type.trim() };
+      if (!ROUTING_TYPES.includes(f.resource_type)) {
+        throw new CrosspodError('RESOURCE_TYPE_UNKNOWN', `There is no such resource type ${f.resource_type}: one of ${ROUTING_TYPES.join(', ')}`, { resource_type: f.resource_type });
+      }
+      const pod = w.pods.row(f.pod_id);
+      if (w.routing.get(f.top_id, f.pod_id, f.resource_type)) {
+        throw new CrosspodError('ROUTING_EXISTS', `Resource routing already exists: ${f.resource_type} ${f.top_id} is already mapped in ${pod.region_name}`, { top_id: f.top_id, pod_id: f.pod_id, resource_type: f.resource_type });
+      }
+      const row = w.routing.add(f.top_id, f.pod_id, f.project_id, f.resource_type, f.bottom_id);
+      w.core.op.touch('routings.changed', row.top_id);
+      return row;
+    },
     'routings.delete': (i) => {
       const row = w.routing.byId(i.id);
       if (!row || !w.routing.deleteById(i.id)) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
@@ -426,6 +456,20 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const j = w.jobs.redo(i.id);
       w.core.op.touch('jobs.changed', j.id);
       return j;
+    },
+    'jobs.create': (i) => {
+      const router = w.top.router(i.router_id);
+      if (router.project_id !== i.project_id) {
+        throw new CrosspodError('JOB_RESOURCE_NOT_OWNED', `router ${router.name || router.id} (${router.id}) doesn't belong to the project ${i.project_id}`, { router_id: router.id, project_id: i.project_id });
+      }
+      const job = w.jobs.enqueue(i.type, router.id, router.project_id, { router_id: router.id });
+      w.core.op.touch('jobs.changed', job);
+      return w.jobs.get(job);
+    },
+    'jobs.delete': (i) => {
+      w.jobs.delete(i.id);
+      w.core.op.touch('jobs.changed', i.id);
+      return { id: i.id };
     },
     'audit.export': (i) => readAudit.export(i.format, i),
     'audit.getRetention': () => readAudit.retention(),

@@ -12,6 +12,8 @@ import { CrosspodError, toErrorBody, type ErrorBody } from '../../shared/errors'
 import type { Engine } from '../engine/types';
 import { readJsonBody } from './body';
 import { createNeutronApi } from './neutron-api';
+import { createRegionsApi } from './neutron-api/regions';
+import { createTricircleApi } from './tricircle-api';
 import { contentType, isSpaRoute, resolveStaticPath, SECURITY_HEADERS } from './static';
 
 export { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './body';
@@ -87,6 +89,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const streams = new Set<ServerResponse>();
   const neutron = createNeutronApi({ engine, readBody: readJsonBody });
+  const tricircle = createTricircleApi({ engine, readBody: readJsonBody });
+  const regions = createRegionsApi({ engine });
 
   /** DNS-rebinding defence: a page from another name that resolves to 127.0.0.1 has the wrong Host. */
   function hostAllowed(req: IncomingMessage): boolean {
@@ -202,6 +206,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     // The Neutron API answers its own 401s, in Neutron's error format.
     if (neutron.matches(req, url)) return neutron.handle(req, res, url, authorised(req));
+    if (tricircle.matches(url)) return tricircle.handle(req, res, url, authorised(req));
+    if (regions.matches(url)) return regions.handle(req, res, url, authorised(req));
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
 
     // A page load with ?token= trades it for a cookie and drops it from the address bar.

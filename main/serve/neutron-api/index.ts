@@ -3,14 +3,14 @@
 // they would a region. Same port and token as /api; Neutron's bodies, statuses and errors.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Method, Output } from '../../../shared/contract';
+import { LISTS, type Method, type Output } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { Body } from '../body';
 import { parseCidr, parseIp } from '../../engine/ipam/cidr';
 import type { Engine } from '../../engine/types';
 import { EXTENSIONS, extensionBody, resourcesDoc, versionsDoc } from './discovery';
 import { neutronError, toNeutronError } from './errors';
-import { MAX_LIMIT, nextLink, planList, project } from './query';
+import { MAX_LIMIT, nextLink, planList, project, sortRows, type Capabilities } from './query';
 import { acceptedKeys, byCollection, RESOURCES, type ResourceDef } from './resources';
 
 export interface NeutronApiOptions {
@@ -50,6 +50,11 @@ function unrecognised(attrs: Obj, allowed: Set<string>): void {
 
 function projectBody(id: string, origin: string) {
   return { id, name: id, domain_id: 'default', enabled: true, description: '', is_domain: false, parent_id: 'default', tags: [], links: { self: `${origin}/projects/${encodeURIComponent(id)}` } };
+}
+
+/** What a collection's engine list filters and sorts on. */
+export function capabilities(method: keyof typeof LISTS): Capabilities {
+  return { filters: new Set<string>(LISTS[method].filters), sorts: new Set<string>(LISTS[method].sorts) };
 }
 
 export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
@@ -92,16 +97,17 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
   }
 
   async function list(def: ResourceDef, url: URL, origin: string): Promise<Reply> {
-    const plan = planList(def, url.searchParams);
     const method = `${def.domain}.list` as const;
+    const plan = planList(def, url.searchParams, capabilities(method));
     let items: Obj[];
     let next: string | null = null;
-    if (plan.local.length === 0 && plan.limit !== undefined) {
-      const page = await call(method, { ...plan.engine, limit: plan.limit, marker: plan.marker });
+    if (plan.local.length === 0 && !plan.localSort && plan.limit !== undefined) {
+      const page = await call(method, { ...plan.engine, ...plan.engineSort, limit: plan.limit, marker: plan.marker });
       items = page.items as unknown as Obj[];
       next = page.next_marker;
     } else {
-      const rows = (await all(method, plan.engine)).filter((i) => plan.local.every((f) => f(i)));
+      let rows = (await all(method, { ...plan.engine, ...plan.engineSort })).filter((i) => plan.local.every((f) => f(i)));
+      if (plan.localSort) rows = sortRows(rows.map((i) => def.show(i)), plan.localSort);
       const start = plan.marker === undefined ? 0 : rows.findIndex((i) => i.id === plan.marker) + 1;
       items = start === 0 && plan.marker !== undefined ? [] : rows.slice(start);
       if (plan.limit !== undefined && items.length > plan.limit) {
@@ -257,7 +263,11 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     if (collection === 'availability_zones' && id === undefined) return onlyGet() ?? availabilityZones(url);
 
     const def = byCollection.get(collection);
-    if (!def || rest.length > 0) throw notFound();
+    if (!def) {
+      const served = [...RESOURCES.map((r) => r.collection), 'availability_zones', 'extensions'].join(', ');
+      throw new CrosspodError('UNKNOWN_METHOD', `Crosspod does not serve /v2.0/${collection}: it serves ${served} (see /v2.0/extensions)`, { resource: collection });
+    }
+    if (rest.length > 0) throw notFound();
     if (id === undefined) {
       if (method === 'GET') return list(def, url, origin);
       if (method === 'POST') return create(def, req);
