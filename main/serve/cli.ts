@@ -9,7 +9,7 @@ import { ensurePrivateDir } from '../engine/store';
 import { fileKeySecretBox } from '../engine/secrets/file-key';
 import { startServer } from './server';
 
-const USAGE = 'usage: npm run serve -- [--db FILE] [--port N] [--host 127.0.0.1]';
+const USAGE = 'usage: npm run serve -- [--db FILE] [--port N] [--host 127.0.0.1] [--keystone-url URL]';
 
 function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CROSSPOD_DB) return resolve(env.CROSSPOD_DB);
@@ -23,6 +23,8 @@ interface CliOptions {
   ownFolder: boolean;
   port: number;
   host: string;
+  /** Keystone that validates tokens sent to the OpenStack APIs (besides the console's token). */
+  keystoneUrl?: string;
 }
 
 function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
@@ -32,6 +34,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
       db: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'keystone-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -41,7 +44,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, not ${values.port}`);
   const ownFolder = !values.db && !env.CROSSPOD_DB;
-  return { db: values.db ? resolve(values.db) : defaultDbPath(env), ownFolder, port, host: values.host ?? '127.0.0.1' };
+  const keystoneUrl = values['keystone-url'];
+  if (keystoneUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(keystoneUrl)) throw new Error(`--keystone-url must be an http(s) URL, not ${keystoneUrl}`);
+  return { db: values.db ? resolve(values.db) : defaultDbPath(env), ownFolder, port, host: values.host ?? '127.0.0.1', keystoneUrl };
 }
 
 async function main(): Promise<void> {
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
   // Its own folder is 0700 even if an older version made it 0755; a folder the user named is theirs.
   ensurePrivateDir(dataDir, opts.ownFolder);
   const engine = await createEngine({ dbPath: opts.db, secrets: fileKeySecretBox(join(dataDir, 'secret.key')) });
-  const server = await startServer({ engine, host: opts.host, port: opts.port });
+  const server = await startServer({ engine, host: opts.host, port: opts.port, keystone: opts.keystoneUrl ? { url: opts.keystoneUrl } : undefined });
 
   const info = join(dataDir, 'serve.json');
   // Handlers first: a signal right after the URL line must still shut down cleanly.
