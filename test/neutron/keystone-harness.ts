@@ -205,15 +205,25 @@ export class KeystoneAdmin {
     return ((await this.req('GET', `/roles?name=${name}`)).body.roles as { id: string }[])[0].id;
   }
 
-  /** A `network` endpoint per (region, interface) → url; existing ones are repointed. */
+  /**
+   * A `network` endpoint per (region, interface) → url; existing ones are repointed. The region
+   * gets `identity` endpoints too: a client whose OS_REGION_NAME is this region looks Keystone
+   * itself up there (the CLI's --project lookups do).
+   */
   async setNetworkEndpoints(region: string, urls: Partial<Record<'public' | 'internal' | 'admin', string>>): Promise<void> {
-    const service = await this.getOrCreate('services', 'service', 'neutron', { type: 'network', enabled: true });
     await this.req('POST', '/regions', { region: { id: region } }, [201, 409]);
-    const existing = (await this.req('GET', `/endpoints?service_id=${service.id}&region_id=${encodeURIComponent(region)}`)).body.endpoints as { id: string; interface: string; url: string }[];
+    const network = await this.getOrCreate('services', 'service', 'neutron', { type: 'network', enabled: true });
+    const identity = ((await this.req('GET', '/services?type=identity')).body.services as { id: string }[])[0];
+    await this.setEndpoints(network.id, region, urls);
+    await this.setEndpoints(identity.id, region, { public: this.authUrl, internal: this.authUrl });
+  }
+
+  private async setEndpoints(serviceId: string, region: string, urls: Partial<Record<'public' | 'internal' | 'admin', string>>): Promise<void> {
+    const existing = (await this.req('GET', `/endpoints?service_id=${serviceId}&region_id=${encodeURIComponent(region)}`)).body.endpoints as { id: string; interface: string; url: string }[];
     for (const [iface, url] of Object.entries(urls)) {
       const e = existing.find((x) => x.interface === iface);
       if (e && e.url !== url) await this.req('PATCH', `/endpoints/${e.id}`, { endpoint: { url } });
-      if (!e) await this.req('POST', '/endpoints', { endpoint: { service_id: service.id, region_id: region, interface: iface, url, enabled: true } });
+      if (!e) await this.req('POST', '/endpoints', { endpoint: { service_id: serviceId, region_id: region, interface: iface, url, enabled: true } });
     }
   }
 
