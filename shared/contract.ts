@@ -100,6 +100,7 @@ const neutronConfig = z.strictObject({
   user_domain_name: z.string().max(255).optional(),
   project_name: z.string().max(255).optional(),
   project_domain_name: z.string().max(255).optional(),
+  interface: z.enum(['public', 'internal', 'admin']).optional(),
   /** Write-only: stored encrypted, never returned. */
   password: z.string().max(1024).optional(),
   timeout_ms: z.number().int().min(100).max(600_000).optional(),

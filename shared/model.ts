@@ -12,6 +12,8 @@ export interface NeutronDriverConfig {
   user_domain_name?: string;
   project_name?: string;
   project_domain_name?: string;
+  /** The catalog interface of the pod's network endpoint (Keystone's default: public). */
+  interface?: 'public' | 'internal' | 'admin';
   /** True when a password is stored (encrypted); the password itself never crosses the contract. */
   has_password?: boolean;
   timeout_ms?: number;

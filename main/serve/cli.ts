@@ -12,7 +12,7 @@ import { ensurePrivateDir } from '../engine/store';
 import { fileKeySecretBox } from '../engine/secrets/file-key';
 import { startServer } from './server';
 
-const USAGE = 'usage: npm run serve -- [--data-dir DIR | --db FILE] [--lab NAME] [--port N] [--host 127.0.0.1]';
+const USAGE = 'usage: npm run serve -- [--data-dir DIR | --db FILE] [--lab NAME] [--port N] [--host 127.0.0.1] [--keystone-url URL]';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CROSSPOD_DATA_DIR) return resolve(env.CROSSPOD_DATA_DIR);
@@ -31,6 +31,8 @@ interface CliOptions {
   /** --port was given: that port (0: any), and nothing kept for the next start. */
   portGiven: boolean;
   host: string;
+  /** Keystone that validates tokens sent to the OpenStack APIs (besides the console's token). */
+  keystoneUrl?: string;
 }
 
 function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
@@ -42,6 +44,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
       lab: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'keystone-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -55,7 +58,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
   if (db && values.lab) throw new Error('--lab names a lab of a data folder: not with --db');
   const dataDir = db ? dirname(db) : values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env);
   const ownFolder = !db && !values['data-dir'] && !env.CROSSPOD_DATA_DIR;
-  return { db, dataDir, lab: values.lab, ownFolder, port, portGiven: values.port !== undefined, host: values.host ?? '127.0.0.1' };
+  const keystoneUrl = values['keystone-url'];
+  if (keystoneUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(keystoneUrl)) throw new Error(`--keystone-url must be an http(s) URL, not ${keystoneUrl}`);
+  return { db, dataDir, lab: values.lab, ownFolder, port, portGiven: values.port !== undefined, host: values.host ?? '127.0.0.1', keystoneUrl };
 }
 
 async function main(): Promise<void> {
@@ -81,12 +86,13 @@ async function main(): Promise<void> {
   // after a restart; another process on that port means a new one, kept for the next start.
   const keep = opts.portGiven ? null : readConsoleState(join(dataDir, CONSOLE_STATE));
   const token = process.env.CROSSPOD_TOKEN || keep?.token || randomBytes(32).toString('base64url');
+  const keystone = opts.keystoneUrl ? { url: opts.keystoneUrl } : undefined;
   let server;
   try {
-    server = await startServer({ engine, host: opts.host, port: opts.portGiven ? opts.port : (keep?.port ?? 0), token });
+    server = await startServer({ engine, host: opts.host, port: opts.portGiven ? opts.port : (keep?.port ?? 0), token, keystone });
   } catch (e) {
     if (opts.portGiven || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    server = await startServer({ engine, host: opts.host, port: 0, token });
+    server = await startServer({ engine, host: opts.host, port: 0, token, keystone });
   }
   if (!opts.portGiven) writePrivate(join(dataDir, CONSOLE_STATE), JSON.stringify({ port: server.port, token: process.env.CROSSPOD_TOKEN ? (keep?.token ?? null) : server.token }, null, 2) + '\n');
 
