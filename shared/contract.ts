@@ -16,7 +16,7 @@ import type {
   Routing,
   Subnet,
 } from './model';
-import type { NetworkDetails, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
+import type { NetworkDetails, PodHealth, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
 
 const id = z.string().min(1).max(255);
 const name = z.string().max(255);
@@ -174,6 +174,8 @@ export const contract = {
   /** `force`: for a dead pod, drop its routing rows (and its lab rows) and say what may be left in the region. */
   'pods.delete': { mutates: true, input: z.strictObject({ pod_id: id, force: z.boolean().optional() }) },
   'pods.testConnection': { mutates: false, input: z.strictObject({ pod_id: id }) },
+  /** Each bottom pod's reads as last observed (the budgeted reads); asks no pod. */
+  'pods.health': { mutates: false, input: z.strictObject({}) },
 
   'networks.create': {
     mutates: true,
@@ -510,6 +512,7 @@ export interface Outputs {
   /** `left`, after a forced delete: the bottoms Crosspod had in the region, by type. */
   'pods.delete': { pod_id: string; left?: Record<string, { bottom_id: string; name: string; top_id: string }[]> };
   'pods.testConnection': TestConnectionResult;
+  'pods.health': { pods: PodHealth[] };
   'networks.create': Network;
   'networks.createExternal': { network: Network; subnet: Subnet };
   'networks.list': Page<Network>;
