@@ -20,7 +20,7 @@ export interface TopoNodeData {
   collapsed?: boolean;
   /** pod: a group holding nodes (a focus pod that is not collapsed). */
   group?: boolean;
-  health?: 'ok' | 'degraded';
+  health?: 'ok' | 'degraded' | 'unreachable';
   counts?: TopoPodSummary['counts'];
   /** network / segment */
   net_kind?: 'external' | 'tenant' | 'ew' | 'ns';

@@ -1,7 +1,7 @@
 // The topology view's reads, sized to what it shows. The summary and the structure come from the
 // top tables and the routing table (aggregates in SQL); the paths of the floating IPs on a detail
 // page come from the bottom pods, on a budget: one list per (pod, resource type), joined in memory.
-import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, PodDriver } from '../drivers/driver';
+import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter } from '../drivers/driver';
 import { CrosspodError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import type {
