@@ -57,9 +57,13 @@ export const LISTS = {
     filters: ['id', 'name', 'project_id', 'tenant_id', 'status', 'admin_state_up'],
     sorts: ['name', 'project_id', 'status', 'created_at'],
   },
-  /** `search`: a part of the floating or the fixed address. Addresses sort as addresses, not text. */
+  /**
+   * `search`: a part of the floating or the fixed address. `touches_pod`: a pod id; the floating IPs
+   * whose path touches it (its external network's pod, or its port's pod, where the bridge hop is
+   * too), from the routing table. Addresses sort as addresses, not text.
+   */
   'fips.list': {
-    filters: ['id', 'project_id', 'tenant_id', 'floating_network_id', 'floating_ip_address', 'port_id', 'fixed_ip_address', 'router_id', 'status', 'search'],
+    filters: ['id', 'project_id', 'tenant_id', 'floating_network_id', 'floating_ip_address', 'port_id', 'fixed_ip_address', 'router_id', 'status', 'search', 'touches_pod'],
     sorts: ['floating_ip_address', 'fixed_ip_address', 'project_id', 'status', 'created_at'],
   },
   'routings.list': {
