@@ -58,7 +58,7 @@ interface Focus {
 
 function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary; level: Level; setLevel: (l: Level, focus?: Focus) => void }) {
   const theme = useEffectiveTheme();
-  const { fitView } = useReactFlow();
+  const { fitView, getZoom } = useReactFlow();
   const focusFip = useApp((s) => s.focusFip);
   const setFocusFip = useApp((s) => s.setFocusFip);
 
@@ -186,14 +186,13 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
         return;
       }
     }
-    // A drilled-in pod: fit the pod itself, never so far out that its names cannot be read (pan
-    // for the rest); other levels fit whole.
-    if (level.scope === 'pod' && !collapsed.has(level.id) && topo?.nodes.some((n) => n.id === podNodeId(level.id))) {
-      void fitView({ nodes: [{ id: podNodeId(level.id) }], padding: 0.04, minZoom: READABLE_ZOOM, duration: 0 });
-      return;
-    }
-    void fitView({ padding: 0.06, duration: 0 });
-  }, [fitPending, initialised, layoutState, fitView, topo, level, collapsed]);
+    // Fit whole; a drilled-in pod that would then be too small to read is fitted by itself, never
+    // so far out that its names cannot be read (pan for the rest).
+    const podFit = level.scope === 'pod' && !collapsed.has(level.id) && topo?.nodes.some((n) => n.id === podNodeId(level.id)) ? podNodeId(level.id) : null;
+    void fitView({ padding: 0.06, duration: 0 }).then(() => {
+      if (podFit && getZoom() < READABLE_ZOOM) void fitView({ nodes: [{ id: podFit }], padding: 0.04, minZoom: READABLE_ZOOM, duration: 0 });
+    });
+  }, [fitPending, initialised, layoutState, fitView, getZoom, topo, level, collapsed]);
 
   // Levels of detail by zoom, in steps (re-rendering on every zoom frame would cost the pan).
   const zoomStep = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
