@@ -16,7 +16,7 @@ import type {
   Routing,
   Subnet,
 } from './model';
-import type { NetworkDetails, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
+import type { NetworkDetails, PodHealth, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
 import { LAB_EXAMPLES, type LabDocument } from './lab-document';
 
 const id = z.string().min(1).max(255);
@@ -58,9 +58,13 @@ export const LISTS = {
     filters: ['id', 'name', 'project_id', 'tenant_id', 'status', 'admin_state_up'],
     sorts: ['name', 'project_id', 'status', 'created_at'],
   },
-  /** `search`: a part of the floating or the fixed address. Addresses sort as addresses, not text. */
+  /**
+   * `search`: a part of the floating or the fixed address. `touches_pod`: a pod id; the floating IPs
+   * whose path touches it (its external network's pod, or its port's pod, where the bridge hop is
+   * too), from the routing table. Addresses sort as addresses, not text.
+   */
   'fips.list': {
-    filters: ['id', 'project_id', 'tenant_id', 'floating_network_id', 'floating_ip_address', 'port_id', 'fixed_ip_address', 'router_id', 'status', 'search'],
+    filters: ['id', 'project_id', 'tenant_id', 'floating_network_id', 'floating_ip_address', 'port_id', 'fixed_ip_address', 'router_id', 'status', 'search', 'touches_pod'],
     sorts: ['floating_ip_address', 'fixed_ip_address', 'project_id', 'status', 'created_at'],
   },
   'routings.list': {
@@ -184,6 +188,8 @@ export const contract = {
   /** `force`: for a dead pod, drop its routing rows (and its lab rows) and say what may be left in the region. */
   'pods.delete': { mutates: true, input: z.strictObject({ pod_id: id, force: z.boolean().optional() }) },
   'pods.testConnection': { mutates: false, input: z.strictObject({ pod_id: id }) },
+  /** Each bottom pod's reads as last observed (the budgeted reads); asks no pod. */
+  'pods.health': { mutates: false, input: z.strictObject({}) },
 
   'networks.create': {
     mutates: true,
@@ -648,6 +654,7 @@ export interface Outputs {
   /** `left`, after a forced delete: the bottoms Crosspod had in the region, by type. */
   'pods.delete': { pod_id: string; left?: Record<string, { bottom_id: string; name: string; top_id: string }[]> };
   'pods.testConnection': TestConnectionResult;
+  'pods.health': { pods: PodHealth[] };
   'networks.create': Network;
   'networks.createExternal': { network: Network; subnet: Subnet };
   'networks.list': Page<Network>;

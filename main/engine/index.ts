@@ -337,8 +337,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'pods.testConnection': async (i) => {
       const pod = r.pods.get(i.pod_id);
       if (pod.is_top) return { reachable: true, auth: 'not-required', extensions: { router: true, 'external-net': true, extraroute: true }, error: null };
-      return r.core.driver(pod.pod_id).health();
+      return r.pods.observed.checked(pod.pod_id, await r.core.driver(pod.pod_id).health());
     },
+    'pods.health': () => ({ pods: r.pods.health() }),
     'networks.create': (i) => w.network.createNetwork(i),
     'networks.createExternal': (i) => createExternalNetwork(w.network, i),
     'networks.list': (i) => listPage(r.core.db, 'networks.list', i, (row) => r.top.toNetwork(row as never)),

@@ -632,6 +632,7 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'pods.update': [{ pod_id: 'x', driver: 'kvm' }, 'driver'],
     'pods.delete': [{ pod_id: '' }, 'pod_id'],
     'pods.testConnection': [{ pod_id: 1 }, 'pod_id'],
+    'pods.health': [{ pod_id: 'x' }, ''],
     'networks.create': [{ name: 'n' }, 'project_id'],
     'networks.createExternal': [{ name: 'x', project_id: 'p', region_name: 'Pod2' }, 'subnet'],
     'networks.list': [{ limit: 'ten' }, 'limit'],

@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeEngine, renderApp, type Fake, type Tables } from './fake-engine';
-import { fipWithPath, network, pod, pods, port, snapshot, subnet, twoStep, unbound } from './fixtures';
+import { fipWithPath, network, pod, pods, port, snapshot, subnet, summaryOf, twoStep, unbound } from './fixtures';
 import type { FipPath, Router } from '../../shared/model';
 
 let fake: Fake;
@@ -36,6 +36,7 @@ function lab(): Tables {
     routers: [r],
     fips: [fipWithPath(twoStep, 'T-VMPORT'), fipWithPath(unbound, null)],
     topology: [snapshot as never],
+    summary: [summaryOf() as never],
   };
 }
 

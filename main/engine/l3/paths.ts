@@ -24,7 +24,7 @@ interface Pending {
 }
 
 /** One list call, bounded by the read budget; failures become a hop error instead of an exception. */
-async function listOnce<K extends ResourceKind>(s: Services, podId: string, kind: K, filters: Filters, budgetMs: number): Promise<BottomTypes[K][] | HopError> {
+export async function listOnce<K extends ResourceKind>(s: Services, podId: string, kind: K, filters: Filters, budgetMs: number): Promise<BottomTypes[K][] | HopError> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const call = s.core.driver(podId).list(kind, filters);
@@ -32,9 +32,12 @@ async function listOnce<K extends ResourceKind>(s: Services, podId: string, kind
       timer = setTimeout(() => reject(new CrosspodError('POD_TIMEOUT', `${s.pods.row(podId).region_name} did not answer within ${budgetMs} ms`)), budgetMs);
     });
     call.catch(() => undefined); // a late failure after the budget ran out is not unhandled
-    return await Promise.race([call, late]);
+    const out = await Promise.race([call, late]);
+    s.pods.observed.ok(podId);
+    return out;
   } catch (e) {
     const b = toErrorBody(e);
+    s.pods.observed.failed(podId, b);
     return { code: b.code, message: b.message };
   } finally {
     clearTimeout(timer);
