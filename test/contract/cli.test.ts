@@ -35,7 +35,7 @@ function serve(args: string[], env: Record<string, string | undefined>): Promise
   let err = '';
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL line; stdout=${out} stderr=${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no URL line; stdout=${out} stderr=${err}`)), 90_000);
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
@@ -50,7 +50,7 @@ function serve(args: string[], env: Record<string, string | undefined>): Promise
 }
 
 // Each test has its own data directory, so they run side by side (starting tsx is slow).
-describe.concurrent('npm run serve', () => {
+describe.concurrent('npm run serve', { timeout: 180_000 }, () => {
   it('prints one URL line, writes serve.json (0600) and shuts down cleanly on SIGTERM', async ({ expect }) => {
     const db = join(dir, 'data', 'crosspod.db');
     const run = await serve(['--db', db, '--port', '0'], {});
