@@ -195,7 +195,9 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   }, [fitPending, initialised, layoutState, fitView, getZoom, topo, level, collapsed]);
 
   // Levels of detail by zoom, in steps (re-rendering on every zoom frame would cost the pan).
-  const zoomStep = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
+  const zoomFar = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
+  // Not on the estate: restyling its nodes at fit zoom cost the pan most of its frames (bench).
+  const zoomStep = level.scope === 'estate' ? 0 : zoomFar;
 
   const active = hl.nodes.size > 0;
   // Data from the current graph (health changes without a new layout), places from the layout.
