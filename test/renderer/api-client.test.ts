@@ -76,7 +76,7 @@ describe('contract client', () => {
 describe('a server that went away', () => {
   it('says so, tries again by itself, and is back once the server answers', async () => {
     let up = false;
-    const fetch = vi.fn(async () => {
+    const fetch = vi.fn(async (_url: string) => {
       if (!up) throw new TypeError('Failed to fetch');
       return new Response(JSON.stringify({ ok: true, value: { max_age_days: 90, max_entries: 100000 } }), { status: 200 });
     });
