@@ -492,8 +492,6 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (closed) throw new CrosspodError('INTERNAL', 'The engine is closed');
     if (corrupt) throw corrupt;
     if (!isMethod(method)) throw new CrosspodError('UNKNOWN_METHOD', `Unknown method ${String(method)}`);
-    // labs.* switch between files: the lab host (main/engine/labs) answers them, not one lab's engine.
-    if (isLabMethod(method)) throw new CrosspodError('LABS_SINGLE_FILE', `${method} needs the lab host: this engine runs one file (${opts.dbPath})`);
     let parsed: ParsedInput<M>;
     try {
       parsed = contract[method].input.parse(input ?? {}) as ParsedInput<M>;
@@ -512,6 +510,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       }
       throw e;
     }
+    // labs.* switch between files: the lab host (main/engine/labs) answers them, not one lab's engine.
+    if (isLabMethod(method)) throw new CrosspodError('LABS_SINGLE_FILE', `${method} needs the lab host: this engine runs one file (${opts.dbPath})`);
     const handler = h[method as EngineMethod] as unknown as (i: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
     if (!contract[method].mutates) return handler(parsed);
     const actor = meta.actor ?? 'local';

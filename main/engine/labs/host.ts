@@ -209,28 +209,34 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
     return snapshotInfo(lab, id);
   };
 
-  // Lab operations one at a time; engine calls wait while a switch is under way.
+  // Lab operations one at a time; engine calls wait only while an engine is being swapped (not
+  // while, say, a long import builds another file).
   let chain: Promise<unknown> = Promise.resolve();
   let switching: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>, swaps = false): Promise<T> => {
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const p = chain.then(fn, fn);
     chain = p.catch(() => undefined);
-    if (swaps) switching = chain;
     return p;
   };
   const changed = (...ids: string[]) => emit({ name: 'labs.changed', ids, current });
 
   /** Closes the current engine, runs fn on the files, then opens `next` (the old lab again if that fails). */
   const swap = async (next: string, fn: () => void | Promise<void> = () => {}): Promise<void> => {
+    let swapped = () => {};
+    switching = new Promise<void>((res) => (swapped = res));
     const old = current;
-    await engine.idle();
-    await engine.close();
     try {
-      await fn();
-      attach(next, await engineFor(fileOf(next)));
-    } catch (e) {
-      if (find(old)) attach(old, await engineFor(fileOf(old)));
-      throw e;
+      await engine.idle();
+      await engine.close();
+      try {
+        await fn();
+        attach(next, await engineFor(fileOf(next)));
+      } catch (e) {
+        if (find(old)) attach(old, await engineFor(fileOf(old)));
+        throw e;
+      }
+    } finally {
+      swapped();
     }
   };
 
@@ -279,7 +285,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
         if (i.open !== false) await swap(name);
         changed(name);
         return info(name);
-      }, i.open !== false),
+      }),
     'labs.open': (i) =>
       serial(async () => {
         single('labs.open');
@@ -289,7 +295,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
           changed(name);
         }
         return info(name);
-      }, true),
+      }),
     'labs.rename': (i) =>
       serial(async () => {
         single('labs.rename');
@@ -303,7 +309,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
         else move();
         changed(from, to);
         return info(to);
-      }, true),
+      }),
     'labs.duplicate': (i) =>
       serial(async () => {
         single('labs.duplicate');
@@ -352,7 +358,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
         progress({ lab: name, operation: 'reset', done: 1, total: 1, step: 'done' });
         changed(name);
         return info(name);
-      }, true),
+      }),
     'labs.export': async (i) => {
       const name = i.name === undefined ? current : must(i.name);
       await switching;
@@ -377,7 +383,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
         if (i.open !== false) await swap(name);
         changed(name);
         return info(name);
-      }, i.open !== false),
+      }),
     'labs.snapshot': (i) =>
       serial(async () => {
         const name = i.name === undefined ? current : must(i.name);
@@ -409,7 +415,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
         progress({ lab: name, operation: 'restore', done: 1, total: 1, step: 'done' });
         changed(name);
         return { lab: info(name), before };
-      }, true),
+      }),
   };
 
   const call = async <M extends Method>(method: M, input: unknown, meta: CallMeta = {}): Promise<Output<M>> => {
