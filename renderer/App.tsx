@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useIsFetching } from '@tanstack/react-query';
 import { ConfirmDialog, Toasts } from './components/Dialogs';
 import { KeyboardHelp } from './components/KeyboardHelp';
@@ -6,6 +6,9 @@ import { useCall, useItems } from './data/query';
 import { projectsOf } from './components/lookup';
 import { ProgressBar } from './components/Spinner';
 import { useApp } from './store';
+import { getClient } from './store/client-ref';
+import { invalidateAll } from './data/query';
+import { useQueryClient } from '@tanstack/react-query';
 import { viewFromHash, type ThemeChoice, type View } from './store/ui';
 import { useApplyTheme } from './theme';
 import { Audit } from './views/Audit';
@@ -137,6 +140,45 @@ function ProjectSelect() {
   );
 }
 
+const noStatus = () => () => {};
+
+/** A tab whose server went away says so, offers to reconnect, and comes back by itself. */
+function ServerDown() {
+  const t = getClient().transport;
+  const status = useSyncExternalStore(t.onStatus ?? noStatus, () => t.status?.() ?? 'up');
+  const qc = useQueryClient();
+  const [trying, setTrying] = useState(false);
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (status === 'down') wasDown.current = true;
+    else if (wasDown.current) {
+      // Back: whatever changed meanwhile is fetched again.
+      wasDown.current = false;
+      void invalidateAll(qc);
+    }
+  }, [status, qc]);
+  if (status !== 'down') return null;
+  return (
+    <div className="error-banner server-down" role="alert" data-testid="server-down">
+      <span>
+        The Crosspod server at <code>{location.origin}</code> is not answering: it may have stopped. Start it again (<code>npm start</code>) and this page reconnects by itself.
+      </span>
+      <button
+        type="button"
+        className="btn primary"
+        data-testid="server-reconnect"
+        disabled={trying}
+        onClick={() => {
+          setTrying(true);
+          void t.reconnect?.().finally(() => setTrying(false));
+        }}
+      >
+        {trying ? 'Reconnecting…' : 'Reconnect'}
+      </button>
+    </div>
+  );
+}
+
 /** The lab this console works on, one click from the Labs view (absent where one file is served). */
 function CurrentLab() {
   const q = useCall('labs.current', {});
@@ -211,6 +253,7 @@ export function App() {
           </button>
         ))}
       </nav>
+      <ServerDown />
       <main className="app-main">{ready ? <Current /> : <p className="muted">Loading…</p>}</main>
       {helpOpen && <KeyboardHelp onClose={() => setHelpOpen(false)} />}
       <ConfirmDialog />

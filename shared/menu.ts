@@ -4,6 +4,7 @@
 /** The views the View menu opens, in the renderer's order. */
 export const MENU_VIEWS = [
   { id: 'overview', label: 'Overview' },
+  { id: 'labs', label: 'Labs' },
   { id: 'pods', label: 'Pods' },
   { id: 'external', label: 'External Networks' },
   { id: 'networks', label: 'Networks && Subnets' },

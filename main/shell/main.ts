@@ -9,6 +9,7 @@ import type { Engine } from '../engine/types';
 import { listBackups, pruneBackups, restoreBackup } from './backups';
 import { MENU_CHANNEL } from './channels';
 import { forwardEvents, registerIpcHandlers, trustedSender } from './ipc';
+import { labMenuActions, labMenuState, type LabMenuState } from './lab-menu';
 import { buildMenuTemplate, type MenuCommand } from './menu';
 import { APP_SCHEME, APP_URL, createAppHandler } from './protocol';
 import { shellSecretBox } from './secrets';
@@ -157,9 +158,35 @@ async function chooseAndRestore(): Promise<void> {
   }
 }
 
-function installMenu(): void {
+const labActions = labMenuActions(() => engine, {
+  saveFile: async (defaultPath) => {
+    const r = win ? await dialog.showSaveDialog(win, { defaultPath, filters: [{ name: 'Crosspod lab', extensions: ['json'] }] }) : await dialog.showSaveDialog({ defaultPath });
+    return r.canceled || !r.filePath ? null : r.filePath;
+  },
+  openFile: async () => {
+    const opts = { properties: ['openFile' as const], filters: [{ name: 'Crosspod lab', extensions: ['json'] }] };
+    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  },
+  confirm: async (message, detail) => (await dialog.showMessageBox({ type: 'question', message, detail, buttons: ['Restore', 'Cancel'], defaultId: 1, cancelId: 1, noLink: true })).response === 0,
+  error: (message, detail) => dialog.showErrorBox(message, detail),
+});
+
+/** The File menu follows the labs: rebuilt after every labs.changed. */
+function watchLabsForMenu(e: Engine): void {
+  e.subscribe((ev) => {
+    if (ev.name === 'labs.changed') void refreshMenu();
+  });
+}
+
+async function refreshMenu(): Promise<void> {
+  installMenu(engine ? await labMenuState(engine) : undefined);
+}
+
+function installMenu(labs?: LabMenuState): void {
   const template = buildMenuTemplate(
     {
+      ...labActions,
       openBackupsFolder: () => {
         if (engine) void shell.openPath(engine.store.backupDir);
       },
@@ -182,7 +209,7 @@ function installMenu(): void {
         });
       },
     },
-    { isMac: process.platform === 'darwin', appName: 'Crosspod' },
+    { isMac: process.platform === 'darwin', appName: 'Crosspod', labs },
   );
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
@@ -193,7 +220,8 @@ async function start(): Promise<void> {
   lockDownContents();
   protocol.handle(APP_SCHEME, createAppHandler(rendererDir));
   bind(await openEngine());
-  installMenu();
+  watchLabsForMenu(engine!);
+  await refreshMenu();
   createWindow();
 }
 
