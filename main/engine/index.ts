@@ -34,6 +34,8 @@ import { listPage } from './list';
 import { Doctor, ROUTING_TYPES } from './doctor';
 import { loadExampleLab, topologySnapshot } from './lab';
 import { TopologyService } from './topology';
+import { SecGroupService } from './secgroups';
+import { secgroupHandlers } from './secgroups/handlers';
 
 export type { Engine, EngineOptions } from './types';
 
@@ -85,7 +87,9 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routing = new RoutingTable(db, now, settings.routing_expire_seconds);
   const quotas = new Quotas(db, settings.quota_defaults);
   const jobs = new JobQueue(db, core.nowIso);
-  const s: Services = { core, top, routing, pods, quotas, jobs };
+  const s = { core, top, routing, pods, quotas, jobs } as Services;
+  s.secgroups = new SecGroupService(s);
+  s.secgroups.registerJobs();
   const network = new NetworkService(s);
   const bridges = new BridgeService(s, network);
   const routers = new RouterService(s, network, bridges);
@@ -447,6 +451,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'topology.network': (i) => r.topology.network(i.id),
     'view.get': (i) => r.topology.viewGet(i.view),
     'view.set': (i) => w.topology.viewSet(i.view, i.state),
+    ...secgroupHandlers(w, r),
   };
 
   const call = async <M extends Method>(method: M, input: unknown, meta: { actor?: string } = {}): Promise<Output<M>> => {
