@@ -51,6 +51,7 @@ const STALE: Record<EventName, string[]> = {
   'ports.changed': ['ports', 'fips', 'lab'],
   'routers.changed': ['routers', 'fips', 'lab'],
   'fips.changed': ['fips', 'lab'],
+  'secgroups.changed': ['secgroups', 'secgroupRules', 'ports', 'fips'],
   'routings.changed': ['routings', 'fips', 'lab'],
   'jobs.changed': ['jobs'],
   'audit.changed': ['audit'],
