@@ -10,6 +10,7 @@ export const VIEWS = [
   'routers',
   'ports',
   'fips',
+  'secgroups',
   'topology',
   'jobs',
   'routings',
