@@ -3,7 +3,8 @@
 // An ingress IPv4 rule with no remote group admits from its remote_ip_prefix (none or 0.0.0.0/0:
 // from anywhere); `ingress` says one admits from anywhere. Egress and remote-group rules, which
 // never admit an outside source, are left out.
-import type { FipAdmits, FipPath } from '../../../shared/model';
+import type { FipAdmits } from '../../../shared/model';
+import type { TopoFip } from '../../../shared/topology';
 import type { BottomPort, BottomSecurityGroupRule, Filters, ResourceKind, BottomTypes } from '../drivers/driver';
 import type { Services } from '../services';
 import { isAnywhere } from './rules';
@@ -13,7 +14,8 @@ type HopError = { code: string; message: string };
 type ListOnce = <K extends ResourceKind>(s: Services, podId: string, kind: K, filters: Filters, budgetMs: number) => Promise<BottomTypes[K][] | HopError>;
 
 export interface VmPortRead {
-  path: FipPath;
+  /** Where the answer goes: a floating IP's path (fips.path) or its topology entry. */
+  path: { admits?: FipAdmits };
   podId: string;
   port: BottomPort | undefined;
 }
@@ -66,4 +68,23 @@ function admitsOf(s: Services, podId: string, port: BottomPort, rules: BottomSec
       };
     });
   return { ingress: open.some((r) => r.anywhere), rules: open };
+}
+
+/** The topology's floating IPs: their VM ports read with one port list per VM pod, then addAdmits. */
+export async function addTopoAdmits(s: Services, fips: TopoFip[], budgetMs: number, listOnce: ListOnce): Promise<void> {
+  const byPod = new Map<string, { f: TopoFip; port: string }[]>();
+  for (const f of fips) {
+    const fixed = f.hops.find((h) => h.role === 'fixed');
+    if (!fixed?.bottom.port_id) continue;
+    byPod.set(fixed.pod_id, [...(byPod.get(fixed.pod_id) ?? []), { f, port: fixed.bottom.port_id }]);
+  }
+  const reads: VmPortRead[] = [];
+  for (const [podId, group] of byPod) {
+    const ports = await listOnce(s, podId, 'port', { id: group.map((g) => g.port) }, budgetMs);
+    for (const g of group) {
+      if (!Array.isArray(ports)) g.f.admits = { ingress: false, rules: [], error: ports };
+      else reads.push({ path: g.f, podId, port: ports.find((p) => p.id === g.port) });
+    }
+  }
+  await addAdmits(s, reads, budgetMs, listOnce);
 }
