@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../renderer/api';
 import type { Transport } from '../../renderer/api/transport';
 import { ConfirmDialog } from '../../renderer/components/Dialogs';
-import { eventInvalidator } from '../../renderer/data/query';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { eventInvalidator, queryClient } from '../../renderer/data/query';
 import { setClient } from '../../renderer/store';
 import { SecurityGroups } from '../../renderer/views/SecurityGroups';
 import { toErrorBody } from '../../shared/errors';
@@ -26,7 +27,8 @@ describe('Security groups view', () => {
     const e = t.engine;
     await e.call('lab.loadExample', {});
     await e.idle();
-    const invalidate = eventInvalidator();
+    // The app wires engine events to the query cache; here the engine's own events do it.
+    e.subscribe(eventInvalidator());
     const transport: Transport = {
       kind: 'custom',
       call: async (m, input) => {
@@ -36,17 +38,14 @@ describe('Security groups view', () => {
           return { ok: false, error: toErrorBody(err) };
         }
       },
-      subscribe: (l) => e.subscribe((ev) => {
-        invalidate(ev);
-        l(ev);
-      }),
+      subscribe: () => () => {},
     };
     setClient(createClient(transport));
     render(
-      <>
+      <QueryClientProvider client={queryClient}>
         <SecurityGroups />
         <ConfirmDialog />
-      </>,
+      </QueryClientProvider>,
     );
     const row = await screen.findByTestId('secgroup-row-default');
     expect((within(row).getByTestId('secgroup-delete') as HTMLButtonElement).disabled).toBe(true);
