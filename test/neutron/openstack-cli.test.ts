@@ -167,7 +167,7 @@ describe('openstack CLI against Crosspod’s Neutron API', () => {
     const web = await os('security', 'group', 'create', 'web', '--project', 'proj1', '--description', 'the web tier', '-f', 'json');
     expect(web).toMatchObject({ name: 'web', description: 'the web tier', project_id: 'proj1', stateful: true });
     const rule = await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', '--remote-ip', '0.0.0.0/0', 'web', '-f', 'json');
-    expect(rule).toMatchObject({ security_group_id: web.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' });
+    expect(rule).toMatchObject({ security_group_id: web.id, direction: 'ingress', ether_type: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' });
     const groups = await os('security', 'group', 'list', '--project', 'proj1', '-f', 'json');
     expect(groups.map((g: { Name: string }) => g.Name).sort()).toEqual(['default', 'web']);
     const rules = await os('security', 'group', 'rule', 'list', 'web', '-f', 'json');
