@@ -22,6 +22,7 @@ import { Pods } from './views/Pods';
 import { Ports } from './views/Ports';
 import { Routers } from './views/Routers';
 import { Routings } from './views/Routings';
+import { SecurityGroups } from './views/SecurityGroups';
 import { Topology } from './views/Topology';
 
 const NAV: { view: View; label: string; key: string }[] = [
@@ -33,6 +34,7 @@ const NAV: { view: View; label: string; key: string }[] = [
   { view: 'routers', label: 'Routers', key: 'r' },
   { view: 'ports', label: 'Ports', key: 'v' },
   { view: 'fips', label: 'Floating IPs', key: 'f' },
+  { view: 'secgroups', label: 'Security groups', key: 'g' },
   { view: 'topology', label: 'Topology', key: 't' },
   { view: 'jobs', label: 'Jobs', key: 'j' },
   { view: 'routings', label: 'Routing table', key: 'l' },
@@ -49,6 +51,7 @@ const VIEW_COMPONENT: Record<View, () => React.JSX.Element> = {
   routers: Routers,
   ports: Ports,
   fips: FloatingIps,
+  secgroups: SecurityGroups,
   topology: Topology,
   jobs: Jobs,
   routings: Routings,

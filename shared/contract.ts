@@ -14,6 +14,8 @@ import type {
   Router,
   RouterInterfaceInfo,
   Routing,
+  SecurityGroup,
+  SecurityGroupRule,
   Subnet,
 } from './model';
 import type { NetworkDetails, PodHealth, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
@@ -75,6 +77,16 @@ export const LISTS = {
     filters: ['id', 'type', 'resource_id', 'project_id', 'status'],
     sorts: ['timestamp', 'status', 'type', 'attempts'],
   },
+  // ---- security groups ----
+  'secgroups.list': {
+    filters: ['id', 'name', 'project_id', 'tenant_id', 'description', 'stateful'],
+    sorts: ['name', 'project_id', 'created_at'],
+  },
+  'secgroupRules.list': {
+    filters: ['id', 'security_group_id', 'project_id', 'tenant_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'description'],
+    sorts: ['security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'created_at'],
+  },
+  // ---- end security groups ----
   'audit.list': {
     filters: ['id', 'actor', 'operation', 'result_code'],
     sorts: ['id', 'at', 'operation', 'result_code', 'actor'],
@@ -177,6 +189,41 @@ const nonBlank = z.string().max(255).refine((v) => v.trim() !== '', { message: '
 
 /** A lab name (its rule is checked by the lab host: LAB_NAME_INVALID). */
 const labNameInput = z.string().max(255);
+// ---- security groups (Neutron's security-group extension) ----
+const securityGroupIds = z.array(id).max(64);
+const secgroupName = z.string().max(255);
+const secgroupDescription = z.string().max(255);
+const portNumber = z.number().int().min(0).max(65535);
+/**
+ * A rule. Shape only here; Neutron's rules between fields (port ranges need tcp/udp/sctp or an
+ * ICMP type/code, the prefix's family is the ethertype, a remote group or a prefix, not both)
+ * are the engine's, refused with INVALID_SECURITY_GROUP_RULE.
+ */
+export const secgroupRuleInput = z.strictObject({
+  security_group_id: id,
+  direction: z.enum(['ingress', 'egress']),
+  ethertype: z.enum(['IPv4', 'IPv6']).default('IPv4'),
+  protocol: z.union([z.string().min(1).max(40), z.number().int().min(0).max(255)]).nullable().optional(),
+  port_range_min: portNumber.nullable().optional(),
+  port_range_max: portNumber.nullable().optional(),
+  remote_ip_prefix: z.string().min(1).max(64).nullable().optional(),
+  remote_group_id: id.nullable().optional(),
+  description: secgroupDescription.optional(),
+  project_id: projectId.optional(),
+});
+export const secgroupCreateInput = z.strictObject({
+  name: secgroupName,
+  description: secgroupDescription.optional(),
+  project_id: projectId,
+  stateful: z.boolean().optional(),
+});
+export const secgroupUpdateInput = z.strictObject({
+  id,
+  name: secgroupName.optional(),
+  description: secgroupDescription.optional(),
+  stateful: z.boolean().optional(),
+});
+// ---- end security groups ----
 
 const interfaceInput = z.strictObject({ id, subnet_id: id.optional(), port_id: id.optional() });
 
@@ -274,6 +321,8 @@ export const contract = {
       mac_address: macAddress.optional(),
       name: name.optional(),
       project_id: projectId.optional(),
+      /** Neutron's default: the project's `default` group (none for network:* ports). */
+      security_groups: securityGroupIds.optional(),
     }),
   },
   'ports.list': { mutates: false, input: listInput('ports.list') },
@@ -288,6 +337,7 @@ export const contract = {
       device_owner: z.string().max(255).optional(),
       device_id: z.string().max(255).optional(),
       fixed_ips: fixedIpsInput.min(1).optional(),
+      security_groups: securityGroupIds.optional(),
     }),
   },
   'ports.delete': { mutates: true, input: byId },
@@ -348,6 +398,18 @@ export const contract = {
   'fips.disassociate': { mutates: true, input: byId },
   'fips.delete': { mutates: true, input: byId },
   'fips.path': { mutates: false, input: byId },
+
+  // ---- security groups ----
+  'secgroups.create': { mutates: true, input: secgroupCreateInput },
+  'secgroups.list': { mutates: false, input: listInput('secgroups.list') },
+  'secgroups.get': { mutates: false, input: byId },
+  'secgroups.update': { mutates: true, input: secgroupUpdateInput },
+  'secgroups.delete': { mutates: true, input: byId },
+  'secgroupRules.create': { mutates: true, input: secgroupRuleInput },
+  'secgroupRules.list': { mutates: false, input: listInput('secgroupRules.list') },
+  'secgroupRules.get': { mutates: false, input: byId },
+  'secgroupRules.delete': { mutates: true, input: byId },
+  // ---- end security groups ----
 
   'routings.list': { mutates: false, input: listInput('routings.list') },
   /** What a lab pod holds, as its own Neutron would list it (/regions/<region>/v2.0). */
@@ -688,6 +750,15 @@ export interface Outputs {
   'fips.disassociate': FloatingIp;
   'fips.delete': { id: string };
   'fips.path': FipPath;
+  'secgroups.create': SecurityGroup;
+  'secgroups.list': Page<SecurityGroup>;
+  'secgroups.get': SecurityGroup;
+  'secgroups.update': SecurityGroup;
+  'secgroups.delete': { id: string };
+  'secgroupRules.create': SecurityGroupRule;
+  'secgroupRules.list': Page<SecurityGroupRule>;
+  'secgroupRules.get': SecurityGroupRule;
+  'secgroupRules.delete': { id: string };
   'routings.list': Page<Routing>;
   'routings.get': Routing;
   'bottoms.list': { items: Record<string, unknown>[] };
@@ -755,6 +826,7 @@ export type EventName =
   | 'ports.changed'
   | 'routers.changed'
   | 'fips.changed'
+  | 'secgroups.changed'
   | 'routings.changed'
   | 'jobs.changed'
   | 'audit.changed'

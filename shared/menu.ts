@@ -11,6 +11,7 @@ export const MENU_VIEWS = [
   { id: 'routers', label: 'Routers' },
   { id: 'ports', label: 'Ports' },
   { id: 'fips', label: 'Floating IPs' },
+  { id: 'secgroups', label: 'Security Groups' },
   { id: 'topology', label: 'Topology' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'routings', label: 'Routing Table' },

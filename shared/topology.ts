@@ -1,7 +1,7 @@
 // What the topology view reads, sized to what it shows: a summary of the estate (pods, links
 // aggregated by pod pair, bridges as shared segments), the detail of one pod, project or router on
 // demand, a search, and per-node details. Every aggregate says how many things it stands for.
-import type { DriverKind, HopRole, Route } from './model';
+import type { DriverKind, FipAdmits, HopRole, Route } from './model';
 
 export type NetworkKind = 'external' | 'tenant' | 'ew' | 'ns';
 
@@ -102,6 +102,8 @@ export interface TopoFip {
   port_id: string | null;
   mode: 'same-pod' | 'two-step' | 'unbound';
   hops: TopoHop[];
+  /** What the VM port's security groups admit from outside (see FipAdmits). */
+  admits?: FipAdmits;
 }
 
 export interface TopoNetwork {

@@ -35,6 +35,8 @@ import { Doctor, ROUTING_TYPES } from './doctor';
 import { loadExampleLab, topologySnapshot } from './lab';
 import { TopologyService } from './topology';
 import { UndoLog, type UndoEntry } from './undo';
+import { SecGroupService } from './secgroups';
+import { secgroupHandlers } from './secgroups/handlers';
 
 export type { Engine, EngineOptions } from './types';
 
@@ -86,7 +88,9 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routing = new RoutingTable(db, now, settings.routing_expire_seconds);
   const quotas = new Quotas(db, settings.quota_defaults);
   const jobs = new JobQueue(db, core.nowIso);
-  const s: Services = { core, top, routing, pods, quotas, jobs };
+  const s = { core, top, routing, pods, quotas, jobs } as Services;
+  s.secgroups = new SecGroupService(s);
+  s.secgroups.registerJobs();
   const network = new NetworkService(s);
   const bridges = new BridgeService(s, network);
   const routers = new RouterService(s, network, bridges);
@@ -502,6 +506,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'undo.undo': () => unreachable(),
     'undo.redo': () => unreachable(),
     'undo.state': () => undoLog.state(),
+    ...secgroupHandlers(w, r),
   };
   const unreachable = (): never => {
     throw new CrosspodError('INTERNAL', 'Undo and redo run through runUndo');

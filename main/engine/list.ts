@@ -81,6 +81,8 @@ const SPECS: Record<ListName, TableSpec> = {
     },
     sorts: { floating_ip_address: ipSort('floating_ip_address'), fixed_ip_address: ipSort('fixed_ip_address') },
   },
+  'secgroups.list': { table: 'security_groups', key: 'id', noun: 'security group', dir: 'asc', filters: { tenant_id: 'project_id' } },
+  'secgroupRules.list': { table: 'security_group_rules', key: 'id', noun: 'security group rule', dir: 'asc', filters: { tenant_id: 'project_id' } },
   'routings.list': { table: 'resource_routings', key: 'id', numericKey: true, noun: 'routing row', dir: 'desc' },
   'jobs.list': { table: 'async_jobs', key: 'id', noun: 'job', dir: 'desc' },
   'audit.list': { table: 'audit_log', key: 'id', numericKey: true, noun: 'audit entry', dir: 'desc' },

@@ -58,6 +58,7 @@ const STALE: Record<EventName, string[]> = {
   'ports.changed': ['ports', 'fips', 'lab', 'topology'],
   'routers.changed': ['routers', 'fips', 'lab', 'topology'],
   'fips.changed': ['fips', 'lab', 'topology'],
+  'secgroups.changed': ['secgroups', 'secgroupRules', 'ports', 'fips', 'topology'],
   'routings.changed': ['routings', 'fips', 'lab', 'topology'],
   'jobs.changed': ['jobs', 'topology.summary'],
   'audit.changed': ['audit', 'undo'],

@@ -11,6 +11,7 @@ export const VIEWS = [
   'routers',
   'ports',
   'fips',
+  'secgroups',
   'topology',
   'jobs',
   'routings',

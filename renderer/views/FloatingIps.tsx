@@ -1,3 +1,4 @@
+import { Admits } from '../components/Admits';
 import { useMemo, useState } from 'react';
 import type { FipWithPath } from '../../shared/contract';
 import type { Network } from '../../shared/model';
@@ -174,7 +175,7 @@ export function FloatingIps() {
                     <td className="nowrap fip-addr-cell" title={`${f.id} on ${networkOf(f.floating_network_id, data.networks) || f.floating_network_id}`}>
                       <strong className="mono">{f.floating_ip_address}</strong>
                       <div>
-                        <span className={`badge ${f.path.mode === 'unbound' ? 'muted' : ''}`}>{f.path.mode}</span>{' '}
+                        <span className={`badge ${f.path.mode === 'unbound' ? 'muted' : ''}`}>{f.path.mode}</span> <Admits admits={f.path.admits} />{' '}
                         <button
                           type="button"
                           className="link"

@@ -454,6 +454,8 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
       device_id: 'vm-1',
       admin_state_up: true,
       status: expect.any(String),
+      // The project's default security group, made with the project's first port (issue 15).
+      security_groups: [anyId],
       created_at: stamp,
       updated_at: stamp,
     });
@@ -584,6 +586,8 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
         },
         { role: 'fixed', address: '10.0.1.4', region: 'Pod1', network_id: s.net1.id, network_name: 'net1' },
       ],
+      // The default security group admits only its members (issue 15).
+      admits: { ingress: false, rules: [] },
     });
     expect(path.hops[1].vlan).toBeGreaterThanOrEqual(2001);
     expect(path.hops[1].vlan).toBeLessThanOrEqual(3000);
@@ -666,6 +670,15 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'fips.disassociate': [{ id: 'f', port_id: null }, ''],
     'fips.delete': [{}, 'id'],
     'fips.path': [{ id: '' }, 'id'],
+    'secgroups.create': [{ name: 'web' }, 'project_id'],
+    'secgroups.list': [{ stateful: { no: 1 } }, 'stateful'],
+    'secgroups.get': [{}, 'id'],
+    'secgroups.update': [{ id: 'x', stateful: 'yes' }, 'stateful'],
+    'secgroups.delete': [{ id: '' }, 'id'],
+    'secgroupRules.create': [{ security_group_id: 'g', direction: 'in' }, 'direction'],
+    'secgroupRules.list': [{ limit: 0 }, 'limit'],
+    'secgroupRules.get': [{ id: 3 }, 'id'],
+    'secgroupRules.delete': [{}, 'id'],
     'routings.list': [{ limit: 0 }, 'limit'],
     'routings.delete': [{ id: 'seven' }, 'id'],
     'routings.get': [{ id: 0 }, 'id'],

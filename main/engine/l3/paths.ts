@@ -8,6 +8,7 @@ import type { BottomFloatingIp, BottomNetwork, BottomPort, Filters, ResourceKind
 import type { FipRow, PortRow } from '../network/top';
 import type { Services } from '../services';
 import { BOTTOM_BRIDGE_PORT_NAME, fipBridgePortName } from './fips';
+import { addAdmits, type VmPortRead } from '../secgroups/admits';
 
 type HopError = { code: string; message: string };
 
@@ -83,6 +84,9 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
     };
   });
 
+  // secgroups hook: the VM ports found, for what their groups admit (read last, one list per pod).
+  const vmPorts: VmPortRead[] = [];
+
   // 1. The external pods: their floating IPs, the ports they are bound to, and bridge networks.
   const byExt = groupBy(
     pending.filter((p) => p.bottomExtNet),
@@ -111,6 +115,7 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
       if (p.extPort.name !== BOTTOM_BRIDGE_PORT_NAME) {
         p.path.mode = 'same-pod';
         p.path.hops = [p.ext, { role: 'fixed', address: p.bottom!.fixed_ip_address!, region: p.ext.region, ...topNet(podId, p.extPort.network_id) }];
+        vmPorts.push({ path: p.path, podId, port: p.extPort });
       } else {
         bridgeIds.add(p.extPort.network_id);
         twoStep.push({ ...p, bridgeNet: p.extPort.network_id, bridgeTop: topNet(podId, p.extPort.network_id) });
@@ -156,9 +161,11 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
         continue;
       }
       const vmPort = ports.find((x) => x.id === f.port_id);
+      vmPorts.push({ path: p.path, podId, port: vmPort });
       p.path.hops.push({ role: 'fixed', address: f.fixed_ip_address, region, ...(vmPort ? topNet(podId, vmPort.network_id) : { network_id: '', network_name: '' }) });
     }
   }
+  await addAdmits(s, vmPorts, budgetMs, listOnce);
   return pending.map((p) => p.path);
 }
 

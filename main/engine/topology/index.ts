@@ -1,7 +1,9 @@
 // The topology view's reads, sized to what it shows. The summary and the structure come from the
 // top tables and the routing table (aggregates in SQL); the paths of the floating IPs on a detail
 // page come from the bottom pods, on a budget: one list per (pod, resource type), joined in memory.
-import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter } from '../drivers/driver';
+import { listOnce } from '../l3/paths';
+import { addTopoAdmits } from '../secgroups/admits';
+import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, PodDriver } from '../drivers/driver';
 import { CrosspodError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import type {
@@ -23,7 +25,6 @@ import type {
 } from '../../../shared/topology';
 import type { Db } from '../store';
 import type { Services } from '../services';
-import { listOnce } from '../l3/paths';
 
 type PodRow = { pod_id: string; region_name: string; az_name: string; driver: 'lab' | 'neutron'; updated_at: string };
 type ReadError = { code: string; message: string };
@@ -485,6 +486,8 @@ export class TopologyService {
       }
       out.push({ ...base, mode: 'two-step', hops });
     }
+    // secgroups hook: what each VM's groups admit from outside, read from its pod.
+    await addTopoAdmits(this.s, out, this.s.core.settings.read_budget_ms, listOnce);
     return out;
   }
 

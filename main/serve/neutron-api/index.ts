@@ -48,6 +48,9 @@ function unrecognised(attrs: Obj, allowed: Set<string>): void {
   if (extra.length) throw bad(`Unrecognized attribute(s) '${extra.join(', ')}'`, { attributes: extra });
 }
 
+/** The body key of a collection: Neutron's paths use dashes (security-groups), its bodies underscores. */
+const listKey = (def: ResourceDef): string => def.collection.replace(/-/g, '_');
+
 function projectBody(id: string, origin: string) {
   return { id, name: id, domain_id: 'default', enabled: true, description: '', is_domain: false, parent_id: 'default', tags: [], links: { self: `${origin}/projects/${encodeURIComponent(id)}` } };
 }
@@ -77,7 +80,7 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     const read = await opts.readBody(req);
     if (!read.ok) throw read.error;
     const v = read.value;
-    if (isObj(v) && Array.isArray(v[def.collection])) throw bad(`Bulk ${def.collection} create is not supported; send one ${def.singular} per request`);
+    if (isObj(v) && Array.isArray(v[listKey(def)])) throw bad(`Bulk ${def.collection} create is not supported; send one ${def.singular} per request`);
     const inner = isObj(v) ? v[def.singular] : undefined;
     if (!isObj(inner)) throw bad(`Unable to find '${def.singular}' in request body`);
     const attrs = { ...inner };
@@ -115,8 +118,8 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
         next = String(items[items.length - 1].id);
       }
     }
-    const body: Obj = { [def.collection]: items.map((i) => project(def.show(i), plan.fields)) };
-    if (plan.limit !== undefined) body[`${def.collection}_links`] = next === null ? [] : [nextLink(origin, def.collection, url.searchParams, plan.limit, next)];
+    const body: Obj = { [listKey(def)]: items.map((i) => project(def.show(i), plan.fields)) };
+    if (plan.limit !== undefined) body[`${listKey(def)}_links`] = next === null ? [] : [nextLink(origin, def.collection, url.searchParams, plan.limit, next)];
     return { status: 200, body };
   }
 
@@ -174,6 +177,9 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
         if (attrs.port_id === null) return wrap(await call('fips.disassociate', { id }));
         return wrap(await call('fips.associate', { ...attrs, id }));
       }
+      case 'secgroups':
+        unrecognised(attrs, acceptedKeys('secgroups.update'));
+        return wrap(await call('secgroups.update', { ...attrs, id }));
       default:
         return methodNotAllowed(`Crosspod does not update ${def.collection}; delete and create instead`, 'GET, DELETE');
     }
