@@ -133,6 +133,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
   const recoveryDeps: RecoveryDeps = {
     committed: (id) => sql.committed.get(id) !== undefined,
+    settleMs: settings.recovery_settle_ms,
     driver: (podId) => w.core.driver(podId),
     podName: (podId) => w.pods.row(podId).region_name,
     referenced: (podId, bottomId) => sql.referenced.get(podId, bottomId) !== undefined,
