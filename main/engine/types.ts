@@ -30,6 +30,8 @@ export interface EngineSettings {
   read_budget_ms: number;
   /** How long recovery lets calls a crash left in flight land in their pods before it looks (runtime/journal.ts). */
   recovery_settle_ms: number;
+  /** Independent pod steps of one operation (a cross-pod associate's two chains) run side by side; false runs them in turn (benchmark baseline). */
+  parallel_pod_steps: boolean;
 }
 
 export const defaultSettings: EngineSettings = {
@@ -45,6 +47,7 @@ export const defaultSettings: EngineSettings = {
   routing_expire_seconds: 30,
   read_budget_ms: 5000,
   recovery_settle_ms: 1500,
+  parallel_pod_steps: true,
 };
 
 export interface PodDescriptor {
