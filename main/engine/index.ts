@@ -31,7 +31,6 @@ import { AuditLog, PRUNE_BATCH, summarize } from './audit';
 import { Operations } from './runtime/operations';
 import { ENGINE } from './runtime/locks';
 import { lockPlan } from './runtime/plans';
-import { opContext } from './runtime/undo';
 import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
 import { listPage } from './list';
 import { Doctor, ROUTING_TYPES } from './doctor';
@@ -49,7 +48,7 @@ export function passwordFromEnv(region: string, env: NodeJS.ProcessEnv = process
 }
 
 /** One set of services over one connection (the writer, or the reader). */
-function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; topology: TopologyService; doctor: Doctor } {
+function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>, current: () => Operation | undefined = () => undefined): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; topology: TopologyService; doctor: Doctor } {
   const now = opts.now ?? (() => new Date());
   const pods = new PodRegistry(db, () => now().toISOString(), opts.secrets);
   const baseDriver = (p: PodDescriptor): PodDriver => {
@@ -71,7 +70,7 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
     nowIso: () => now().toISOString(),
     // The running operation, per async context (operations run side by side).
     get op(): Operation {
-      return (opContext.getStore()?.op as Operation | undefined) ?? idle;
+      return current() ?? idle;
     },
     driver(podId: string): PodDriver {
       let d = drivers.get(podId);
@@ -120,7 +119,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   readDb.pragma('busy_timeout = 5000');
   const drivers = new Map<string, PodDriver>();
   const readDrivers = new Map<string, PodDriver>();
-  const w = buildServices(db, settings, opts, drivers);
+  // The writer's services ask the runner (made just below) which operation runs.
+  const runner: { ops?: Operations } = {};
+  const w = buildServices(db, settings, opts, drivers, () => runner.ops?.current());
   const r = buildServices(readDb, settings, opts, readDrivers);
   const listeners = new Set<(e: EngineEvent) => void>();
   const clock = opts.now ?? (() => new Date());
@@ -129,6 +130,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const ops = new Operations(db, opts.dbPath, w, audit, settings, (e) => {
     for (const l of listeners) l(e);
   }, opts.autoRunJobs !== false);
+  runner.ops = ops;
 
   const dropDriver = (podId: string) => {
     for (const m of [drivers, readDrivers]) {

@@ -39,6 +39,7 @@ export class Operations {
   private staleMarks: string[] = [];
   private readonly recoveryDeps: RecoveryDeps;
   private closed = false;
+  private fast: Operation | null = null;
   private jobsRunning = false;
   private jobsDone: Promise<void> = Promise.resolve();
 
@@ -115,7 +116,7 @@ export class Operations {
   async execute<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions = {}): Promise<T> {
     const durable = this.remote();
     const full = (plan: LockRequest[] | null | undefined) => (durable && plan ? [{ key: ENGINE, mode: 'shared' as const }, ...plan] : null);
-    let locks = full(o.plan?.());
+    let locks = durable ? full(o.plan?.()) : null;
     for (;;) {
       const again = { locks: null as LockRequest[] | null, retry: false };
       const r = await this.withLocks(locks, async () => {
@@ -135,14 +136,14 @@ export class Operations {
   }
 
   /** Runs an operation; the caller holds its locks. */
-  run<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions = {}, durable = this.remote()): Promise<T> {
+  async run<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions = {}, durable = this.remote()): Promise<T> {
     const oj = this.journal.begin(label);
     const op = new Operation(oj);
     const ctx: OpContext<Operation> = { op, undoId: durable ? oj.id : null };
     if (durable) this.undo.install();
     const auditIt = o.audit !== false;
     const { db, w, audit } = this;
-    return opContext.run(ctx, async () => {
+    const body = async () => {
       if (!durable) db.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(op);
@@ -200,7 +201,21 @@ export class Operations {
         this.emit(after);
         throw e;
       }
-    });
+    };
+    if (durable) return opContext.run(ctx, body);
+    // The fast path runs alone: the running operation is a plain field (no async context,
+    // whose promise hooks would slow every lab operation down).
+    this.fast = op;
+    try {
+      return await body();
+    } finally {
+      this.fast = null;
+    }
+  }
+
+  /** The operation the caller runs in (per async context on the durable path). */
+  current(): Operation | undefined {
+    return (opContext.getStore()?.op as Operation | undefined) ?? this.fast ?? undefined;
   }
 
   // ---- jobs: run after the mutation that queued them, through the same locks ----
