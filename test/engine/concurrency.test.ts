@@ -11,7 +11,8 @@ import type { Engine } from '../../main/engine/types';
 import { fipBridgePortName } from '../../main/engine/l3/fips';
 import { bigIntToIp, fromHex } from '../../main/engine/ipam/cidr';
 import { createLabDriver } from '../../main/engine/drivers/lab';
-import { rng } from './support/crash';
+import { regionState, rng } from './support/crash';
+import { dbChecksum } from '../contract/checksum';
 import { startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
 
 const dir = mkdtempSync(join(tmpdir(), 'crosspod-concurrency-'));
@@ -160,4 +161,24 @@ describe('operations on independent resources run at the same time', () => {
     for (const [fip, port] of last) expect((await engine.api['fips.get']({ id: fip })).port_id, `floating IP ${fip}`).toBe(port);
     await checkConsistent();
   }, 120_000);
+
+  it('a cross-pod associate that fails at its last remote call leaves the top and every pod as they were', async () => {
+    const db = engine.store.db;
+    const g = groups[0];
+    await engine.api['fips.disassociate']({ id: g.fips[2].id });
+    await engine.idle();
+    // The undo log puts the top's rows back; the audit, the jobs and derived counts are not compared.
+    const before = { top: dbChecksum(db, ['audit_log', 'async_jobs']), remote: await regionState(server.pod('Remote')) };
+    // The external pod makes the floating IP binding, then the answer is lost (a 500 after the fact).
+    server.afterRequest = (r) => {
+      if (r.method === 'PUT' && r.path.startsWith('/floatingips/')) throw new Error('answer lost');
+    };
+    const err = await engine.api['fips.associate']({ id: g.fips[2].id, port_id: g.ports[2].id }).catch((e: { code: string }) => e);
+    server.afterRequest = undefined;
+    expect((err as { code: string }).code).toMatch(/^(BOTTOM_POD_OPERATION_FAILURE|INTERNAL)$/);
+    expect(dbChecksum(db, ['audit_log', 'async_jobs'])).toEqual(before.top);
+    expect(await regionState(server.pod('Remote'))).toEqual(before.remote);
+    expect((await engine.api['fips.get']({ id: g.fips[2].id })).port_id).toBeNull();
+    await checkConsistent();
+  }, 60_000);
 });
