@@ -99,7 +99,7 @@ describe('store', () => {
 
     it('applies every migration: user_version is the number of files, each recorded with its sha256', async () => {
       const s = track(await openStore(file));
-      expect(MIGRATION_FILES).toEqual(['0001-core.sql', '0002-ipam.sql', '0003-lab.sql', '0004-top.sql', '0005-fk-indexes.sql', '0006-ns-bridge-per-router.sql', '0007-retention.sql', '0008-journal.sql', '0009-updates-dhcp.sql', '0010-view-state.sql', '0011-topology-counts.sql', '0012-reserved.sql', '0013-security-groups.sql', '0014-lab-settings.sql']);
+      expect(MIGRATION_FILES).toEqual(['0001-core.sql', '0002-ipam.sql', '0003-lab.sql', '0004-top.sql', '0005-fk-indexes.sql', '0006-ns-bridge-per-router.sql', '0007-retention.sql', '0008-journal.sql', '0009-updates-dhcp.sql', '0010-view-state.sql', '0011-topology-counts.sql', '0012-undo-log.sql', '0013-security-groups.sql', '0014-lab-settings.sql']);
       expect(s.version).toBe(LATEST);
       expect(s.db.pragma('user_version', { simple: true })).toBe(LATEST);
       const rows = s.db.prepare('SELECT version, name, sha256 FROM schema_migrations ORDER BY version').all();

@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 
 export const NEUTRON_PACKAGES = ['python3-neutron', 'neutron-common'] as const;
 /** Debian's python: pyenv's python3 on PATH cannot see the Debian modules. */
@@ -424,6 +425,14 @@ async function startPod(
   if (opts.fresh || !kept) {
     for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
     fs.copyFileSync(template.path, db);
+    // WAL: the pod's three processes (and the API's greenthreads, each on its own connection)
+    // share this file. In rollback-journal mode a write that upgrades a read transaction while
+    // another connection holds the write lock fails at once with "database is locked" (SQLite
+    // skips the busy handler to avoid a deadlock): a Neutron 500 on a create, seen right after
+    // the crash test. In WAL readers never block the writer, and the setting stays in the file.
+    const h = new Database(db);
+    h.pragma('journal_mode = WAL');
+    h.close();
     fs.writeFileSync(dbVersion, `${template.version}\n`);
   }
   const logFile = path.join(dir, 'neutron.log');

@@ -18,12 +18,12 @@ describe('migration 0013-security-groups', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('adds the tables to a version-11 file, with their keys', async () => {
-    const v11 = await openStore(file, { targetVersion: 11 });
+  it('adds the tables to a version-12 file, with their keys', async () => {
+    const v11 = await openStore(file, { targetVersion: 12 });
     v11.db.prepare("INSERT INTO networks (id, name, project_id, az_hints, created_at, updated_at) VALUES ('net1', 'net1', 'proj1', '[\"az1\"]', ?, ?)").run(NOW, NOW);
     v11.db.prepare("INSERT INTO ports (id, network_id, project_id, mac_address, created_at, updated_at) VALUES ('vm', 'net1', 'proj1', 'fa:16:3e:00:01:04', ?, ?)").run(NOW, NOW);
     v11.close();
-    const s = await openStore(file);
+    const s = await openStore(file, { targetVersion: 13 });
     expect(s.version).toBe(13);
     const db = s.db;
     expect(db.prepare('SELECT COUNT(*) FROM port_security_groups').pluck().get()).toBe(0);
