@@ -68,8 +68,11 @@ describe('a page of floating IPs with paths', () => {
       const page = await api()['fips.listWithPaths']({ limit });
       expect(page.items).toHaveLength(limit);
       // Pod2: its floating IPs, the ports they are bound to, the bridge network (VLAN);
-      // Pod1: the bridge floating IPs and the VM ports. Pod2's own VMs are same-pod.
-      expect(reads().sort()).toEqual(['Pod1 list floatingip', 'Pod1 list port', 'Pod2 list floatingip', 'Pod2 list network', 'Pod2 list port']);
+      // Pod1: the bridge floating IPs, the VM ports and their security-group rules (admits).
+      // Pod2's own VMs are same-pod.
+      // Security-group rules are read in each pod that holds a VM of the page (admits).
+      const all = ['Pod1 list floatingip', 'Pod1 list port', 'Pod1 list security_group_rule', 'Pod2 list floatingip', 'Pod2 list network', 'Pod2 list port', 'Pod2 list security_group_rule'];
+      expect(reads().sort()).toEqual(limit === 24 ? all : all.filter((r) => r !== 'Pod2 list security_group_rule'));
     }
     const page = await api()['fips.listWithPaths']({ limit: 24 });
     const modes = page.items.map((f) => [f.fixed_ip_address, f.path.mode, f.path.hops.length]);
