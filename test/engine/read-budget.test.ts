@@ -156,5 +156,11 @@ describe('real HTTP pods that fail', () => {
     const paths: FipPath[] = (await api()['fips.listWithPaths']({})).items.map((f) => f.path);
     expect(paths).toHaveLength(2);
     for (const p of paths) expect(p.hops[0].error).toMatchObject({ code: 'POD_TIMEOUT', message: 'Pod2 did not answer within 1500 ms' });
+ 
+    // The budget's timeout is the pod's health too: failing, in pods.health and in the estate.
+    const pod2 = (await api()['pods.health']({})).pods.find((p) => p.region_name === 'Pod2')!;
+    expect(pod2.reads).toMatchObject({ status: 'failing', last_ok_at: null, last_error: { code: 'POD_TIMEOUT', message: 'Pod2 did not answer within 1500 ms' } });
+    const estate = (await api()['topology.summary']({})).pods.find((p) => p.region_name === 'Pod2')!;
+    expect(estate.health.status).toBe('unreachable');
   });
 });

@@ -3,7 +3,7 @@
 // page come from the bottom pods, on a budget: one list per (pod, resource type), joined in memory.
 import { listOnce } from '../l3/paths';
 import { addTopoAdmits } from '../secgroups/admits';
-import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, PodDriver } from '../drivers/driver';
+import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter } from '../drivers/driver';
 import { CrosspodError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import type {
