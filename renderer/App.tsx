@@ -9,7 +9,7 @@ import { useApp } from './store';
 import { getClient } from './store/client-ref';
 import { invalidateAll } from './data/query';
 import { useQueryClient } from '@tanstack/react-query';
-import { viewFromHash, type ThemeChoice, type View } from './store/ui';
+import { CONSOLE_VIEW, viewFromHash, type ThemeChoice, type View } from './store/ui';
 import { useApplyTheme } from './theme';
 import { Audit } from './views/Audit';
 import { Doctor } from './views/Doctor';
@@ -122,9 +122,15 @@ function useShortcuts() {
   }, [setView, setHelpOpen]);
 }
 
-function ProjectSelect() {
+export function ProjectSelect() {
   const project = useApp((s) => s.project);
   const setProject = useApp((s) => s.setProject);
+  // The lab's saved selection wins over this browser's: read again after a lab switch.
+  const saved = useCall('view.get', { view: CONSOLE_VIEW });
+  useEffect(() => {
+    const p = saved.data?.state?.project;
+    if (p !== undefined && p !== useApp.getState().project) useApp.setState({ project: p });
+  }, [saved.data]);
   const networks = useItems('networks.list');
   const routers = useItems('routers.list');
   const projects = useMemo(() => projectsOf([networks, routers], [project]), [networks, routers, project]);
