@@ -4,13 +4,11 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../renderer/api';
-import type { Transport } from '../../renderer/api/transport';
 import { ProjectSelect } from '../../renderer/App';
-import { eventInvalidator, queryClient } from '../../renderer/data/query';
-import { setClient, useApp } from '../../renderer/store';
-import { toErrorBody } from '../../shared/errors';
+import { queryClient } from '../../renderer/data/query';
+import { useApp } from '../../renderer/store';
 import { newEngine, type TestEngine } from '../engine/support/engine';
+import { connectEngine } from './real-engine';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -27,19 +25,7 @@ describe('the selected project', () => {
     await e.call('lab.loadExample', {});
     await e.call('view.set', { view: 'console', state: { positions: {}, collapsed: [], project: 'proj1' } });
     await e.idle();
-    e.subscribe(eventInvalidator());
-    const transport: Transport = {
-      kind: 'custom',
-      call: async (m, input) => {
-        try {
-          return { ok: true, value: await e.call(m as never, input) };
-        } catch (err) {
-          return { ok: false, error: toErrorBody(err) };
-        }
-      },
-      subscribe: () => () => {},
-    };
-    setClient(createClient(transport));
+    connectEngine(e);
     useApp.setState({ project: '' });
     render(
       <QueryClientProvider client={queryClient}>

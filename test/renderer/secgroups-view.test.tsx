@@ -4,15 +4,12 @@
 // confirmation, a refusal shown where it was taken, and a group deleted.
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../renderer/api';
-import type { Transport } from '../../renderer/api/transport';
 import { ConfirmDialog } from '../../renderer/components/Dialogs';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { eventInvalidator, queryClient } from '../../renderer/data/query';
-import { setClient } from '../../renderer/store';
+import { queryClient } from '../../renderer/data/query';
 import { SecurityGroups } from '../../renderer/views/SecurityGroups';
-import { toErrorBody } from '../../shared/errors';
 import { newEngine, type TestEngine } from '../engine/support/engine';
+import { connectEngine } from './real-engine';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -27,20 +24,7 @@ describe('Security groups view', () => {
     const e = t.engine;
     await e.call('lab.loadExample', {});
     await e.idle();
-    // The app wires engine events to the query cache; here the engine's own events do it.
-    e.subscribe(eventInvalidator());
-    const transport: Transport = {
-      kind: 'custom',
-      call: async (m, input) => {
-        try {
-          return { ok: true, value: await e.call(m as never, input) };
-        } catch (err) {
-          return { ok: false, error: toErrorBody(err) };
-        }
-      },
-      subscribe: () => () => {},
-    };
-    setClient(createClient(transport));
+    connectEngine(e);
     render(
       <QueryClientProvider client={queryClient}>
         <SecurityGroups />
