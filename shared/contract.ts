@@ -541,7 +541,7 @@ export const contract = {
   // ---- labs: each lab one SQLite file; the host (not one engine) answers these ----
   // Names are checked by the host (LAB_NAME_INVALID), not by the schema, so a form shows that code.
   // `name` optional: the current lab.
-  'labs.list': { mutates: false, input: z.strictObject({}), output: z.strictObject({ labs: z.array(z.lazy(() => labInfo)), current: z.string().nullable() }) },
+  'labs.list': { mutates: false, input: z.strictObject({}), output: z.strictObject({ labs: z.array(z.lazy(() => labInfo)), current: z.string().nullable(), single_file: z.boolean() }) },
   'labs.current': { mutates: false, input: z.strictObject({}), output: z.lazy(() => labInfo) },
   /** A new lab, empty or built from a gallery example (with labs.progress events); opened unless open: false. */
   'labs.create': { mutates: true, input: z.strictObject({ name: labNameInput, example: z.enum(LAB_EXAMPLES).optional(), open: z.boolean().optional() }), output: z.lazy(() => labInfo) },
@@ -793,7 +793,8 @@ export interface Outputs {
   'topology.network': NetworkDetails;
   'view.get': { view: string; state: ViewState | null };
   'view.set': { view: string; state: ViewState };
-  'labs.list': { labs: LabInfo[]; current: string | null };
+  /** `single_file`: the console serves one file (--db), so only that lab is listed and labs.* that make or switch labs answer LABS_SINGLE_FILE. */
+  'labs.list': { labs: LabInfo[]; current: string | null; single_file: boolean };
   'labs.current': LabInfo;
   'labs.create': LabInfo;
   'labs.open': LabInfo;

@@ -68,8 +68,8 @@ export function Overview() {
   const setConnection = useApp((s) => s.setConnection);
   const setView = useApp((s) => s.setView);
   const labsQ = useCall('labs.list', {});
-  // A server of one file answers labs.* with LABS_SINGLE_FILE: the example then goes into that file.
-  const singleFile = !labsQ.data;
+  // A server of one file (--db) cannot make labs: the example then goes into that file.
+  const singleFile = !labsQ.data || labsQ.data.single_file;
   const labNames = (labsQ.data?.labs ?? []).map((l) => l.name);
   const counts = useMemo(() => podCounts(summary.data), [summary.data]);
   const recentJobs = jobs.data?.items ?? [];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../shared/contract';
-import { dataDirLayout, openLabHost, type LabHost } from '../../main/engine/labs/host';
+import { dataDirLayout, openLabHost, singleFileLayout, type LabHost } from '../../main/engine/labs/host';
 import { exampleDocument } from '../../main/engine/labs/examples';
 import { fileKeySecretBox } from '../../main/engine/secrets/file-key';
 import { dbChecksum } from '../contract/checksum';
@@ -64,11 +64,25 @@ describe('labs', () => {
     expect(host.current).toBe('alpha');
     const list = await call('labs.list', {});
     expect(list.current).toBe('alpha');
+    expect(list.single_file).toBe(false);
     expect(list.labs.map((l) => [l.name, l.current])).toEqual([
       ['alpha', true],
       ['default', false],
     ]);
     expect(existsSync(join(dir, 'labs', 'alpha.db'))).toBe(true);
+  });
+
+  it('on one file (--db) lists only that lab, says so, and refuses to make labs', async () => {
+    const file = join(dir, 'one', 'lab.db');
+    const one = await openLabHost({ ...singleFileLayout(file), engine: { secrets: fileKeySecretBox(join(dir, 'secret.key')) } });
+    try {
+      const list = await one.call('labs.list', {});
+      expect([list.single_file, list.current, list.labs.map((l) => l.name)]).toEqual([true, 'lab', ['lab']]);
+      await expect(one.call('labs.create', { name: 'other' })).rejects.toMatchObject({ code: 'LABS_SINGLE_FILE' });
+      expect(readdirSync(join(dir, 'one')).filter((f) => f.endsWith('.db'))).toEqual(['lab.db']);
+    } finally {
+      await one.close();
+    }
   });
 
   it('switches engines without a restart: each lab keeps its own content, labs.changed says so', async () => {

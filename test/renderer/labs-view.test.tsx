@@ -20,7 +20,7 @@ beforeEach(async () => {
   fake = fakeEngine(
     { pods: [...pods] },
     {
-      'labs.list': () => ok({ labs, current: 'default' }),
+      'labs.list': () => ok({ labs, current: 'default', single_file: false }),
       'labs.current': () => ok(labs.find((l) => l.current)),
       'labs.snapshots': (i) => ok({ snapshots: i.name === 'prod-mirror' ? [{ id: 'prod-mirror-20261201T090000Z.db', lab: 'prod-mirror', label: 'before-reset', created_at: '2026-12-01T09:00:00.000Z', size_bytes: 1 }] : [] }),
       'labs.create': (i) => ok(info(String(i.name), { current: true })),

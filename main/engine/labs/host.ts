@@ -274,7 +274,7 @@ export async function openLabHost(opts: LabHostOptions): Promise<LabHost> {
 
   type H = { [M in LabMethod]: (i: ParsedInput<M>) => Promise<Output<M>> };
   const h: H = {
-    'labs.list': async () => ({ labs: (opts.single ? [current] : names()).map(info), current }),
+    'labs.list': async () => ({ labs: (opts.single ? [current] : names()).map(info), current, single_file: !!opts.single }),
     'labs.current': async () => info(current),
     'labs.create': (i) =>
       serial(async () => {
