@@ -158,7 +158,10 @@ describe('§12 on real Neutron pods', () => {
     expect(b1fip.fixed_ip_address).toBe('10.0.1.4');
     const vmPort = await w.neutron.Pod1.get('port', b1fip.port_id!);
     expect([vmPort.name, vmPort.mac_address]).toEqual([vm.id, 'fa:16:3e:00:01:04']);
-    expect(rows()).toHaveLength(25);
+    // The VM port takes its project's default security group: its copy in Pod1 is one more row.
+    const pod1 = (await w.engine.api['pods.list']({ region_name: 'Pod1' })).items[0].pod_id;
+    expect(rows().filter((r) => r.resource_type === 'security_group').map((r) => r.pod_id)).toEqual([pod1]);
+    expect(rows()).toHaveLength(26);
     const path = await w.engine.api['fips.path']({ id: fipId });
     expect(path.hops.map((h) => [h.role, h.address, h.region, h.vlan ?? null])).toEqual([
       ['external', '162.3.124.5', 'Pod2', null],
@@ -173,7 +176,7 @@ describe('§12 on real Neutron pods', () => {
     const [b2fip] = await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5' });
     expect(b2fip.port_id).toBeNull();
     expect((await w.neutron.Pod2.list('port', { name: 'ns_bridge_port' })).filter((p) => p.project_id === w.proj)).toEqual([]);
-    expect(rows()).toHaveLength(23);
+    expect(rows()).toHaveLength(24);
   });
 
   it('re-associate reuses the Pod2 floating IP; delete then removes everything', async () => {
@@ -184,7 +187,7 @@ describe('§12 on real Neutron pods', () => {
     await w.engine.api['fips.delete']({ id: fipId });
     expect(await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5' })).toEqual([]);
     expect(await w.neutron.Pod1.list('floatingip', { floating_ip_address: '100.128.0.3' })).toEqual([]);
-    expect(rows()).toHaveLength(23);
+    expect(rows()).toHaveLength(24);
   });
 
   it('a failure injected part-way through a cross-pod associate leaves Neutron as it was', async () => {
