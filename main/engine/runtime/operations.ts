@@ -22,14 +22,13 @@ import { Journal, recover, undoLostAnswers, type RecoveryDeps, type RecoveryRepo
 import { ENGINE, LockManager, type LockRequest } from './locks';
 import { UndoLog, opContext, type OpContext } from './undo';
 
-export interface RunOptions {
+export interface RunOptions<T = unknown> {
   /** Audited (every contract mutation) or not (jobs). */
   audit?: boolean;
   /** Locks beside the shared engine lock, read from the top; none means the engine lock, exclusively. */
   plan?: () => LockRequest[] | null;
   /** Called with the audit entry's id, in the committing transaction (the undo log records by it). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the operation's own result
-  onAudit?: (auditId: number, result: any) => void;
+  onAudit?: (auditId: number, result: T) => void;
 }
 
 export class Operations {
@@ -116,7 +115,7 @@ export class Operations {
    * is read again once its locks are held: if an operation that ran first changed what it
    * touches (a re-associated floating IP), the locks are taken again for the new plan.
    */
-  async execute<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions = {}): Promise<T> {
+  async execute<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions<T> = {}): Promise<T> {
     const durable = this.remote();
     const full = (plan: LockRequest[] | null | undefined) => (durable && plan ? [{ key: ENGINE, mode: 'shared' as const }, ...plan] : null);
     let locks = durable ? full(o.plan?.()) : null;
@@ -139,7 +138,7 @@ export class Operations {
   }
 
   /** Runs an operation; the caller holds its locks. */
-  async run<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions = {}, durable = this.remote()): Promise<T> {
+  async run<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions<T> = {}, durable = this.remote()): Promise<T> {
     const oj = this.journal.begin(label);
     const op = new Operation(oj);
     const ctx: OpContext<Operation> = { op, undoId: durable ? oj.id : null };
