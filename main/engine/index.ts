@@ -137,6 +137,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     for (const l of listeners) l(e);
   }, opts.autoRunJobs !== false);
   runner.ops = ops;
+  ops.onCommit = () => store.checkpoints?.noteCommit();
 
   const dropDriver = (podId: string) => {
     for (const m of [drivers, readDrivers]) {
@@ -516,6 +517,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       for (const d of [...drivers.values(), ...readDrivers.values()]) await d.close?.();
       readDb.close();
       ops.closeJournal();
+      await store.checkpoints?.stop();
       store.close();
     },
   };

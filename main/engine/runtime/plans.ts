@@ -32,6 +32,30 @@ function fipLocks(top: TopStore, fipId: string, next?: { port_id: string; fixed_
   return out;
 }
 
+/**
+ * A router interface locks the router, the subnet's network and IPAM range (the interface port's
+ * address, the bottom copies), the port when one is given, and the project's bridges: the
+ * east-west bridge is shared by the project's routers, and a north-south bridge may be made.
+ */
+function interfaceLocks(top: TopStore, routerId: string, by: { subnet_id?: string; port_id?: string }, removing: boolean): LockRequest[] {
+  const router = top.router(routerId);
+  const out = [X(`router:${router.id}`), X(`bridges:${router.project_id}`)];
+  let subnetId = by.subnet_id;
+  if (by.port_id) {
+    out.push(X(`port:${by.port_id}`));
+    subnetId = top.portIps(by.port_id)[0]?.subnet_id;
+  } else if (removing && subnetId) {
+    // The interface port on that subnet is deleted.
+    const port = top.interfacePorts(router.id).find((p) => top.portIps(p.id).some((ip) => ip.subnet_id === subnetId));
+    if (port) out.push(X(`port:${port.id}`));
+  }
+  if (!subnetId) return out;
+  const sub = top.subnet(subnetId);
+  out.push(X(`network:${sub.network_id}`), X(`ipam:${sub.id}`));
+  if (!removing) out.push(X('bridge-pools'));
+  return out;
+}
+
 export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: { top: TopStore }): LockRequest[] | null {
   try {
     switch (method) {
@@ -42,6 +66,11 @@ export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: 
       case 'fips.disassociate':
       case 'fips.delete':
         return fipLocks(w.top, (input as ParsedInput<'fips.disassociate'>).id);
+      case 'routers.addInterface':
+      case 'routers.removeInterface': {
+        const i = input as ParsedInput<'routers.addInterface'>;
+        return interfaceLocks(w.top, i.id, i, method === 'routers.removeInterface');
+      }
       default:
         return null;
     }
