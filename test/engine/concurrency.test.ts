@@ -185,6 +185,35 @@ describe('operations on independent resources run at the same time', () => {
     await checkConsistent();
   }, 90_000);
 
+  it('a VM port made in one pod does not wait for a cross-pod associate in another', async () => {
+    const api = engine.api;
+    const order: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    server.afterRequest = async () => {
+      await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
+    };
+    const net1 = (await api['networks.list']({ name: 'net1' })).items[0];
+    const slow = api['fips.associate']({ id: groups[0].fips[4].id, port_id: groups[0].ports[4].id }).then(() => order.push('remote'));
+    const vm = api['ports.create']({ network_id: net1.id, name: 'side-vm', device_owner: 'compute:azB', fixed_ips: [{ ip_address: '10.0.2.99' }] }).then((p) => {
+      order.push('port');
+      return p;
+    });
+    const port = await vm;
+    order.push('gate');
+    server.afterRequest = undefined;
+    open();
+    await slow;
+    expect(order).toEqual(['port', 'gate', 'remote']);
+    // The port's bottom copy is in LabB, named by the routing table.
+    const labB = createLabDriver(engine.store.db, (await api['pods.list']({})).items.find((p) => p.region_name === 'LabB')!.pod_id);
+    const bottomId = engine.store.db.prepare("SELECT bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = 'port'").pluck().get(port.id) as string;
+    expect((await labB.get('port', bottomId)).fixed_ips).toEqual([expect.objectContaining({ ip_address: '10.0.2.99' })]);
+    await api['ports.delete']({ id: port.id });
+    await api['fips.disassociate']({ id: groups[0].fips[4].id });
+    await checkConsistent();
+  }, 60_000);
+
   it('50 concurrent associates and disassociates: no SQLITE_BUSY, no double binding, no lost update', async () => {
     const seed = Number(process.env.CROSSPOD_CRASH_SEED ?? 4242);
     const rand = rng(seed);

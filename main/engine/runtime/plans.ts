@@ -22,7 +22,8 @@ function fipLocks(top: TopStore, fipId: string, next?: { port_id: string; fixed_
     const ips = top.portIps(port.id);
     const fixed = next.fixed_ip_address ? ips.find((i) => i.ip_address === next.fixed_ip_address) : (ips.find((i) => !i.ip_address.includes(':')) ?? ips[0]);
     // Its bottom copy (and its network's) may be made now.
-    out.push(X(`port:${port.id}`), X(`network:${port.network_id}`));
+    // The VM's groups are mirrored with its bottom copy.
+    out.push(X(`port:${port.id}`), X(`network:${port.network_id}`), X(`project:${port.project_id}`));
     const router = fixed && (top.q.routerBetween.get(fixed.subnet_id, fip.floating_network_id) as { id: string } | undefined);
     if (router) {
       out.push(X(`router:${router.id}`));
@@ -56,6 +57,18 @@ function interfaceLocks(top: TopStore, routerId: string, by: { subnet_id?: strin
   return out;
 }
 
+/**
+ * A new port locks its network and the network's IPAM ranges, and its project: the port quota,
+ * and the project's security groups (the default group may be made, and a compute port's are
+ * mirrored into its pod with its bottom copy).
+ */
+function newPortLocks(top: TopStore, input: ParsedInput<'ports.create'>): LockRequest[] {
+  const net = top.network(input.network_id);
+  const out = [X(`network:${net.id}`), X(`project:${input.project_id ?? net.project_id}`)];
+  for (const sub of top.subnetsOf(net.id)) out.push(X(`ipam:${sub.id}`));
+  return out;
+}
+
 export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: { top: TopStore }): LockRequest[] | null {
   try {
     switch (method) {
@@ -66,6 +79,8 @@ export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: 
       case 'fips.disassociate':
       case 'fips.delete':
         return fipLocks(w.top, (input as ParsedInput<'fips.disassociate'>).id);
+      case 'ports.create':
+        return newPortLocks(w.top, input as ParsedInput<'ports.create'>);
       case 'routers.addInterface':
       case 'routers.removeInterface': {
         const i = input as ParsedInput<'routers.addInterface'>;
