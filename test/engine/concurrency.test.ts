@@ -151,6 +151,7 @@ describe('operations on independent resources run at the same time', () => {
     };
     // Another router (R1, all in LabB) takes an interface while R0's cross-pod associate waits on the remote pod.
     const s1 = await extraNet('side1', '10.9.1.0/24', 'azB', 'proj1');
+    await engine.idle();
     gated();
     const slow = api['fips.associate']({ id: groups[0].fips[3].id, port_id: groups[0].ports[3].id }).then(() => order.push('remote'));
     const iface = api['routers.addInterface']({ id: r1.id, subnet_id: s1.id }).then(() => order.push('interface R1'));
@@ -164,6 +165,7 @@ describe('operations on independent resources run at the same time', () => {
 
     // The same router: R0's interface-add waits for R0's associate to finish.
     order.length = 0;
+    await engine.idle();
     let open2!: () => void;
     const gate2 = new Promise<void>((r) => (open2 = r));
     server.afterRequest = async () => {
@@ -190,10 +192,12 @@ describe('operations on independent resources run at the same time', () => {
     const order: string[] = [];
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
+    const net1 = (await api['networks.list']({ name: 'net1' })).items[0];
+    // Jobs left by earlier tests (extra routes) take the whole engine: let them finish first.
+    await engine.idle();
     server.afterRequest = async () => {
       await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
     };
-    const net1 = (await api['networks.list']({ name: 'net1' })).items[0];
     const slow = api['fips.associate']({ id: groups[0].fips[4].id, port_id: groups[0].ports[4].id }).then(() => order.push('remote'));
     const vm = api['ports.create']({ network_id: net1.id, name: 'side-vm', device_owner: 'compute:azB', fixed_ips: [{ ip_address: '10.0.2.99' }] }).then((p) => {
       order.push('port');
