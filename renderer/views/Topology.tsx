@@ -194,10 +194,9 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
     });
   }, [fitPending, initialised, layoutState, fitView, getZoom, topo, level, collapsed]);
 
-  // Levels of detail by zoom, in steps (re-rendering on every zoom frame would cost the pan).
-  const zoomFar = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
-  // Not on the estate: restyling its nodes at fit zoom cost the pan most of its frames (bench).
-  const zoomStep = level.scope === 'estate' ? 0 : zoomFar;
+  // Levels of detail by zoom, in steps: one class and two variables on the canvas, changed only
+  // when a threshold is crossed (the selector's value is all that re-renders this component).
+  const zoomStep = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
 
   const active = hl.nodes.size > 0;
   // Data from the current graph (health changes without a new layout), places from the layout.
@@ -511,8 +510,12 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
             }}
             // Level of detail while moving: a large drawing hides its edges during a pan or zoom
             // (software rasterising thousands of curves each frame drops to a few frames a second).
-            onMoveStart={() => canvasRef.current?.classList.toggle('moving', heavy)}
-            onMoveEnd={() => canvasRef.current?.classList.remove('moving')}
+            // While moving, the drawing is one composited layer (moved, not repainted, each frame).
+            onMoveStart={() => {
+              canvasRef.current?.classList.add('moving');
+              canvasRef.current?.classList.toggle('moving-heavy', heavy);
+            }}
+            onMoveEnd={() => canvasRef.current?.classList.remove('moving', 'moving-heavy')}
             onPaneClick={() => {
               setFocus({});
               setSelection(null);
@@ -524,7 +527,8 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
             minZoom={0.05}
             proOptions={{ hideAttribution: true }}
           >
-            <Background gap={24} />
+            {/* The dot grid is repainted over the whole canvas on every pan frame: small drawings only. */}
+            {nodes.length <= 20 && <Background gap={24} />}
             <Controls showInteractive={false} />
             {/* The minimap redraws every node on every pan frame. */}
             {nodes.length > 20 && nodes.length <= 200 && <MiniMap pannable zoomable />}
