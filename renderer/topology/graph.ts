@@ -6,7 +6,7 @@
 //   VMs and floating-IP hops; segments as hubs between the groups; other pods a path crosses as
 //   one node each. Ids derive from engine ids: `pod:<pod>`, `seg:<net>`, `net:<pod>:<net>`,
 //   `router:<pod>:<router>`, `vm:<port>`, `fip:<fip>`, `fip:<fip>:bridge`, `more:<pod>:<net>`.
-import type { PodReads, TopologyDetail, TopologySummary, TopoPodSummary } from '../../shared/topology';
+import type { PodReads, TopoFip, TopologyDetail, TopologySummary, TopoPodSummary } from '../../shared/topology';
 
 export type TopoKind = 'pod' | 'segment' | 'network' | 'router' | 'vm' | 'hop' | 'more';
 export type EdgeKind = 'link' | 'span' | 'interface' | 'gateway' | 'attach' | 'nat';
@@ -313,8 +313,35 @@ function netOfNode(nodeId: string): string {
   return parts.slice(2).join(':');
 }
 
+/**
+ * A floating IP's path as a drawing without its hops shows it (the estate): the pods it crosses,
+ * the segments of its networks, the spans joining those pods to them and the link of its pod pair.
+ * Built from the path alone (topology.fip), so a highlight costs the path, not the drawing.
+ */
+export function drawnPath(topo: Topo, f: TopoFip): { nodes: string[]; edges: string[] } {
+  const nodeIds = new Set(topo.nodes.map((n) => n.id));
+  const edgeIds = new Set(topo.edges.map((e) => e.id));
+  const pods = [...new Set(f.hops.map((h) => h.pod_id))];
+  const nodes = new Set<string>();
+  const edges = new Set<string>();
+  for (const p of pods) if (nodeIds.has(podNodeId(p))) nodes.add(podNodeId(p));
+  for (const h of f.hops) {
+    if (!nodeIds.has(segNodeId(h.network_id))) continue;
+    nodes.add(segNodeId(h.network_id));
+    for (const p of pods) {
+      const e = `e:span:${h.network_id}:${p}`;
+      if (edgeIds.has(e)) edges.add(e);
+    }
+  }
+  const ext = f.hops.find((h) => h.role === 'external')?.pod_id;
+  const vm = f.hops.find((h) => h.role === 'fixed')?.pod_id;
+  if (ext && vm && edgeIds.has(`e:link:${ext}:${vm}`)) edges.add(`e:link:${ext}:${vm}`);
+  return { nodes: [...nodes], edges: [...edges] };
+}
+
 /** The node and edge ids to highlight: a floating IP's path, or one node and its edges. */
-export function highlightSet(topo: Topo, target: { fip?: string | null; node?: string | null }): { nodes: Set<string>; edges: Set<string> } {
+export function highlightSet(topo: Topo, target: { fip?: string | null; node?: string | null; path?: { nodes: string[]; edges: string[] } | null }): { nodes: Set<string>; edges: Set<string> } {
+  if (target.path) return { nodes: new Set(target.path.nodes), edges: new Set(target.path.edges) };
   if (target.fip) {
     const p = topo.paths.get(target.fip);
     if (p) return { nodes: new Set(p.nodes), edges: new Set(p.edges) };

@@ -3,7 +3,7 @@ import { createContext, memo, useContext } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { TopoNodeData } from './graph';
 
-export type FlowNodeData = TopoNodeData & { highlighted?: boolean; dimmed?: boolean };
+export type FlowNodeData = TopoNodeData & { highlighted?: boolean };
 export type FlowNode = Node<FlowNodeData>;
 
 export const TopologyActions = createContext<{ togglePod(podId: string): void; drillPod(podId: string): void; canCollapse: boolean }>({
@@ -25,7 +25,7 @@ const Handles = () => (
 );
 
 function mark(d: FlowNodeData): string {
-  return d.highlighted ? 'yes' : d.dimmed ? 'dimmed' : 'no';
+  return d.highlighted ? 'yes' : 'no';
 }
 
 export const PodNode = memo(function PodNode({ data }: NodeProps<FlowNode>) {
