@@ -29,7 +29,27 @@ export function Details({ selection, summary, detail, onClose, onOpen }: { selec
 
   let body: React.ReactNode = null;
   let title = d.label;
-  if (d.kind === 'pod') {
+  if (d.kind === 'pod' && d.cluster) {
+    title = `Pods ${d.label}`;
+    const pods = summary.pods.filter((p) => d.pod_ids?.includes(p.pod_id));
+    body = (
+      <>
+        <p>{d.sub}</p>
+        <ul className="plain" data-testid="topo-details-cluster">
+          {pods.map((p) => (
+            <li key={p.pod_id}>
+              <button type="button" className="btn ghost" onClick={() => onOpen({ scope: 'pod', id: p.pod_id })}>
+                {p.region_name}
+              </button>{' '}
+              <small>
+                {p.health.status} · {p.counts.networks} networks · {p.counts.routers} routers · {(p.counts.fips_external + p.counts.fips_bound_here).toLocaleString('en-US')} FIPs
+              </small>
+            </li>
+          ))}
+        </ul>
+      </>
+    );
+  } else if (d.kind === 'pod') {
     const p = summary.pods.find((x) => x.pod_id === d.pod_id);
     title = `Pod ${d.label}`;
     body = p ? (

@@ -124,11 +124,12 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   );
 
   const detailMatches = detail && level.scope !== 'estate' && detail.scope.kind === level.scope && detail.scope.id === level.id;
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const topo = useMemo<Topo | null>(() => {
     if (savedFor !== levelKey) return null;
-    if (level.scope === 'estate') return estateGraph(summary);
+    if (level.scope === 'estate') return estateGraph(summary, { expanded });
     return detailMatches ? detailGraph(detail, { collapsed, summary }) : null;
-  }, [level, summary, detail, detailMatches, collapsed, savedFor, levelKey]);
+  }, [level, summary, detail, detailMatches, collapsed, savedFor, levelKey, expanded]);
   const key = useMemo(() => (topo ? `${levelKey}#${structureKey(topo)}` : ''), [topo, levelKey]);
 
   // ---- layout ----
@@ -386,7 +387,17 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
     [persist],
   );
   const drillPod = useCallback((podId: string) => go({ scope: 'pod', id: podId }), [go]);
-  const actions = useMemo(() => ({ togglePod, drillPod, canCollapse: level.scope !== 'estate' }), [togglePod, drillPod, level.scope]);
+  const toggleCluster = useCallback(
+    (id: string) =>
+      setExpanded((old) => {
+        const next = new Set(old);
+        if (next.has(id)) next.delete(id);
+        else next.add(id);
+        return next;
+      }),
+    [],
+  );
+  const actions = useMemo(() => ({ togglePod, drillPod, toggleCluster, canCollapse: level.scope !== 'estate' }), [togglePod, drillPod, toggleCluster, level.scope]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
@@ -502,6 +513,11 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
           >
             Re-layout
           </button>
+          {level.scope === 'estate' && expanded.size > 0 && (
+            <button type="button" className="btn ghost" data-testid="topo-clusters-collapse" onClick={() => setExpanded(new Set())}>
+              Collapse clusters
+            </button>
+          )}
           {focusPods.length > 0 && (
             <>
               <button type="button" className="btn ghost" data-testid="topo-collapse-all" onClick={() => {
@@ -572,7 +588,8 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
               } else setFocus({ node: n.id });
             }}
             onNodeDoubleClick={(_e, n) => {
-              if (n.data.kind === 'pod' && n.data.pod_id && !n.data.group) drillPod(n.data.pod_id);
+              if (n.data.kind === 'pod' && n.data.cluster && n.data.cluster_id) toggleCluster(n.data.cluster_id);
+              else if (n.data.kind === 'pod' && n.data.pod_id && !n.data.group) drillPod(n.data.pod_id);
               if (n.data.kind === 'router' && n.data.router_id) go({ scope: 'router', id: n.data.router_id });
             }}
             // Level of detail while moving: a large drawing hides its edges during a pan or zoom

@@ -9,7 +9,8 @@
 //   into its pod, that pod's detail, its layout and the highlight);
 // - the engine's topology.summary on the same lab (median of 15, in this process).
 // Targets: first paint < 1 s at 20 pods and < 2 s at 100 pods; pan ≥ 30 fps. Prints, asserts nothing.
-// TOPO_BENCH_LABS=example,20 limits the labs.
+// TOPO_BENCH_LABS=example,20 limits the labs; TOPO_BENCH_SHOTS=<dir> saves each estate as
+// topology-estate-<lab>.png there (test/e2e/screenshots keeps the 100-pod one).
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ async function summaryMs(file: string): Promise<number> {
   return median(xs);
 }
 
-async function measure(browser: Browser, lab: string, file: string): Promise<Figures> {
+async function measure(browser: Browser, lab: string, file: string, shot: string): Promise<Figures> {
   const serve = await startServe({ db: file });
   try {
     const list = await serve.call<ListPage<FloatingIp>>('fips.list', { limit: 10_000 });
@@ -79,6 +80,7 @@ async function measure(browser: Browser, lab: string, file: string): Promise<Fig
     const firstPaint = Date.now() - n0;
     await page.locator('[data-testid="topology-canvas"][data-layout-state="ready"]').waitFor({ timeout: 120_000 });
     const nodes = await page.locator('.react-flow__node').count();
+    if (process.env.TOPO_BENCH_SHOTS) await page.screenshot({ path: join(process.env.TOPO_BENCH_SHOTS, `topology-estate-${shot}.png`) });
 
     // Pan: drag the empty pane for ~1.5 s while counting frames, three times (the median), with
     // the renderer's main-thread time per frame from Chromium's own counters (less hostage to the
@@ -137,16 +139,16 @@ async function measure(browser: Browser, lab: string, file: string): Promise<Fig
 export async function run(): Promise<void> {
   const want = (process.env.TOPO_BENCH_LABS ?? 'example,20,100').split(',');
   setupE2e();
-  const labs: [string, () => Promise<string>][] = [];
-  if (want.includes('example')) labs.push(['example (3 pods, 1 FIP)', exampleLab]);
-  if (want.includes('20')) labs.push(['20 pods, 2,000 FIPs', async () => (await cachedLab({ pods: 20, ports: 4000, fips: 2000 }, console.log)).file]);
-  if (want.includes('100')) labs.push(['100 pods, 100k ports, 20k FIPs', async () => (await cachedLab({ pods: 100, ports: 100_000, fips: 20_000 }, console.log)).file]);
+  const labs: [string, string, () => Promise<string>][] = [];
+  if (want.includes('example')) labs.push(['example (3 pods, 1 FIP)', 'example', exampleLab]);
+  if (want.includes('20')) labs.push(['20 pods, 2,000 FIPs', '20-pods', async () => (await cachedLab({ pods: 20, ports: 4000, fips: 2000 }, console.log)).file]);
+  if (want.includes('100')) labs.push(['100 pods, 100k ports, 20k FIPs', '100-pods', async () => (await cachedLab({ pods: 100, ports: 100_000, fips: 20_000 }, console.log)).file]);
   const browser = await launchBrowser();
   const out: Figures[] = [];
   try {
-    for (const [name, make] of labs) {
+    for (const [name, shot, make] of labs) {
       const file = await make();
-      out.push(await measure(browser, name, file));
+      out.push(await measure(browser, name, file, shot));
     }
   } finally {
     await browser.close();
