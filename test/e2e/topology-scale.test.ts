@@ -91,6 +91,7 @@ describe('Topology at size (20 pods, 2,000 floating IPs)', () => {
       expect(await ui.hasClass(ui.topoEdge(link), 'highlighted'), link).toBe(true);
     }
     await expectInView(want);
+    await page.screenshot({ path: `${SHOTS}topology-estate-fip-20-pods.png` });
     // The details panel lists each hop with its bottom ids, and opens the VM's pod.
     await ui.byTestId('topo-details-hops').waitFor();
     expect(await ui.byTestId('topo-details-hops').locator('li').count()).toBe(hops.length);
