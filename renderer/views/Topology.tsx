@@ -256,7 +256,8 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
         label: on || manyEdges === false ? e.label : undefined,
         // Minor edges (a node on its network, a segment no floating IP crosses) go when zoomed far out.
         className: `edge-${e.kind}${e.minor || e.kind === 'attach' ? ' minor' : ''}${on ? ' highlighted' : ''}`,
-        animated: on,
+        // Not animated: a moving dash repaints the canvas every frame for as long as it is shown.
+        animated: false,
         zIndex: on ? 10 : 1,
         selectable: false,
       };
