@@ -18,7 +18,7 @@ import type {
   SecurityGroupRule,
   Subnet,
 } from './model';
-import type { NetworkDetails, PodHealth, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
+import type { NetworkDetails, PodHealth, RouterDetails, SearchHit, TopoFip, TopologyDetail, TopologySummary, ViewState } from './topology';
 import { LAB_EXAMPLES, type LabDocument } from './lab-document';
 
 const id = z.string().min(1).max(255);
@@ -523,6 +523,8 @@ export const contract = {
   'topology.search': { mutates: false, input: z.strictObject({ q: z.string().trim().min(1).max(255), limit: z.number().int().min(1).max(50).optional() }) },
   'topology.router': { mutates: false, input: byId },
   'topology.network': { mutates: false, input: byId },
+  /** One floating IP's path with each hop's pod and bottom ids: what a highlight needs, nothing more. */
+  'topology.fip': { mutates: false, input: byId },
 
   'view.get': { mutates: false, input: z.strictObject({ view: z.string().min(1).max(300) }) },
   'view.set': {
@@ -791,6 +793,7 @@ export interface Outputs {
   'topology.search': { hits: SearchHit[]; more: boolean };
   'topology.router': RouterDetails;
   'topology.network': NetworkDetails;
+  'topology.fip': TopoFip;
   'view.get': { view: string; state: ViewState | null };
   'view.set': { view: string; state: ViewState };
   /** `single_file`: the console serves one file (--db), so only that lab is listed and labs.* that make or switch labs answer LABS_SINGLE_FILE. */

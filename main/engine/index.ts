@@ -378,6 +378,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'topology.search': (i) => r.topology.search(i.q, i.limit),
     'topology.router': (i) => r.topology.router(i.id),
     'topology.network': (i) => r.topology.network(i.id),
+    'topology.fip': (i) => r.topology.fip(i.id),
     'view.get': (i) => r.topology.viewGet(i.view),
     'view.set': (i) => w.topology.viewSet(i.view, i.state),
     // Run by runUndo below, which needs the operation's own audit id.

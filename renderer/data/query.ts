@@ -42,6 +42,17 @@ export function useItems<M extends PageMethod>(method: M, filters: Omit<Input<M>
 }
 const EMPTY: never[] = [];
 
+/** A read through the cache outside a hook: on a click (search, a path), or for a view's layout. */
+export function fetchCall<M extends ReadMethod>(method: M, input: Input<M>, client: QueryClient = queryClient): Promise<Output<M>> {
+  return client.fetchQuery({ queryKey: [method, input], queryFn: () => getClient().call(method, input) });
+}
+
+/** Keeps a view's state in the lab, and in the cache first: the next visit reads it from there. */
+export function saveView(state: Input<'view.set'>, client: QueryClient = queryClient): Promise<Output<'view.set'>> {
+  client.setQueryData(['view.get', { view: state.view }], { view: state.view, state: state.state });
+  return getClient().call('view.set', state);
+}
+
 /** A query's load error as the banners show it. */
 export function loadError(q: { error: unknown }): ErrorInfo | null {
   return q.error ? toErrorInfo(q.error) : null;

@@ -1,12 +1,10 @@
 // The details panel: what the clicked node is, read on demand (a router's copies and routes, a
 // network's subnets and bottom copies) or from the data already drawn (a pod, a floating IP, a VM).
 import { Admits, admitsText } from '../components/Admits';
-import { useEffect, useState } from 'react';
-import type { NetworkDetails, RouterDetails, TopologyDetail, TopologySummary } from '../../shared/topology';
-import { toErrorInfo, type ErrorInfo } from '../api/errors';
+import type { TopologyDetail, TopologySummary } from '../../shared/topology';
+import { loadError, useCall } from '../data/query';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Spinner } from '../components/Spinner';
-import { getClient } from '../store/client-ref';
 import type { TopoNodeData } from './graph';
 import type { Level } from './persist';
 
@@ -15,34 +13,43 @@ export interface Selection {
   data: TopoNodeData;
 }
 
-function useLoad<T>(fn: (() => Promise<T>) | null, key: string): { value: T | null; error: ErrorInfo | null } {
-  const [state, setState] = useState<{ key: string; value: T | null; error: ErrorInfo | null }>({ key: '', value: null, error: null });
-  useEffect(() => {
-    if (!fn) return;
-    let cancelled = false;
-    fn().then(
-      (value) => !cancelled && setState({ key, value, error: null }),
-      (e: unknown) => !cancelled && setState({ key, value: null, error: toErrorInfo(e) }),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [key]);
-  return state.key === key ? state : { value: null, error: null };
-}
-
 const Id = ({ v }: { v: string | null | undefined }) => <code className="mono topo-id">{v ?? '—'}</code>;
 
-export function Details({ selection, summary, detail, onClose, onOpen }: { selection: Selection; summary: TopologySummary; detail: TopologyDetail | null; onClose(): void; onOpen(l: Level): void }) {
+export function Details({ selection, summary, detail, onClose, onOpen }: { selection: Selection; summary: TopologySummary; detail: TopologyDetail | null; onClose(): void; onOpen(l: Level, focus?: { fip: string }): void }) {
   const d = selection.data;
   const podName = (id: string) => summary.pods.find((p) => p.pod_id === id)?.region_name ?? id;
   const netName = (id: string) => detail?.networks.find((n) => n.id === id)?.name ?? id;
-  const router = useLoad<RouterDetails>(d.kind === 'router' && d.router_id ? () => getClient().api['topology.router']({ id: d.router_id! }) : null, `r:${d.router_id ?? ''}`);
-  const network = useLoad<NetworkDetails>((d.kind === 'network' || d.kind === 'segment') && d.network_id ? () => getClient().api['topology.network']({ id: d.network_id! }) : null, `n:${d.network_id ?? ''}`);
+  // Read on demand, through the query cache (a floating IP found by search is there already).
+  const routerQ = useCall('topology.router', { id: d.router_id ?? '' }, { enabled: d.kind === 'router' && !!d.router_id });
+  const networkQ = useCall('topology.network', { id: d.network_id ?? '' }, { enabled: (d.kind === 'network' || d.kind === 'segment') && !!d.network_id });
+  const drawnFip = d.kind === 'hop' && d.fip_id ? detail?.fips.find((x) => x.id === d.fip_id) : undefined;
+  const fipQ = useCall('topology.fip', { id: d.fip_id ?? '' }, { enabled: d.kind === 'hop' && !!d.fip_id && !drawnFip });
+  const router = { value: routerQ.data ?? null, error: loadError(routerQ) };
+  const network = { value: networkQ.data ?? null, error: loadError(networkQ) };
 
   let body: React.ReactNode = null;
   let title = d.label;
-  if (d.kind === 'pod') {
+  if (d.kind === 'pod' && d.cluster) {
+    title = `Pods ${d.label}`;
+    const pods = summary.pods.filter((p) => d.pod_ids?.includes(p.pod_id));
+    body = (
+      <>
+        <p>{d.sub}</p>
+        <ul className="plain" data-testid="topo-details-cluster">
+          {pods.map((p) => (
+            <li key={p.pod_id}>
+              <button type="button" className="btn ghost" onClick={() => onOpen({ scope: 'pod', id: p.pod_id })}>
+                {p.region_name}
+              </button>{' '}
+              <small>
+                {p.health.status} · {p.counts.networks} networks · {p.counts.routers} routers · {(p.counts.fips_external + p.counts.fips_bound_here).toLocaleString('en-US')} FIPs
+              </small>
+            </li>
+          ))}
+        </ul>
+      </>
+    );
+  } else if (d.kind === 'pod') {
     const p = summary.pods.find((x) => x.pod_id === d.pod_id);
     title = `Pod ${d.label}`;
     body = p ? (
@@ -125,7 +132,9 @@ export function Details({ selection, summary, detail, onClose, onOpen }: { selec
       </>
     ) : network.error ? <ErrorBanner error={network.error} testId="topo-details-error" /> : <Spinner label="Loading" />;
   } else if (d.kind === 'hop' && d.fip_id) {
-    const f = detail?.fips.find((x) => x.id === d.fip_id);
+    const f = drawnFip ?? fipQ.data;
+    const fipError = loadError(fipQ);
+    const vmPod = f?.hops.find((h) => h.role === 'fixed')?.pod_id;
     title = `Floating IP ${f?.address ?? d.label}`;
     body = f ? (
       <>
@@ -148,8 +157,13 @@ export function Details({ selection, summary, detail, onClose, onOpen }: { selec
             </li>
           ))}
         </ol>
+        {!drawnFip && vmPod && (
+          <button type="button" className="btn" data-testid="topo-details-open" onClick={() => onOpen({ scope: 'pod', id: vmPod }, { fip: f.id })}>
+            Show in {podName(vmPod)}
+          </button>
+        )}
       </>
-    ) : null;
+    ) : fipError ? <ErrorBanner error={fipError} testId="topo-details-error" /> : <Spinner label="Loading" />;
   } else if (d.kind === 'vm') {
     const v = detail?.vms.find((x) => x.id === d.port_id);
     title = `Port ${d.label}`;

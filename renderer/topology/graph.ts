@@ -6,7 +6,7 @@
 //   VMs and floating-IP hops; segments as hubs between the groups; other pods a path crosses as
 //   one node each. Ids derive from engine ids: `pod:<pod>`, `seg:<net>`, `net:<pod>:<net>`,
 //   `router:<pod>:<router>`, `vm:<port>`, `fip:<fip>`, `fip:<fip>:bridge`, `more:<pod>:<net>`.
-import type { PodReads, TopologyDetail, TopologySummary, TopoPodSummary } from '../../shared/topology';
+import type { PodReads, TopoFip, TopologyDetail, TopologySummary, TopoPodSummary } from '../../shared/topology';
 
 export type TopoKind = 'pod' | 'segment' | 'network' | 'router' | 'vm' | 'hop' | 'more';
 export type EdgeKind = 'link' | 'span' | 'interface' | 'gateway' | 'attach' | 'nat';
@@ -34,6 +34,12 @@ export interface TopoNodeData {
   port_id?: string;
   fip_id?: string;
   role?: 'external' | 'bridge';
+  /** pod: a cluster of pods drawn as one node (the estate past CLUSTER_OVER pods), and its pods. */
+  cluster?: boolean;
+  cluster_id?: string;
+  pod_ids?: string[];
+  /** segment: the bridges one node stands for. */
+  network_ids?: string[];
   [key: string]: unknown;
 }
 
@@ -58,6 +64,8 @@ export interface Topo {
   edges: TopoEdge[];
   /** Per floating IP: the nodes and edges of its path as drawn (a hidden node is drawn as its pod). */
   paths: Map<string, { nodes: string[]; edges: string[] }>;
+  /** A pod or segment drawn inside another node (a cluster, a group of bridges): node id → drawn id. */
+  alias?: Map<string, string>;
 }
 
 export const podNodeId = (podId: string) => `pod:${podId}`;
@@ -84,36 +92,155 @@ export function readsNote(r: PodReads | undefined): string | undefined {
   return undefined;
 }
 
-/** The estate at a glance. The top pod is left out while it holds nothing. */
-export function estateGraph(s: TopologySummary): Topo {
+/** More pods than this on the estate are drawn in clusters (by region-name prefix, in runs of CLUSTER_SIZE). */
+export const CLUSTER_OVER = 30;
+export const CLUSTER_SIZE = 10;
+
+export interface EstateOptions {
+  /** Clusters drawn as their pods (by cluster id). */
+  expanded?: ReadonlySet<string>;
+  /** Cluster when there are more pods than this (CLUSTER_OVER). */
+  clusterOver?: number;
+}
+
+const prefixOf = (region: string) => region.replace(/[-_ ]*\d+$/, '') || region;
+
+/**
+ * Pods in clusters: by region-name prefix (pod-001… all share `pod`), each prefix cut into runs of
+ * CLUSTER_SIZE in name order. Ids `cluster:<first pod's region>-<last pod's region>`.
+ */
+export function clusterPods(pods: TopoPodSummary[]): { id: string; label: string; pods: TopoPodSummary[] }[] {
+  const byPrefix = new Map<string, TopoPodSummary[]>();
+  for (const p of pods) byPrefix.set(prefixOf(p.region_name), [...(byPrefix.get(prefixOf(p.region_name)) ?? []), p]);
+  const out: { id: string; label: string; pods: TopoPodSummary[] }[] = [];
+  for (const group of byPrefix.values()) {
+    group.sort((x, y) => x.region_name.localeCompare(y.region_name, 'en', { numeric: true }));
+    for (let i = 0; i < group.length; i += CLUSTER_SIZE) {
+      const run = group.slice(i, i + CLUSTER_SIZE);
+      const label = run.length === 1 ? run[0].region_name : `${run[0].region_name} – ${run[run.length - 1].region_name}`;
+      out.push({ id: `cluster:${run[0].region_name}-${run[run.length - 1].region_name}`, label, pods: run });
+    }
+  }
+  return out;
+}
+
+/**
+ * The estate at a glance. The top pod is left out while it holds nothing. Past CLUSTER_OVER pods,
+ * pods are drawn in clusters (each saying which pods and how much it holds), links are summed by
+ * cluster pair, and bridges with the same clusters at their ends are drawn as one node saying how
+ * many they are; a bridge within one cluster is counted in it. `expanded` clusters show their pods.
+ */
+export function estateGraph(s: TopologySummary, opts: EstateOptions = {}): Topo {
   const nodes: TopoNode[] = [];
   const edges: TopoEdge[] = [];
   const shown = new Set<string>();
   const hasExternal = new Set<string>();
-  for (const p of s.pods) {
-    const c = p.counts;
-    if (p.is_top && c.networks + c.routers + c.ports === 0) continue;
-    shown.add(p.pod_id);
-    if (c.fips_external > 0) hasExternal.add(p.pod_id);
-    nodes.push({ id: podNodeId(p.pod_id), data: { kind: 'pod', label: p.region_name, sub: podSub(p), pod_id: p.pod_id, collapsed: true, health: p.health.status, health_note: readsNote(p.health.reads), counts: c } });
+  /** Pod id → the node drawn for it (itself, or its cluster). */
+  const drawnPod = new Map<string, string>();
+  const alias = new Map<string, string>();
+  const visible = s.pods.filter((p) => !(p.is_top && p.counts.networks + p.counts.routers + p.counts.ports === 0));
+  const clusters = visible.length > (opts.clusterOver ?? CLUSTER_OVER) ? clusterPods(visible) : [];
+  const inner = new Map<string, { bridges: number; fips: number }>();
+  for (const c of clusters) {
+    if (opts.expanded?.has(c.id)) continue;
+    const sum = (k: keyof TopoPodSummary['counts']) => c.pods.reduce((a, p) => a + p.counts[k], 0);
+    const counts = { networks: sum('networks'), bridges: sum('bridges'), routers: sum('routers'), ports: sum('ports'), fips_external: sum('fips_external'), fips_bound_here: sum('fips_bound_here') };
+    const down = c.pods.filter((p) => p.health.status !== 'ok');
+    for (const p of c.pods) {
+      drawnPod.set(p.pod_id, c.id);
+      alias.set(podNodeId(p.pod_id), c.id);
+      if (p.counts.fips_external > 0) hasExternal.add(c.id);
+    }
+    inner.set(c.id, { bridges: 0, fips: 0 });
+    nodes.push({
+      id: c.id,
+      data: {
+        kind: 'pod',
+        label: c.label,
+        sub: `${plural(c.pods.length, 'pod')} · ${plural(counts.networks, 'network')} · ${plural(counts.routers, 'router')} · ${plural(counts.fips_external + counts.fips_bound_here, 'FIP')}`,
+        collapsed: true,
+        cluster: true,
+        cluster_id: c.id,
+        pod_ids: c.pods.map((p) => p.pod_id),
+        health: down.some((p) => p.health.status === 'unreachable') ? 'unreachable' : down.length ? 'degraded' : 'ok',
+        health_note: down.length ? `${down.map((p) => `${p.region_name}: ${p.health.status}`).join(', ')}` : undefined,
+        counts,
+      },
+    });
   }
+  for (const p of visible) {
+    shown.add(p.pod_id);
+    if (drawnPod.has(p.pod_id)) continue;
+    const c = p.counts;
+    drawnPod.set(p.pod_id, podNodeId(p.pod_id));
+    if (c.fips_external > 0) hasExternal.add(podNodeId(p.pod_id));
+    const cluster = clusters.find((x) => x.pods.includes(p));
+    nodes.push({ id: podNodeId(p.pod_id), data: { kind: 'pod', label: p.region_name, sub: podSub(p), pod_id: p.pod_id, collapsed: true, health: p.health.status, health_note: readsNote(p.health.reads), counts: c, ...(cluster ? { cluster_id: cluster.id } : {}) } });
+  }
+  // Segments, by the drawn nodes at their ends: alone, or together with those sharing the same ends.
+  const bySet = new Map<string, { ends: string[]; segs: TopologySummary['segments'] }>();
   for (const g of s.segments) {
-    const pods = g.pod_ids.filter((p) => shown.has(p));
-    if (!pods.length) continue;
-    const id = segNodeId(g.network_id);
-    const sub = [vlanText(g.vlan), plural(pods.length, 'pod'), g.fips ? plural(g.fips, 'FIP') : ''].filter(Boolean).join(' · ');
-    nodes.push({ id, data: { kind: 'segment', label: g.name, sub, net_kind: g.kind, vlan: g.vlan, network_id: g.network_id } });
+    const ends = [...new Set(g.pod_ids.filter((p) => shown.has(p)).map((p) => drawnPod.get(p)!))].sort();
+    if (!ends.length) continue;
+    if (ends.length === 1 && inner.has(ends[0])) {
+      const i = inner.get(ends[0])!;
+      i.bridges++;
+      i.fips += g.fips;
+      alias.set(segNodeId(g.network_id), ends[0]);
+      continue;
+    }
+    const key = clusters.length ? ends.join('|') : g.network_id;
+    const e = bySet.get(key) ?? { ends, segs: [] };
+    e.segs.push(g);
+    bySet.set(key, e);
+  }
+  for (const [key, { ends, segs }] of bySet) {
+    const fips = segs.reduce((a, g) => a + g.fips, 0);
+    let id: string;
+    if (segs.length === 1) {
+      const g = segs[0];
+      id = segNodeId(g.network_id);
+      const sub = [vlanText(g.vlan), plural(ends.length, clusters.length ? 'end' : 'pod'), g.fips ? plural(g.fips, 'FIP') : ''].filter(Boolean).join(' · ');
+      nodes.push({ id, data: { kind: 'segment', label: g.name, sub, net_kind: g.kind, vlan: g.vlan, network_id: g.network_id } });
+    } else {
+      id = `segs:${key}`;
+      const vlans = segs.map((g) => g.vlan).filter((v): v is number => v != null).sort((x, y) => x - y);
+      const sub = [vlans.length ? `VLAN ${vlans[0]}–${vlans[vlans.length - 1]}` : '', plural(ends.length, 'end'), fips ? plural(fips, 'FIP') : ''].filter(Boolean).join(' · ');
+      nodes.push({ id, data: { kind: 'segment', label: plural(segs.length, 'bridge'), sub, net_kind: segs[0].kind, network_ids: segs.map((g) => g.network_id) } });
+      for (const g of segs) alias.set(segNodeId(g.network_id), id);
+    }
     // Inbound traffic enters at pods with external networks: they sit before the segment.
-    for (const p of pods) {
-      const from = hasExternal.has(p);
-      edges.push({ id: `e:span:${g.network_id}:${p}`, source: from ? podNodeId(p) : id, target: from ? id : podNodeId(p), kind: 'span', ...(g.fips ? {} : { minor: true }) });
+    for (const end of ends) {
+      const from = hasExternal.has(end);
+      const endKey = end.startsWith('pod:') ? end.slice(4) : end;
+      const segKey = id.startsWith('seg:') ? id.slice(4) : id;
+      edges.push({ id: `e:span:${segKey}:${endKey}`, source: from ? end : id, target: from ? id : end, kind: 'span', ...(fips ? {} : { minor: true }) });
     }
   }
+  // Links by drawn pair; within one cluster they are counted in it.
+  const links = new Map<string, { a: string; b: string; fips: number }>();
   for (const l of s.links) {
     if (!shown.has(l.a) || !shown.has(l.b)) continue;
-    edges.push({ id: `e:link:${l.a}:${l.b}`, source: podNodeId(l.a), target: podNodeId(l.b), kind: 'link', label: `${plural(l.fips, 'FIP')} · DNAT` });
+    const a = drawnPod.get(l.a)!;
+    const b = drawnPod.get(l.b)!;
+    if (a === b) {
+      inner.get(a)!.fips += l.fips;
+      continue;
+    }
+    const k = `${a}>${b}`;
+    const x = links.get(k) ?? { a, b, fips: 0 };
+    x.fips += l.fips;
+    links.set(k, x);
   }
-  return { nodes, edges, paths: new Map() };
+  for (const { a, b, fips } of links.values()) {
+    const key = (n: string) => (n.startsWith('pod:') ? n.slice(4) : n);
+    edges.push({ id: `e:link:${key(a)}:${key(b)}`, source: a, target: b, kind: 'link', label: `${plural(fips, 'FIP')} · DNAT` });
+  }
+  for (const n of nodes) {
+    const i = n.data.cluster ? inner.get(n.id) : undefined;
+    if (i && (i.bridges || i.fips)) n.data.sub = `${n.data.sub} · inside: ${plural(i.bridges, 'bridge')}, ${plural(i.fips, 'FIP')} between its pods`;
+  }
+  return { nodes, edges, paths: new Map(), ...(alias.size ? { alias } : {}) };
 }
 
 export interface DetailOptions {
@@ -313,8 +440,41 @@ function netOfNode(nodeId: string): string {
   return parts.slice(2).join(':');
 }
 
+/**
+ * A floating IP's path as a drawing without its hops shows it (the estate): the pods it crosses,
+ * the segments of its networks, the spans joining those pods to them and the link of its pod pair.
+ * Built from the path alone (topology.fip), so a highlight costs the path, not the drawing.
+ */
+export function drawnPath(topo: Topo, f: TopoFip): { nodes: string[]; edges: string[] } {
+  const nodeIds = new Set(topo.nodes.map((n) => n.id));
+  const drawn = (id: string) => topo.alias?.get(id) ?? id;
+  const between = new Map<string, string>();
+  for (const e of topo.edges) {
+    between.set(`${e.kind}|${e.source}|${e.target}`, e.id);
+    if (!between.has(`${e.kind}|${e.target}|${e.source}`)) between.set(`${e.kind}|${e.target}|${e.source}`, e.id);
+  }
+  const pods = [...new Set(f.hops.map((h) => drawn(podNodeId(h.pod_id))))].filter((id) => nodeIds.has(id));
+  const nodes = new Set<string>(pods);
+  const edges = new Set<string>();
+  for (const h of f.hops) {
+    const seg = drawn(segNodeId(h.network_id));
+    if (!nodeIds.has(seg) || pods.includes(seg)) continue;
+    nodes.add(seg);
+    for (const p of pods) {
+      const e = between.get(`span|${seg}|${p}`);
+      if (e) edges.add(e);
+    }
+  }
+  const ext = f.hops.find((h) => h.role === 'external');
+  const vm = f.hops.find((h) => h.role === 'fixed');
+  const link = ext && vm ? between.get(`link|${drawn(podNodeId(ext.pod_id))}|${drawn(podNodeId(vm.pod_id))}`) : undefined;
+  if (link) edges.add(link);
+  return { nodes: [...nodes], edges: [...edges] };
+}
+
 /** The node and edge ids to highlight: a floating IP's path, or one node and its edges. */
-export function highlightSet(topo: Topo, target: { fip?: string | null; node?: string | null }): { nodes: Set<string>; edges: Set<string> } {
+export function highlightSet(topo: Topo, target: { fip?: string | null; node?: string | null; path?: { nodes: string[]; edges: string[] } | null }): { nodes: Set<string>; edges: Set<string> } {
+  if (target.path) return { nodes: new Set(target.path.nodes), edges: new Set(target.path.edges) };
   if (target.fip) {
     const p = topo.paths.get(target.fip);
     if (p) return { nodes: new Set(p.nodes), edges: new Set(p.edges) };

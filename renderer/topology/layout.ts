@@ -19,6 +19,7 @@ export const NODE_SIZE: Record<Exclude<TopoKind, 'pod'>, { width: number; height
   more: { width: 170, height: 46 },
 };
 export const LEAF_POD = { width: 230, height: 84 };
+export const CLUSTER_NODE = { width: 300, height: 110 };
 
 /** The drawn node at the top level that holds a node (itself when it has no parent). */
 function topOf(id: string, parentOf: ReadonlyMap<string, string | undefined>): string {
@@ -260,7 +261,7 @@ export function warmLayout(): void {
  */
 export function blockLayout(topo: Topo): Map<string, Box> {
   const ids = topo.nodes.map((n) => n.id);
-  const sizes = new Map(topo.nodes.map((n) => [n.id, n.data.kind === 'pod' ? LEAF_POD : NODE_SIZE[n.data.kind]]));
+  const sizes = new Map(topo.nodes.map((n) => [n.id, n.data.kind === 'pod' ? (n.data.cluster ? CLUSTER_NODE : LEAF_POD) : NODE_SIZE[n.data.kind]]));
   const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const e of topo.edges) if (preds.has(e.target) && preds.has(e.source) && e.kind !== 'link') preds.get(e.target)!.push(e.source);
   const layer = new Map<string, number>();

@@ -3,12 +3,13 @@ import { createContext, memo, useContext } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { TopoNodeData } from './graph';
 
-export type FlowNodeData = TopoNodeData & { highlighted?: boolean; dimmed?: boolean };
+export type FlowNodeData = TopoNodeData & { highlighted?: boolean };
 export type FlowNode = Node<FlowNodeData>;
 
-export const TopologyActions = createContext<{ togglePod(podId: string): void; drillPod(podId: string): void; canCollapse: boolean }>({
+export const TopologyActions = createContext<{ togglePod(podId: string): void; drillPod(podId: string): void; toggleCluster(id: string): void; canCollapse: boolean }>({
   togglePod: () => {},
   drillPod: () => {},
+  toggleCluster: () => {},
   canCollapse: false,
 });
 
@@ -25,15 +26,15 @@ const Handles = () => (
 );
 
 function mark(d: FlowNodeData): string {
-  return d.highlighted ? 'yes' : d.dimmed ? 'dimmed' : 'no';
+  return d.highlighted ? 'yes' : 'no';
 }
 
 export const PodNode = memo(function PodNode({ data }: NodeProps<FlowNode>) {
-  const { togglePod, drillPod, canCollapse } = useContext(TopologyActions);
+  const { togglePod, drillPod, toggleCluster, canCollapse } = useContext(TopologyActions);
   const c = data.counts;
   return (
     <div
-      className={`topo-pod${data.group ? ' group' : ' leaf'}${data.health && data.health !== 'ok' ? ` ${data.health}` : ''}`}
+      className={`topo-pod${data.group ? ' group' : ' leaf'}${data.cluster ? ' cluster' : ''}${data.health && data.health !== 'ok' ? ` ${data.health}` : ''}`}
       data-testid={`topo-pod-${data.label}`}
       data-highlighted={mark(data)}
       data-health={data.health ?? ''}
@@ -63,7 +64,22 @@ export const PodNode = memo(function PodNode({ data }: NodeProps<FlowNode>) {
             {data.collapsed ? '+' : '−'}
           </button>
         )}
-        {!data.group && (
+        {data.cluster && (
+          <button
+            type="button"
+            className="nodrag topo-toggle"
+            onClick={(e) => {
+              e.stopPropagation();
+              if (data.cluster_id) toggleCluster(data.cluster_id);
+            }}
+            aria-label={`Show the pods of ${data.label}`}
+            title={`Show the pods of ${data.label}`}
+            data-testid={`topo-cluster-open-${data.label}`}
+          >
+            +
+          </button>
+        )}
+        {!data.group && !data.cluster && (
           <button
             type="button"
             className="nodrag topo-toggle"
@@ -79,11 +95,12 @@ export const PodNode = memo(function PodNode({ data }: NodeProps<FlowNode>) {
           </button>
         )}
       </header>
-      {!data.group && c && (
+      {!data.group && !data.cluster && c && (
         <p className="topo-counts" data-testid={`topo-pod-counts-${data.label}`}>
           {c.networks} networks · {c.routers} routers · {c.fips_external + c.fips_bound_here} FIPs
         </p>
       )}
+      {data.cluster && <p className="topo-counts" data-testid={`topo-cluster-counts-${data.label}`}>{data.sub}</p>}
       {!data.group && !c && data.sub && <p className="topo-counts">{data.sub}</p>}
     </div>
   );

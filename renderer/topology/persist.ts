@@ -1,6 +1,6 @@
 // Node positions and collapsed pods, kept in the lab's own database (`view.get` / `view.set`), so
 // a layout travels with the lab file rather than staying in one browser. One document per level.
-import type { Api } from '../../shared/contract';
+import { fetchCall, saveView } from '../data/query';
 import type { ViewState } from '../../shared/topology';
 
 export type SavedLayout = ViewState;
@@ -11,13 +11,14 @@ export const layoutKey = (level: Level) => (level.scope === 'estate' ? 'topology
 
 export type Level = { scope: 'estate' } | { scope: 'pod' | 'project' | 'router'; id: string };
 
-export async function loadLayout(api: Api, level: Level): Promise<SavedLayout> {
-  const r = await api['view.get']({ view: layoutKey(level) });
+/** Through the query cache: a level visited again reads its layout from there. */
+export async function loadLayout(level: Level): Promise<SavedLayout> {
+  const r = await fetchCall('view.get', { view: layoutKey(level) });
   return r.state ? { positions: r.state.positions ?? {}, collapsed: r.state.collapsed ?? [] } : emptyLayout();
 }
 
-export function saveLayout(api: Api, level: Level, layout: SavedLayout): Promise<unknown> {
-  return api['view.set']({ view: layoutKey(level), state: layout });
+export function saveLayout(level: Level, layout: SavedLayout): Promise<unknown> {
+  return saveView({ view: layoutKey(level), state: layout });
 }
 
 /** The level named by the URL hash after the view (`#/topology/pod/<id>`); the estate otherwise. */

@@ -5,30 +5,34 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { ActionButton } from '../components/Form';
 import { PodForm } from '../components/forms/PodForm';
 import { act, destructive } from '../data/actions';
-import { loadError, useCall, useItems } from '../data/query';
+import { loadError, useCall } from '../data/query';
 import { useApp } from '../store';
 import { getClient } from '../store/client-ref';
 import { LoadError, Section, ViewHeader } from './common';
 
-/** What still holds a pod (POD_IN_USE), read from the pod itself, and the way out. */
+/**
+ * What still holds a pod (POD_IN_USE) and the way out: the pod's copies from topology.detail (sized
+ * to this one pod; the whole estate's snapshot would be megabytes at a hundred pods).
+ */
 function PodContents({ pod }: { pod: Pod }) {
-  const snap = useCall('lab.topology', {});
-  const routers = useItems('routers.list');
+  const detail = useCall('topology.detail', { scope: 'pod', id: pod.pod_id, fip_limit: 1 }).data;
   const setView = useApp((s) => s.setView);
-  const b = snap.data?.bottoms.find((x) => x.pod_id === pod.pod_id);
-  if (!b) return null;
-  const routerName = (top: string | null) => routers.find((r) => r.id === top)?.name || top || 'unknown';
-  const bridges = b.networks.filter((n) => n.bridge);
-  const tenant = b.networks.filter((n) => !n.bridge);
+  if (!detail) return null;
+  const here = (copies: { pod_id: string }[]) => copies.some((c) => c.pod_id === pod.pod_id);
+  const routers = detail.routers.filter((r) => here(r.copies));
+  const nets = detail.networks.filter((n) => here(n.copies));
+  const isBridge = (n: (typeof nets)[number]) => n.kind === 'ew' || n.kind === 'ns';
+  const bridges = nets.filter(isBridge);
+  const tenant = nets.filter((n) => !isBridge(n));
   return (
     <div className="hint" data-testid="pod-contents">
       <p>
         <strong>Still in {pod.region_name}:</strong>
       </p>
       <ul className="plain compact">
-        {b.routers.map((r) => (
+        {routers.map((r) => (
           <li key={r.id}>
-            copy of router <strong>{routerName(r.top_id)}</strong>: remove its interfaces and gateway in {pod.region_name}, or delete the router
+            copy of router <strong>{r.name || r.id}</strong>: remove its interfaces and gateway in {pod.region_name}, or delete the router
           </li>
         ))}
         {bridges.map((n) => (

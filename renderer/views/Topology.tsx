@@ -16,14 +16,13 @@ import {
   type NodeChange,
   type OnNodeDrag,
 } from '@xyflow/react';
-import type { SearchHit, TopologyDetail, TopologySummary } from '../../shared/topology';
+import type { SearchHit, TopoFip, TopologyDetail, TopologySummary } from '../../shared/topology';
 import { toErrorInfo, type ErrorInfo } from '../api/errors';
-import { loadError as queryError, queryClient, useCall } from '../data/query';
+import { fetchCall, loadError as queryError, queryClient, useCall } from '../data/query';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Spinner } from '../components/Spinner';
-import { getClient } from '../store/client-ref';
-import { detailGraph, estateGraph, highlightSet, podNodeId, type Topo } from '../topology/graph';
+import { detailGraph, drawnPath, estateGraph, fipNodeId, highlightSet, podNodeId, type Topo } from '../topology/graph';
 import { isIntraPod, layoutTopology, warmLayout } from '../topology/layout';
 import { nodeTypes, TopologyActions, type FlowNode } from '../topology/nodes';
 import { emptyLayout, hashOfLevel, levelFromHash, loadLayout, saveLayout, type Level, type SavedLayout } from '../topology/persist';
@@ -54,6 +53,16 @@ interface Focus {
   node?: string | null;
   /** Pan and zoom to the highlighted nodes once drawn. */
   reveal?: boolean;
+  /** The floating IP's path (topology.fip), for a drawing that does not hold its hops (the estate). */
+  route?: TopoFip | null;
+}
+
+const NOTHING = { nodes: new Set<string>(), edges: new Set<string>() };
+/** What a focus highlights in a drawing: from the drawing's own paths, or from the path fetched alone. */
+function highlightOf(topo: Topo | null, f: Focus) {
+  if (!topo) return NOTHING;
+  const path = f.route && !topo.paths.has(f.route.id) ? drawnPath(topo, f.route) : null;
+  return highlightSet(topo, { ...f, path });
 }
 
 function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary; level: Level; setLevel: (l: Level, focus?: Focus) => void }) {
@@ -94,7 +103,7 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   useEffect(() => {
     let cancelled = false;
-    loadLayout(getClient().api, level)
+    loadLayout(level)
       .catch(() => emptyLayout())
       .then((l) => {
         if (cancelled) return;
@@ -109,17 +118,18 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   const persist = useCallback(
     (next: Partial<SavedLayout>) => {
       saved.current = { ...saved.current, ...next };
-      void saveLayout(getClient().api, levelRef.current, saved.current).catch(() => undefined);
+      void saveLayout(levelRef.current, saved.current).catch(() => undefined);
     },
     [],
   );
 
   const detailMatches = detail && level.scope !== 'estate' && detail.scope.kind === level.scope && detail.scope.id === level.id;
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const topo = useMemo<Topo | null>(() => {
     if (savedFor !== levelKey) return null;
-    if (level.scope === 'estate') return estateGraph(summary);
+    if (level.scope === 'estate') return estateGraph(summary, { expanded });
     return detailMatches ? detailGraph(detail, { collapsed, summary }) : null;
-  }, [level, summary, detail, detailMatches, collapsed, savedFor, levelKey]);
+  }, [level, summary, detail, detailMatches, collapsed, savedFor, levelKey, expanded]);
   const key = useMemo(() => (topo ? `${levelKey}#${structureKey(topo)}` : ''), [topo, levelKey]);
 
   // ---- layout ----
@@ -171,7 +181,7 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   }, [key, layoutGen]);
 
   // ---- highlight, and fitting the view to it ----
-  const hl = useMemo(() => (topo ? highlightSet(topo, focus) : { nodes: new Set<string>(), edges: new Set<string>() }), [topo, focus]);
+  const hl = useMemo(() => highlightOf(topo, focus), [topo, focus]);
   const initialised = useNodesInitialized();
   useEffect(() => {
     if (!fitPending || !initialised || layoutState !== 'ready') return;
@@ -180,7 +190,7 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
     if (p) {
       pendingFocus.current = null;
       setFocus(p);
-      const ids = topo ? [...highlightSet(topo, p).nodes] : [];
+      const ids = [...highlightOf(topo, p).nodes];
       if (ids.length) {
         void fitView({ nodes: ids.map((id) => ({ id })), padding: 0.25, maxZoom: 1.2, duration: 0 });
         return;
@@ -194,48 +204,69 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
     });
   }, [fitPending, initialised, layoutState, fitView, getZoom, topo, level, collapsed]);
 
-  // Levels of detail by zoom, in steps (re-rendering on every zoom frame would cost the pan).
-  const zoomFar = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
-  // Not on the estate: restyling its nodes at fit zoom cost the pan most of its frames (bench).
-  const zoomStep = level.scope === 'estate' ? 0 : zoomFar;
+  // Levels of detail by zoom, in steps: one class and two variables on the canvas, changed only
+  // when a threshold is crossed (the selector's value is all that re-renders this component).
+  const zoomStep = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
 
   const active = hl.nodes.size > 0;
   // Data from the current graph (health changes without a new layout), places from the layout.
   const dataOf = useMemo(() => new Map((topo?.nodes ?? []).map((n) => [n.id, n.data])), [topo]);
-  const shownNodes = useMemo(
-    () =>
-      nodes.map((n) => {
-        const on = hl.nodes.has(n.id);
-        const dim = active && !on && !(n.data.kind === 'pod' && n.data.group);
-        return { ...n, className: on ? 'highlighted' : dim ? 'dimmed' : undefined, data: { ...(dataOf.get(n.id) ?? n.data), highlighted: on, dimmed: dim } };
-      }),
-    [nodes, hl, active, dataOf],
-  );
+  // A node or edge whose highlight did not change keeps its object, so React Flow redraws only the
+  // path; the others are dimmed by one class on the canvas (has-highlight), not one by one.
+  const nodeCache = useRef(new Map<string, { src: FlowNode; data: unknown; on: boolean; out: FlowNode }>());
+  const shownNodes = useMemo(() => {
+    const prev = nodeCache.current;
+    const next = new Map<string, { src: FlowNode; data: unknown; on: boolean; out: FlowNode }>();
+    const out = nodes.map((n) => {
+      const on = hl.nodes.has(n.id);
+      const data = dataOf.get(n.id) ?? n.data;
+      const c = prev.get(n.id);
+      const o: FlowNode =
+        c && c.src === n && c.data === data && c.on === on
+          ? c.out
+          : { ...n, className: on ? 'highlighted' : n.data.kind === 'pod' && n.data.group ? 'pod-group' : undefined, data: on ? { ...data, highlighted: true } : data };
+      next.set(n.id, { src: n, data, on, out: o });
+      return o;
+    });
+    nodeCache.current = next;
+    return out;
+  }, [nodes, hl, dataOf]);
   const parentOf = useMemo(() => new Map((topo?.nodes ?? []).map((n) => [n.id, n.parentId])), [topo]);
   const manyEdges = (topo?.edges.length ?? 0) > 120;
   const heavy = (topo?.edges.length ?? 0) > 600;
-  const edges = useMemo<Edge[]>(
-    () =>
-      (topo?.edges ?? []).map((e) => {
-        const on = hl.edges.has(e.id);
-        const intra = isIntraPod(e, parentOf);
-        return {
-          id: e.id,
-          source: e.source,
-          target: e.target,
-          sourceHandle: intra || e.kind === 'link' ? 'b' : 'r',
-          targetHandle: intra ? 't' : e.kind === 'link' ? 'bt' : 'l',
-          // Labels only where they can be read: a few edges, or the highlighted path.
-          label: on || manyEdges === false ? e.label : undefined,
-          // Minor edges (a node on its network, a segment no floating IP crosses) go when zoomed far out.
-          className: `edge-${e.kind}${e.minor || e.kind === 'attach' ? ' minor' : ''}${on ? ' highlighted' : active ? ' dimmed' : ''}`,
-          animated: on,
-          zIndex: on ? 10 : 1,
-          selectable: false,
-        };
-      }),
-    [topo, hl, active, parentOf, manyEdges],
-  );
+  const edgeCache = useRef(new Map<string, { src: unknown; on: boolean; out: Edge }>());
+  const edges = useMemo<Edge[]>(() => {
+    const prev = edgeCache.current;
+    const next = new Map<string, { src: unknown; on: boolean; out: Edge }>();
+    const out = (topo?.edges ?? []).map((e) => {
+      const on = hl.edges.has(e.id);
+      const c = prev.get(e.id);
+      if (c && c.src === e && c.on === on) {
+        next.set(e.id, c);
+        return c.out;
+      }
+      const intra = isIntraPod(e, parentOf);
+      const o: Edge = {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        sourceHandle: intra || e.kind === 'link' ? 'b' : 'r',
+        targetHandle: intra ? 't' : e.kind === 'link' ? 'bt' : 'l',
+        // Labels only where they can be read: a few edges, or the highlighted path.
+        label: on || manyEdges === false ? e.label : undefined,
+        // Minor edges (a node on its network, a segment no floating IP crosses) go when zoomed far out.
+        className: `edge-${e.kind}${e.minor || e.kind === 'attach' ? ' minor' : ''}${on ? ' highlighted' : ''}`,
+        // Not animated: a moving dash repaints the canvas every frame for as long as it is shown.
+        animated: false,
+        zIndex: on ? 10 : 1,
+        selectable: false,
+      };
+      next.set(e.id, { src: e, on, out: o });
+      return o;
+    });
+    edgeCache.current = next;
+    return out;
+  }, [topo, hl, parentOf, manyEdges]);
 
   // ---- going somewhere: drill, search, a floating IP asked for by another view ----
   const go = useCallback(
@@ -254,25 +285,62 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   const [query, setQuery] = useState('');
   const [hits, setHits] = useState<{ hits: SearchHit[]; more: boolean } | null>(null);
   const [searchError, setSearchError] = useState<ErrorInfo | null>(null);
+  const topoRef = useRef(topo);
+  topoRef.current = topo;
+  const readyRef = useRef(false);
+  readyRef.current = layoutState === 'ready' && !fitPending;
+  /**
+   * A floating IP's path: highlighted where it is, at the cost of its path. Drawn here already: its
+   * ids. On the estate: its path alone (topology.fip) marks its pods, bridge and link, with no new
+   * layout. In another pod, project or router: that drawing's page holding it (drill).
+   */
+  const showFip = useCallback(
+    async (fipId: string, drill: Level | null) => {
+      const t = topoRef.current;
+      const fit = (f: Focus) => {
+        const ids = [...highlightOf(topoRef.current, f).nodes];
+        if (ids.length) void fitView({ nodes: ids.map((id) => ({ id })), padding: 0.25, maxZoom: 1.2, duration: 0 });
+      };
+      if (t?.paths.has(fipId) && readyRef.current) {
+        setFocus({ fip: fipId });
+        fit({ fip: fipId });
+        return;
+      }
+      if (levelRef.current.scope !== 'estate') {
+        if (drill) go(drill, { fip: fipId });
+        return;
+      }
+      const route = await fetchCall('topology.fip', { id: fipId });
+      if (levelRef.current.scope !== 'estate') return;
+      const f: Focus = { fip: fipId, route };
+      setSelection({ id: fipNodeId(fipId), data: { kind: 'hop', label: route.address, fip_id: fipId, role: 'external' } });
+      if (readyRef.current) {
+        setFocus(f);
+        fit(f);
+      } else pendingFocus.current = { ...f, reveal: true };
+    },
+    [go, fitView],
+  );
   const openHit = useCallback(
-    (h: SearchHit) => {
+    async (h: SearchHit) => {
       setHits(null);
-      if (!h.drill) return;
-      const target: Level = { scope: h.drill.scope, id: h.drill.id };
-      const node =
-        h.kind === 'router' ? null : h.kind === 'port' ? `vm:${h.id}` : h.kind === 'network' ? null : h.kind === 'pod' ? `pod:${h.id}` : null;
-      go(target, { fip: h.fip_id, node: node ?? (h.kind === 'network' ? `seg:${h.id}` : null), ...(h.kind === 'port' ? { port: h.id } : {}) });
+      const target: Level | null = h.drill ? { scope: h.drill.scope, id: h.drill.id } : null;
+      if (h.fip_id) return showFip(h.fip_id, target);
+      if (!target) return;
+      const node = h.kind === 'port' ? `vm:${h.id}` : h.kind === 'pod' ? `pod:${h.id}` : h.kind === 'network' ? `seg:${h.id}` : null;
+      go(target, { node, ...(h.kind === 'port' ? { port: h.id } : {}) });
       if (h.kind === 'network') pendingNetwork.current = h.id;
     },
-    [go],
+    [go, showFip],
   );
   const pendingNetwork = useRef<string | null>(null);
+  // Through the query cache, like every read: the same search again is answered from there.
   const search = useCallback(
     async (q: string) => {
       setSearchError(null);
       try {
-        const r = await getClient().api['topology.search']({ q, limit: 12 });
-        if (r.hits.length === 1 && r.hits[0].drill) openHit(r.hits[0]);
+        const r = await fetchCall('topology.search', { q, limit: 12 });
+        if (r.hits.length === 1 && r.hits[0].drill) await openHit(r.hits[0]);
         else setHits(r);
       } catch (e) {
         setSearchError(toErrorInfo(e));
@@ -320,7 +388,17 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
     [persist],
   );
   const drillPod = useCallback((podId: string) => go({ scope: 'pod', id: podId }), [go]);
-  const actions = useMemo(() => ({ togglePod, drillPod, canCollapse: level.scope !== 'estate' }), [togglePod, drillPod, level.scope]);
+  const toggleCluster = useCallback(
+    (id: string) =>
+      setExpanded((old) => {
+        const next = new Set(old);
+        if (next.has(id)) next.delete(id);
+        else next.add(id);
+        return next;
+      }),
+    [],
+  );
+  const actions = useMemo(() => ({ togglePod, drillPod, toggleCluster, canCollapse: level.scope !== 'estate' }), [togglePod, drillPod, toggleCluster, level.scope]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
@@ -403,7 +481,7 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
             {hits.hits.length === 0 && <li className="muted">Nothing matches “{query}”.</li>}
             {hits.hits.map((h, i) => (
               <li key={`${h.kind}:${h.id}`}>
-                <button type="button" className="btn ghost" data-testid={`topo-hit-${i}`} onClick={() => openHit(h)} disabled={!h.drill}>
+                <button type="button" className="btn ghost" data-testid={`topo-hit-${i}`} onClick={() => void openHit(h)} disabled={!h.drill}>
                   <span className="mono">{h.label}</span> <small>{h.detail}</small>
                 </button>
               </li>
@@ -436,6 +514,11 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
           >
             Re-layout
           </button>
+          {level.scope === 'estate' && expanded.size > 0 && (
+            <button type="button" className="btn ghost" data-testid="topo-clusters-collapse" onClick={() => setExpanded(new Set())}>
+              Collapse clusters
+            </button>
+          )}
           {focusPods.length > 0 && (
             <>
               <button type="button" className="btn ghost" data-testid="topo-collapse-all" onClick={() => {
@@ -474,7 +557,7 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
       </aside>
       <div
         ref={canvasRef}
-        className={`topo-canvas${zoomStep ? ' zoom-far' : ''}`}
+        className={`topo-canvas${zoomStep ? ' zoom-far' : ''}${active ? ' has-highlight' : ''}`}
         style={zoomStep ? ({ '--topo-label': zoomStep === 2 ? '24px' : '17px', '--topo-pod-label': zoomStep === 2 ? '30px' : '21px' } as CSSProperties) : undefined}
         data-testid="topology-canvas"
         data-zoom-step={zoomStep}
@@ -506,13 +589,18 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
               } else setFocus({ node: n.id });
             }}
             onNodeDoubleClick={(_e, n) => {
-              if (n.data.kind === 'pod' && n.data.pod_id && !n.data.group) drillPod(n.data.pod_id);
+              if (n.data.kind === 'pod' && n.data.cluster && n.data.cluster_id) toggleCluster(n.data.cluster_id);
+              else if (n.data.kind === 'pod' && n.data.pod_id && !n.data.group) drillPod(n.data.pod_id);
               if (n.data.kind === 'router' && n.data.router_id) go({ scope: 'router', id: n.data.router_id });
             }}
             // Level of detail while moving: a large drawing hides its edges during a pan or zoom
             // (software rasterising thousands of curves each frame drops to a few frames a second).
-            onMoveStart={() => canvasRef.current?.classList.toggle('moving', heavy)}
-            onMoveEnd={() => canvasRef.current?.classList.remove('moving')}
+            // While moving, the drawing is one composited layer (moved, not repainted, each frame).
+            onMoveStart={() => {
+              canvasRef.current?.classList.add('moving');
+              canvasRef.current?.classList.toggle('moving-heavy', heavy);
+            }}
+            onMoveEnd={() => canvasRef.current?.classList.remove('moving', 'moving-heavy')}
             onPaneClick={() => {
               setFocus({});
               setSelection(null);
@@ -524,13 +612,14 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
             minZoom={0.05}
             proOptions={{ hideAttribution: true }}
           >
-            <Background gap={24} />
+            {/* The dot grid is repainted over the whole canvas on every pan frame: small drawings only. */}
+            {nodes.length <= 20 && <Background gap={24} />}
             <Controls showInteractive={false} />
             {/* The minimap redraws every node on every pan frame. */}
             {nodes.length > 20 && nodes.length <= 200 && <MiniMap pannable zoomable />}
           </ReactFlow>
         </TopologyActions.Provider>
-        {selection && <Details selection={selection} summary={summary} detail={detailMatches ? detail : null} onClose={() => setSelection(null)} onOpen={(l) => go(l)} />}
+        {selection && <Details selection={selection} summary={summary} detail={detailMatches ? detail : null} onClose={() => setSelection(null)} onOpen={(l, f) => go(l, f)} />}
       </div>
     </div>
   );

@@ -711,6 +711,7 @@ describe('bad input: every method refuses it with 400 INVALID_INPUT and changes 
     'topology.search': [{ q: '   ' }, 'q'],
     'topology.router': [{}, 'id'],
     'topology.network': [{ id: '' }, 'id'],
+    'topology.fip': [{ id: '' }, 'id'],
     'view.get': [{ view: '' }, 'view'],
     'view.set': [{ view: 'topology:estate', state: { positions: { a: { x: 'left', y: 0 } }, collapsed: [] } }, 'state.positions.a.x'],
   } satisfies Record<EngineMethod, [unknown, string]>;

@@ -99,7 +99,16 @@ describe('cross-pod floating IP, through the UI', () => {
     await ui.byTestId('topo-search').fill('162.3.124.5');
     await ui.byTestId('topo-search-go').click();
     await page.locator(`[data-testid="topology-canvas"][data-highlight="${fipId}"][data-layout-state="ready"]`).waitFor();
-    // Drilled into the VM's pod (Pod1); Pod2, where the floating IP enters, is drawn as one node.
+    // Found on the estate: Pod2 (where it enters), Pod1 (its VM) and the N-S bridge between them.
+    expect(await ui.byTestId('topo-level').textContent()).toBe('Estate');
+    expect(await page.locator('.react-flow__node.highlighted').evaluateAll((els) => els.map((e) => e.querySelector('strong')!.textContent).sort())).toEqual(['Pod1', 'Pod2', 'ns_bridge_net_proj1']);
+    // The rest is dimmed by the canvas's class.
+    expect(await ui.hasClass(ui.byTestId('topology-canvas'), 'has-highlight')).toBe(true);
+    expect(await page.locator('.react-flow__node:not(.highlighted)').first().evaluate((e) => getComputedStyle(e).opacity)).toBe('0.35');
+    expect(await ui.byTestId('topo-details-hops').locator('li').count()).toBe(3);
+    // In full in the VM's pod (Pod1); Pod2, where the floating IP enters, is drawn as one node.
+    await ui.byTestId('topo-details-open').click();
+    await page.locator(`[data-testid="topology-canvas"][data-level^="pod:"][data-highlight="${fipId}"][data-layout-state="ready"]`).waitFor();
     expect(await ui.byTestId('topo-level').textContent()).toBe('pod Pod1');
     const hl = await page.locator('.react-flow__node.highlighted').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!).sort());
     expect(hl.filter((id) => id.startsWith('fip:'))).toEqual([`fip:${fipId}:bridge`]);
@@ -109,7 +118,6 @@ describe('cross-pod floating IP, through the UI', () => {
     expect(await page.locator('.react-flow__node-segment.highlighted [data-testid="topo-segment-ns_bridge_net_proj1"]').count()).toBe(1);
     expect(await page.locator('.react-flow__node-router.highlighted').count()).toBe(1);
     expect(await ui.hasClass(ui.topoEdge(`e:nat:${fipId}:1`), 'highlighted')).toBe(true);
-    expect(await page.locator('.react-flow__node.dimmed').count()).toBeGreaterThan(0);
     // The router in full: both pods open, both DNAT steps and both routers on the path.
     await ui.byTestId('topo-search').fill('router1');
     await ui.byTestId('topo-search-go').click();

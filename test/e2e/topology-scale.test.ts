@@ -56,32 +56,56 @@ describe('Topology at size (20 pods, 2,000 floating IPs)', () => {
     await page.screenshot({ path: `${SHOTS}topology-estate-20-pods.png` });
   });
 
-  it('finds the 1,500th floating IP: drills in, highlights its whole path and brings it into view', async () => {
-    const f = fips[1499];
-    await ui.byTestId('topo-search').fill(f.floating_ip_address);
-    await ui.byTestId('topo-search-go').click();
-    await page.locator(`[data-testid="topology-canvas"][data-highlight="${f.id}"][data-layout-state="ready"]`).waitFor({ timeout: 60_000 });
-    expect(await canvas().getAttribute('data-level')).toMatch(/^pod:/);
-    const path = await (await serve.call<{ mode: string; hops: { role: string; region: string }[] }>('fips.path', { id: f.id }));
-    if (!path.ok) throw new Error(path.error.message);
-    // Every hop is drawn highlighted: the external address (or its pod, when that pod is drawn as
-    // one node), the bridge address and the VM.
-    const hl = await page.locator('.react-flow__node.highlighted').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!));
-    expect(hl).toContain(`vm:${f.port_id}`);
-    if (path.value.mode === 'two-step') expect(hl).toContain(`fip:${f.id}:bridge`);
-    const extPod = path.value.hops[0].region;
-    expect(hl.includes(`fip:${f.id}`) || (await ui.byTestId(`topo-pod-${extPod}`).getAttribute('data-highlighted')) === 'yes').toBe(true);
-    expect(await page.locator('.react-flow__edge.highlighted').count()).toBeGreaterThanOrEqual(path.value.hops.length - 1);
-    // …and in view: every highlighted node lies inside the canvas.
+  /** Every node with one of these ids lies inside the canvas. */
+  const expectInView = async (ids: string[]) => {
     const box = (await canvas().boundingBox())!;
-    for (const id of hl) {
+    for (const id of ids) {
       const b = (await ui.topoNode(id).boundingBox())!;
       expect(b.x, id).toBeGreaterThanOrEqual(box.x - 1);
       expect(b.y, id).toBeGreaterThanOrEqual(box.y - 1);
       expect(b.x + b.width, id).toBeLessThanOrEqual(box.x + box.width + 1);
       expect(b.y + b.height, id).toBeLessThanOrEqual(box.y + box.height + 1);
     }
-    // The details panel of its external hop lists each hop with its bottom ids.
+  };
+  const highlighted = () => page.locator('.react-flow__node.highlighted').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!).sort());
+
+  it('finds the 1,500th floating IP: its path on the estate (pods, bridge, link), in view, then in full in its pod', async () => {
+    const f = fips[1499];
+    await ui.byTestId('topo-search').fill(f.floating_ip_address);
+    await ui.byTestId('topo-search-go').click();
+    await page.locator(`[data-testid="topology-canvas"][data-highlight="${f.id}"][data-layout-state="ready"]`).waitFor({ timeout: 60_000 });
+    // Highlighted where it is found: on the estate, with no new layout.
+    expect(await canvas().getAttribute('data-level')).toBe('estate');
+    const path = await serve.call<{ mode: string; hops: { role: string; region: string; network_id: string }[] }>('fips.path', { id: f.id });
+    if (!path.ok) throw new Error(path.error.message);
+    const pods = (await serve.call<{ pods: { pod_id: string; region_name: string }[] }>('topology.summary', {}));
+    if (!pods.ok) throw new Error(pods.error.message);
+    const podId = (region: string) => pods.value.pods.find((p) => p.region_name === region)!.pod_id;
+    const hops = path.value.hops;
+    const want = [...new Set(hops.map((h) => `pod:${podId(h.region)}`))];
+    const bridge = hops.find((h) => h.role === 'bridge');
+    if (bridge) want.push(`seg:${bridge.network_id}`);
+    expect(await highlighted()).toEqual(want.sort());
+    if (path.value.mode === 'two-step') {
+      const link = `e:link:${podId(hops[0].region)}:${podId(hops[hops.length - 1].region)}`;
+      expect(await ui.hasClass(ui.topoEdge(link), 'highlighted'), link).toBe(true);
+    }
+    await expectInView(want);
+    await page.screenshot({ path: `${SHOTS}topology-estate-fip-20-pods.png` });
+    // The details panel lists each hop with its bottom ids, and opens the VM's pod.
+    await ui.byTestId('topo-details-hops').waitFor();
+    expect(await ui.byTestId('topo-details-hops').locator('li').count()).toBe(hops.length);
+    await ui.byTestId('topo-details-open').click();
+    await page.locator(`[data-testid="topology-canvas"][data-level^="pod:"][data-highlight="${f.id}"][data-layout-state="ready"]`).waitFor({ timeout: 60_000 });
+    // Every hop is drawn highlighted: the external address (or its pod, when that pod is drawn as
+    // one node), the bridge address and the VM; all in view.
+    const hl = await highlighted();
+    expect(hl).toContain(`vm:${f.port_id}`);
+    if (path.value.mode === 'two-step') expect(hl).toContain(`fip:${f.id}:bridge`);
+    const extPod = hops[0].region;
+    expect(hl.includes(`fip:${f.id}`) || (await ui.byTestId(`topo-pod-${extPod}`).getAttribute('data-highlighted')) === 'yes').toBe(true);
+    expect(await page.locator('.react-flow__edge.highlighted').count()).toBeGreaterThanOrEqual(hops.length - 1);
+    await expectInView(hl);
     const hop = ui.topoNode(`vm:${f.port_id}`);
     await hop.click();
     await ui.byTestId('topo-details').waitFor();
@@ -100,8 +124,8 @@ describe('Topology at size (20 pods, 2,000 floating IPs)', () => {
     expect(await page.locator('.react-flow__node-vm').count()).toBeGreaterThan(0);
     expect(await ui.byTestId('topo-fip-page').textContent()).toMatch(/^Floating IPs 1–\d+ of [\d,]+/);
     // Fitted so that its names can be read: never below the readable zoom (0.45).
-    const scale = await page.locator('.react-flow__viewport').evaluate((e) => new DOMMatrixReadOnly(getComputedStyle(e).transform).a);
-    expect(scale).toBeGreaterThanOrEqual(0.45);
+    // (Polled: the whole view is fitted first, then the pod alone when the whole is too small.)
+    await expect.poll(() => page.locator('.react-flow__viewport').evaluate((e) => new DOMMatrixReadOnly(getComputedStyle(e).transform).a), { timeout: 15_000 }).toBeGreaterThanOrEqual(0.45);
     await page.screenshot({ path: `${SHOTS}topology-pod-20-pods.png` });
     await page.goBack();
     await settled('estate');

@@ -173,6 +173,30 @@ describe('topology.router / topology.network', () => {
   });
 });
 
+describe('topology.fip', () => {
+  it('gives one floating IP’s path with each hop’s pod and bottom ids, as the detail draws it', async () => {
+    const api = t.engine.api;
+    const f = await api['topology.fip']({ id: fip3 });
+    const pod = (id: string) => t.podId(id);
+    expect(f).toMatchObject({ id: fip3, address: '162.3.124.9', project_id: 'proj1', port_id: vm3, mode: 'two-step' });
+    expect(f.hops.map((h) => [h.role, h.address, h.region, h.pod_id])).toEqual([
+      ['external', '162.3.124.9', 'Pod2', pod('Pod2')],
+      ['bridge', f.hops[1].address, 'Pod3', pod('Pod3')],
+      ['fixed', '10.0.3.7', 'Pod3', pod('Pod3')],
+    ]);
+    const [bottomFip] = (await t.pod('Pod2').list('floatingip')).filter((x) => x.floating_ip_address === '162.3.124.9');
+    expect(f.hops[0].bottom.floatingip_id).toBe(bottomFip.id);
+    const [bottomVm] = (await t.pod('Pod3').list('port')).filter((x) => x.name === 'vm3' || x.fixed_ips.some((i) => i.ip_address === '10.0.3.7'));
+    expect(f.hops[2].bottom.port_id).toBe(bottomVm.id);
+    // The same path the detail of Pod3 draws for it.
+    const d = await api['topology.detail']({ scope: 'pod', id: pod('Pod3'), focus_fip: fip3 });
+    expect(f).toEqual(d.fips.find((x) => x.id === fip3));
+    const before = dbChecksum(t.engine.store.db, ['audit_log']);
+    await expect(api['topology.fip']({ id: 'no-such-fip' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(dbChecksum(t.engine.store.db, ['audit_log'])).toEqual(before);
+  });
+});
+
 describe('view.get / view.set', () => {
   it('keeps positions and collapsed pods in the lab file; bad input changes nothing', async () => {
     const api = t.engine.api;

@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeEngine, renderApp, type Fake, type Tables } from './fake-engine';
-import { fipWithPath, network, pod, pods, port, snapshot, subnet, summaryOf, twoStep, unbound } from './fixtures';
+import { fipWithPath, network, pod, pod1Detail, pods, port, snapshot, subnet, summaryOf, twoStep, unbound } from './fixtures';
 import type { FipPath, Router } from '../../shared/model';
 
 let fake: Fake;
@@ -269,7 +269,7 @@ describe('the console', () => {
 
   it('explains what is still in a pod when it cannot be deleted', async () => {
     cleanup();
-    fake = fakeEngine({ ...lab(), pods: [pod('pod-top', 'RegionOne', '', true), pod('pod-1', 'Pod1', 'az1'), pod('pod-2', 'Pod2', 'az2')] }, {
+    fake = fakeEngine({ ...lab(), detail: [pod1Detail as never], pods: [pod('pod-top', 'RegionOne', '', true), pod('pod-1', 'Pod1', 'az1'), pod('pod-2', 'Pod2', 'az2')] }, {
       'pods.delete': () => ({ ok: false, error: { code: 'POD_IN_USE', message: 'Pod Pod1 still holds 2 networks, 1 router', status: 409 } }),
     });
     renderApp();
@@ -282,6 +282,11 @@ describe('the console', () => {
     const contents = await screen.findByTestId('pod-contents');
     expect(contents.textContent).toContain('copy of router R: remove its interfaces and gateway in Pod1, or delete the router');
     expect(contents.textContent).toContain("bridge network 100.128.0.0/24 (VLAN 2017): goes with the project's last cross-pod router");
+    expect(contents.textContent).toContain('network copy 10.0.1.0/24: delete its ports and the network');
+    // Pod2's external network is not Pod1's; the pod's own detail was read, not the estate's snapshot.
+    expect(contents.textContent).not.toContain('162.3.124.0/24');
+    expect(fake.calls('topology.detail')).toEqual([{ scope: 'pod', id: 'pod-1', fip_limit: 1 }]);
+    expect(fake.calls('lab.topology')).toEqual([]);
   });
 });
 

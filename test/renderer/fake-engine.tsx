@@ -71,6 +71,7 @@ export function fakeEngine(tables: Tables, overrides: Record<string, (input: Rec
     if (UNDOABLE.has(verb)) undo.unshift({ audit_id: ++auditId, operation: m, text: `${m} ${String(input.id ?? '')}`, at: '2026-12-01T10:00:00.000Z' });
     if (verb === 'list' || LIST_OF[m]) return { ok: true, value: listOf(tables[LIST_OF[m] ?? domain] ?? [], input) };
     if (m === 'lab.topology') return { ok: true, value: tables.topology?.[0] ?? { pods: [], bottoms: [], fips: [] } };
+    if (m === 'topology.detail') return tables.detail?.[0] ? { ok: true, value: tables.detail[0] } : { ok: false, error: { code: 'NOT_FOUND', message: `No ${String(input.scope)} ${String(input.id)}`, status: 404 } };
     if (m === 'topology.summary') return { ok: true, value: tables.summary?.[0] ?? { lab_id: 'empty', project_id: null, pods: [], links: [], segments: [], totals: { pods: 0, networks: 0, routers: 0, ports: 0, fips: 0, fips_cross_pod: 0, fips_unbound: 0 } } };
     if (verb === 'delete') {
       tables[domain] = (tables[domain] ?? []).filter((r) => r.id !== input.id);

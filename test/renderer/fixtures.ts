@@ -1,7 +1,7 @@
 // The reference's worked example (§12) as the engine would report it, for renderer tests.
 import type { FipWithPath, TopologySnapshot } from '../../shared/contract';
 import type { FipPath, Network, Pod, Port, Subnet } from '../../shared/model';
-import type { PodReads, TopologySummary, TopoPodSummary } from '../../shared/topology';
+import type { PodReads, TopologyDetail, TopologySummary, TopoPodSummary } from '../../shared/topology';
 
 const t = '2025-01-01T00:00:00.000Z';
 
@@ -84,6 +84,24 @@ export function fipWithPath(path: FipPath, port_id: string | null): FipWithPath 
     path,
   };
 }
+
+/** topology.detail of Pod1 in the worked example (its structure; no floating IP drawn). */
+export const pod1Detail: TopologyDetail = {
+  lab_id: 'pod-top',
+  scope: { kind: 'pod', id: 'pod-1', label: 'Pod1' },
+  pods: [],
+  networks: [
+    { id: 'T-NET1', name: 'net1', project_id: 'proj1', kind: 'tenant', cidrs: ['10.0.1.0/24'], vlan: null, copies: [{ pod_id: 'pod-1', bottom_id: 'B1-NET1' }], ports: 1 },
+    { id: 'T-EWNET', name: 'ew_bridge_net_proj1', project_id: 'proj1', kind: 'ew', cidrs: ['100.0.0.0/24'], vlan: 2018, copies: [{ pod_id: 'pod-1', bottom_id: 'B1-EWNET' }], ports: 0 },
+    { id: 'T-NSNET', name: 'ns_bridge_net_proj1', project_id: 'proj1', kind: 'ns', cidrs: ['100.128.0.0/24'], vlan: 2017, copies: [{ pod_id: 'pod-1', bottom_id: 'B1-NSNET' }, { pod_id: 'pod-2', bottom_id: 'B2-NSNET' }], ports: 0 },
+    { id: 'T-EXT', name: 'ext-net', project_id: 'admin', kind: 'external', cidrs: ['162.3.124.0/24'], vlan: null, copies: [{ pod_id: 'pod-2', bottom_id: 'B2-EXT' }], ports: 0 },
+  ],
+  routers: [{ id: 'T-R', name: 'R', project_id: 'proj1', copies: [{ pod_id: 'pod-1', bottom_id: 'B1-R', interfaces: [], gateway: null }, { pod_id: 'pod-2', bottom_id: 'B2-R', interfaces: [], gateway: null }] }],
+  vms: [],
+  vms_omitted: [],
+  fips: [],
+  fip_page: { offset: 0, limit: 1, total: 1 },
+};
 
 export const snapshot: TopologySnapshot = {
   pods,

@@ -4,7 +4,7 @@
 // never as a chain Pod2 → Pod1 → Pod3.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TopologyDetail, TopologySummary } from '../../shared/topology';
-import { detailGraph, estateGraph, highlightSet, type Topo } from '../../renderer/topology/graph';
+import { detailGraph, drawnPath, estateGraph, highlightSet, type Topo } from '../../renderer/topology/graph';
 import { boxesFromElk, layoutTopology, toElkGraph } from '../../renderer/topology/layout';
 import { newEngine, type TestEngine } from '../engine/support/engine';
 
@@ -53,6 +53,16 @@ const nodesOf = (g: Topo) => Object.fromEntries(g.nodes.map((n) => [readable(n.i
 const edgesOf = (g: Topo) => g.edges.map((e) => `${readable(e.source)} -> ${readable(e.target)}`).sort();
 
 describe('the estate', () => {
+  it('highlights a floating IP found by search from its path alone: its pods, its bridge, their spans and its link', async () => {
+    const g = estateGraph(summary);
+    const path = drawnPath(g, await t.engine.api['topology.fip']({ id: fip3 }));
+    expect(path.nodes.map(readable).sort()).toEqual(['pod:Pod2', 'pod:Pod3', 'seg:ns_bridge_net_proj1']);
+    expect(path.edges.map(readable).sort()).toEqual(['e:link:Pod2:Pod3', 'e:span:ns_bridge_net_proj1:Pod2', 'e:span:ns_bridge_net_proj1:Pod3']);
+    // Pod1, which the bridge also spans, is not on this path.
+    const hl = highlightSet(g, { fip: fip3, path });
+    expect([...hl.nodes].map(readable).sort()).toEqual(['pod:Pod2', 'pod:Pod3', 'seg:ns_bridge_net_proj1']);
+  });
+
   it('draws pods as nodes, the bridges as hubs joined to every pod they span, and links by pod pair', () => {
     const g = estateGraph(summary);
     expect(nodesOf(g)).toEqual({

@@ -568,6 +568,13 @@ export class TopologyService {
 
   // ---------- details of one node ----------
 
+  /** One floating IP's path (its own pods read once each): a highlight costs its path, not a page. */
+  async fip(id: string): Promise<TopoFip> {
+    const row = this.q.fip.get(id) as FipRow | undefined;
+    if (!row) throw new CrosspodError('NOT_FOUND', `No floating IP with id ${id}`);
+    return (await this.paths([row], this.topPodId()))[0];
+  }
+
   async router(id: string): Promise<RouterDetails> {
     const topId = this.topPodId();
     const row = this.q.router.get(id) as { id: string; name: string; project_id: string; gw_network_id: string | null; routes: string } | undefined;
