@@ -64,7 +64,6 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
     vlans: new VlanPool(db),
     now,
     nowIso: () => now().toISOString(),
-    op: new Operation(),
     driver(podId: string): PodDriver {
       let d = drivers.get(podId);
       if (!d) {
@@ -75,10 +74,7 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
         d = opts.driverFactory ? opts.driverFactory(desc, baseDriver) : baseDriver(desc);
         drivers.set(podId, d);
       }
-      // Remote pods' mutating calls go through the running operation's journal; lab pods'
-      // bottoms are in this file, covered by the operation's own transaction.
-      const j = core.op.journal;
-      return j && d.kind !== 'lab' ? j.wrap(podId, d) : d;
+      return d;
     },
   };
   const top = new TopStore(db);
@@ -92,11 +88,11 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const fips = new FipService(s, network, bridges);
   registerHandlers(s);
   const doctor = new Doctor({ ...s, network, routers, fips, bridges });
-  s.jobs.handlers.set('router_resync', (payload) => doctor.resyncRouter(String(payload.router_id)));
+  s.jobs.handlers.set('router_resync', (op, payload) => doctor.resyncRouter(op, String(payload.router_id)));
   return { ...s, network, routers, fips, bridges, topology: new TopologyService(s), doctor };
 }
 
-type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+type Handlers = { [M in Method]: (input: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M> };
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings: EngineSettings = {
@@ -167,13 +163,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
 
   /** Runs fn as one operation: one transaction, compensations on failure, events after. */
-  const runOp = async <T>(label: string, actor: string, input: unknown, fn: () => Promise<T>, auditIt = true): Promise<T> => {
+  const runOp = async <T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, auditIt = true): Promise<T> => {
     const oj = journal.begin(label);
-    const op = new Operation(oj);
-    w.core.op = op;
+    const op = new Operation(oj, w.core.driver);
     db.exec('BEGIN IMMEDIATE');
     try {
-      const result = await fn();
+      const result = await fn(op);
       if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), 'OK', JSON.stringify(op.resourceIds()));
       // The commit marker goes in with the operation: recovery reads "committed" from it.
       if (oj.used) markCommit.run(oj.id, w.core.nowIso());
@@ -194,7 +189,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       oj.rollingBack = true;
       for (const c of [...op.compensations].reverse()) {
         try {
-          await runCompensation(w.core.driver(c.pod_id), c.action);
+          await runCompensation(op.driver(c.pod_id), c.action);
         } catch (err) {
           failed.push({ c, err });
         }
@@ -218,8 +213,6 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (failed.length || lostFailed) after.touch('jobs.changed');
       emit(after);
       throw e;
-    } finally {
-      w.core.op = new Operation();
     }
   };
 
@@ -238,10 +231,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           const handler = w.jobs.handlers.get(job.type);
           try {
             if (!handler) throw new CrosspodError('JOB_NOT_REDOABLE', `No handler for job type ${job.type}`);
-            await runOp(`job.${job.type}`, 'crosspod', job.payload, async () => {
-              await handler(job.payload, job);
+            await runOp(`job.${job.type}`, 'crosspod', job.payload, async (op) => {
+              await handler(op, job.payload, job);
               w.jobs.setStatus(job.id, 'SUCCESS');
-              w.core.op.touch('jobs.changed', job.id);
+              op.touch('jobs.changed', job.id);
             }, false);
             for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'SUCCESS', step: job.type } });
           } catch (e) {
@@ -298,25 +291,25 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   integrity.catch(() => undefined);
 
   const h: Handlers = {
-    'pods.create': (i) => {
+    'pods.create': (i, op) => {
       const p = w.pods.create(i);
-      w.core.op.touch('pods.changed', p.pod_id);
+      op.touch('pods.changed', p.pod_id);
       return p;
     },
     'pods.list': (i) => listPage(r.core.db, 'pods.list', i, (row) => toPod(row as PodRow)),
     'pods.get': (i) => r.pods.get(i.pod_id),
-    'pods.update': (i) => {
+    'pods.update': (i, op) => {
       const { pod_id, ...rest } = i;
       const p = w.pods.update(pod_id, rest);
       dropDriver(pod_id);
-      w.core.op.touch('pods.changed', pod_id);
+      op.touch('pods.changed', pod_id);
       return p;
     },
-    'pods.delete': (i) => {
-      const left = i.force ? w.doctor.forgetPod(i.pod_id) : undefined;
+    'pods.delete': (i, op) => {
+      const left = i.force ? w.doctor.forgetPod(op, i.pod_id) : undefined;
       w.pods.delete(i.pod_id);
       dropDriver(i.pod_id);
-      w.core.op.touch('pods.changed', i.pod_id);
+      op.touch('pods.changed', i.pod_id);
       return left ? { pod_id: i.pod_id, left } : { pod_id: i.pod_id };
     },
     'pods.testConnection': async (i) => {
@@ -324,50 +317,50 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (pod.is_top) return { reachable: true, auth: 'not-required', extensions: { router: true, 'external-net': true, extraroute: true }, error: null };
       return r.core.driver(pod.pod_id).health();
     },
-    'networks.create': (i) => w.network.createNetwork(i),
-    'networks.createExternal': (i) => createExternalNetwork(w.network, i),
+    'networks.create': (i, op) => w.network.createNetwork(op, i),
+    'networks.createExternal': (i, op) => createExternalNetwork(w.network, op, i),
     'networks.list': (i) => listPage(r.core.db, 'networks.list', i, (row) => r.top.toNetwork(row as never)),
     'networks.get': (i) => r.top.toNetwork(r.top.network(i.id)),
-    'networks.update': (i) => w.network.updateNetwork(i),
-    'networks.delete': async (i) => {
-      await w.network.deleteNetwork(i.id);
+    'networks.update': (i, op) => w.network.updateNetwork(op, i),
+    'networks.delete': async (i, op) => {
+      await w.network.deleteNetwork(op, i.id);
       return { id: i.id };
     },
-    'subnets.create': (i) => w.network.createSubnet(i),
+    'subnets.create': (i, op) => w.network.createSubnet(op, i),
     'subnets.list': (i) => listPage(r.core.db, 'subnets.list', i, (row) => r.top.toSubnet(row as never)),
     'subnets.get': (i) => r.top.toSubnet(r.top.subnet(i.id)),
-    'subnets.update': (i) => w.network.updateSubnet(i),
-    'subnets.delete': async (i) => {
-      await w.network.deleteSubnet(i.id);
+    'subnets.update': (i, op) => w.network.updateSubnet(op, i),
+    'subnets.delete': async (i, op) => {
+      await w.network.deleteSubnet(op, i.id);
       return { id: i.id };
     },
-    'ports.create': (i) => w.network.createPort(i),
+    'ports.create': (i, op) => w.network.createPort(op, i),
     'ports.list': (i) => listPage(r.core.db, 'ports.list', i, (row) => r.top.toPort(row as never)),
     'ports.get': (i) => r.top.toPort(r.top.port(i.id)),
-    'ports.update': (i) => w.network.updatePort(i),
-    'ports.delete': async (i) => {
+    'ports.update': (i, op) => w.network.updatePort(op, i),
+    'ports.delete': async (i, op) => {
       const port = w.top.port(i.id);
-      for (const f of w.top.q.fipsOfPort.all(port.id) as { id: string }[]) await w.fips.disassociate(f.id);
-      await w.network.deletePort(i.id);
+      for (const f of w.top.q.fipsOfPort.all(port.id) as { id: string }[]) await w.fips.disassociate(op, f.id);
+      await w.network.deletePort(op, i.id);
       return { id: i.id };
     },
-    'routers.create': async (i) => {
-      const row = w.routers.create(i);
-      if (i.external_gateway_info) return w.routers.setGateway({ id: row.id, ...i.external_gateway_info });
+    'routers.create': async (i, op) => {
+      const row = w.routers.create(op, i);
+      if (i.external_gateway_info) return w.routers.setGateway(op, { id: row.id, ...i.external_gateway_info });
       return w.top.toRouter(row);
     },
     'routers.list': (i) => listPage(r.core.db, 'routers.list', i, (row) => r.top.toRouter(row as never)),
     'routers.get': (i) => r.top.toRouter(r.top.router(i.id)),
-    'routers.update': (i) => w.routers.update(i),
-    'routers.delete': async (i) => {
-      await w.routers.delete(i.id);
+    'routers.update': (i, op) => w.routers.update(op, i),
+    'routers.delete': async (i, op) => {
+      await w.routers.delete(op, i.id);
       return { id: i.id };
     },
-    'routers.addInterface': (i) => w.routers.addInterface(i),
-    'routers.removeInterface': (i) => w.routers.removeInterface(i),
-    'routers.setGateway': (i) => w.routers.setGateway(i),
-    'routers.clearGateway': (i) => w.routers.clearGateway(i.id),
-    'fips.create': (i) => w.fips.create(i),
+    'routers.addInterface': (i, op) => w.routers.addInterface(op, i),
+    'routers.removeInterface': (i, op) => w.routers.removeInterface(op, i),
+    'routers.setGateway': (i, op) => w.routers.setGateway(op, i),
+    'routers.clearGateway': (i, op) => w.routers.clearGateway(op, i.id),
+    'fips.create': (i, op) => w.fips.create(op, i),
     'fips.list': (i) => listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never)),
     'fips.listWithPaths': async (i) => {
       const page = listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never), 50);
@@ -376,22 +369,22 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return { ...page, items: page.items.map((f, k) => ({ ...f, path: paths[k] })) };
     },
     'fips.get': (i) => r.top.toFip(r.top.fip(i.id)),
-    'fips.associate': (i) => w.fips.associate(i),
-    'fips.disassociate': (i) => w.fips.disassociate(i.id),
-    'fips.delete': async (i) => {
-      await w.fips.delete(i.id);
+    'fips.associate': (i, op) => w.fips.associate(op, i),
+    'fips.disassociate': (i, op) => w.fips.disassociate(op, i.id),
+    'fips.delete': async (i, op) => {
+      await w.fips.delete(op, i.id);
       return { id: i.id };
     },
     'fips.path': (i) => r.fips.path(i.id),
     'routings.list': (i) => listPage(r.core.db, 'routings.list', i, (row) => row as never),
     'jobs.list': (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)),
-    'routings.delete': (i) => {
+    'routings.delete': (i, op) => {
       const row = w.routing.byId(i.id);
       if (!row || !w.routing.deleteById(i.id)) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
-      w.core.op.touch('routings.changed', row.top_id);
+      op.touch('routings.changed', row.top_id);
       return { id: i.id };
     },
-    'routings.update': (i) => {
+    'routings.update': (i, op) => {
       const cur = w.routing.byId(i.id);
       if (!cur) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
       if (i.pod_id !== undefined) w.pods.row(i.pod_id);
@@ -401,44 +394,44 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const { id, ...fields } = i;
       try {
         const row = w.routing.update({ ...cur, ...fields, id, updated_at: w.core.nowIso() });
-        w.core.op.touch('routings.changed', row.top_id, cur.top_id);
+        op.touch('routings.changed', row.top_id, cur.top_id);
         return row;
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
         throw new CrosspodError('ROUTING_EXISTS', 'Resource routing already exists: the same top_id, pod_id and resource_type are mapped by another row', { id });
       }
     },
-    'routers.resync': (i) => {
+    'routers.resync': (i, op) => {
       const router = w.top.router(i.id);
       const job = w.jobs.enqueue('router_resync', router.id, router.project_id, { router_id: router.id });
-      w.core.op.touch('jobs.changed', job);
+      op.touch('jobs.changed', job);
       return w.jobs.get(job);
     },
     'doctor.run': async () => ({ findings: await r.doctor.scan() }),
-    'doctor.repair': async (i) => ({ results: await w.doctor.repair(i) }),
+    'doctor.repair': async (i, op) => ({ results: await w.doctor.repair(op, i) }),
     'jobs.get': (i) => r.jobs.get(i.id),
-    'jobs.redo': (i) => {
+    'jobs.redo': (i, op) => {
       const j = w.jobs.redo(i.id);
-      w.core.op.touch('jobs.changed', j.id);
+      op.touch('jobs.changed', j.id);
       return j;
     },
     'audit.export': (i) => readAudit.export(i.format, i),
     'audit.getRetention': () => readAudit.retention(),
-    'audit.setRetention': async (i) => {
+    'audit.setRetention': async (i, op) => {
       const r = audit.setRetention(i);
       // Applied now, in this operation: the caller sees what the new limits removed.
       const pruned = { audit: audit.prune(r, Number.MAX_SAFE_INTEGER), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, Number.MAX_SAFE_INTEGER) };
-      w.core.op.touch('audit.changed');
-      if (pruned.jobs) w.core.op.touch('jobs.changed');
+      op.touch('audit.changed');
+      if (pruned.jobs) op.touch('jobs.changed');
       return { ...r, pruned };
     },
-        'audit.list': (i) => listPage(r.core.db, 'audit.list', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never),
+    'audit.list': (i) => listPage(r.core.db, 'audit.list', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never),
     'quotas.get': (i) => r.quotas.get(i.project_id),
     'quotas.update': (i) => {
       const { project_id, ...limits } = i;
       return w.quotas.update(project_id, limits);
     },
-    'lab.loadExample': () => loadExampleLab(w, h),
+    'lab.loadExample': (_i, op) => loadExampleLab(w, h, op),
     'lab.topology': (i) => topologySnapshot(r, i.project_id),
     'topology.summary': (i) => r.topology.summary(i.project_id),
     'topology.detail': (i) => r.topology.detail(i),
@@ -471,9 +464,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       }
       throw e;
     }
-    const handler = h[method] as (i: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
-    if (!contract[method].mutates) return handler(parsed);
-    const result = await enqueue(() => runOp(method, meta.actor ?? 'local', parsed, async () => handler(parsed)));
+    const handler = h[method] as (i: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M>;
+    if (!contract[method].mutates) return handler(parsed, new Operation());
+    const result = await enqueue(() => runOp(method, meta.actor ?? 'local', parsed, async (op) => handler(parsed, op)));
     kickJobs();
     pruneIfDue();
     return result;

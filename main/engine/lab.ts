@@ -3,14 +3,15 @@
 import { contract, type Method, type Output, type ParsedInput, type TopologySnapshot } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
 import type { FipPath } from '../../shared/model';
+import type { Operation } from './context';
 import type { FipService } from './l3/fips';
 import { toPod } from './pods';
 import type { Services } from './services';
 
-type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+type Handlers = { [M in Method]: (input: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M> };
 
-export async function loadExampleLab(w: Services, h: Handlers): Promise<Output<'lab.loadExample'>> {
-  const run = async <M extends Method>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>);
+export async function loadExampleLab(w: Services, h: Handlers, op: Operation): Promise<Output<'lab.loadExample'>> {
+  const run = async <M extends Method>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>, op);
   if (w.top.q.netByName.get('ext-net')) throw new CrosspodError('CONFLICT', 'The example lab is already loaded (a network named ext-net exists)');
   const pods: string[] = [];
   const pod = async (region_name: string, az_name?: string) => {

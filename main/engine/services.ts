@@ -1,5 +1,5 @@
 // The engine's modules wired together; each service receives this and uses what it needs.
-import type { Core, PodRow } from './context';
+import type { Core, Operation, PodRow } from './context';
 import type { ResourceKind } from './drivers/driver';
 import type { JobQueue } from './jobs';
 import type { TopStore } from './network/top';
@@ -32,10 +32,11 @@ export function bottomKey(type: string, topId: string): string {
  */
 export async function ensureBottom<K extends ResourceKind>(
   s: Services,
+  op: Operation,
   pod: PodRow,
   a: { topId: string; type: string; projectId: string | null; kind: K; name: string; create: (stamp: { description: string }) => Promise<{ id: string }> },
 ): Promise<{ id: string; isNew: boolean }> {
-  const d = s.core.driver(pod.pod_id);
+  const d = op.driver(pod.pod_id);
   const description = bottomKey(a.type, a.topId);
   const r = await s.routing.getOrCreate({
     topId: a.topId,
@@ -50,10 +51,10 @@ export async function ensureBottom<K extends ResourceKind>(
     },
     create: async () => {
       const created = await a.create({ description });
-      s.core.op.undo({ label: `create ${a.kind} ${a.name} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: a.kind, id: created.id } });
+      op.undo({ label: `create ${a.kind} ${a.name} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: a.kind, id: created.id } });
       return created.id;
     },
   });
-  s.core.op.touch('routings.changed', a.topId);
+  op.touch('routings.changed', a.topId);
   return { id: r.bottomId, isNew: r.isNew };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { DoctorFinding, FindingKind, RepairAction, RepairResult } from '../../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { Route, Routing } from '../../../shared/model';
-import { deleteIfExists, isNotFound, json, runCompensation, type PodRow } from '../context';
+import { deleteIfExists, isNotFound, json, runCompensation, type Operation, type PodRow } from '../context';
 import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, PodDriver } from '../drivers/driver';
 import { bigIntToIp, fromHex } from '../ipam/cidr';
 import type { BridgeService } from '../l3/bridge';
@@ -535,7 +535,7 @@ export class Doctor {
   // ---- repairs -----------------------------------------------------------------------------
 
   /** Applies the repairs of the findings named (or all), each in a savepoint of its own, each audited. */
-  async repair(sel: { ids?: string[]; all?: true }): Promise<RepairResult[]> {
+  async repair(op: Operation, sel: { ids?: string[]; all?: true }): Promise<RepairResult[]> {
     const findings = await this.scan();
     let chosen: DoctorFinding[];
     if (sel.ids) {
@@ -552,16 +552,15 @@ export class Doctor {
     const db = this.s.core.db;
     const audit = db.prepare('INSERT INTO audit_log (at, actor, operation, input_summary, result_code, resource_ids) VALUES (?, ?, ?, ?, ?, ?)');
     for (const f of chosen) {
-      const op = this.s.core.op;
       const mark = op.compensations.length;
       db.exec('SAVEPOINT doctor_repair');
       let result: RepairResult;
       try {
-        const message = await this.apply(f);
+        const message = await this.apply(op, f);
         db.exec('RELEASE doctor_repair');
         result = { id: f.id, kind: f.kind, status: message === null ? 'skipped' : 'repaired', message: message ?? 'Already gone: nothing to do' };
       } catch (e) {
-        for (const c of op.compensations.splice(mark).reverse()) await runCompensation(this.s.core.driver(c.pod_id), c.action).catch(() => undefined);
+        for (const c of op.compensations.splice(mark).reverse()) await runCompensation(op.driver(c.pod_id), c.action).catch(() => undefined);
         db.exec('ROLLBACK TO doctor_repair');
         db.exec('RELEASE doctor_repair');
         const err = toErrorBody(e);
@@ -571,13 +570,13 @@ export class Doctor {
       const summary = JSON.stringify({ finding: f.id, kind: f.kind, detail: f.detail, repair: f.repair.text, status: result.status }).slice(0, 500);
       audit.run(this.s.core.nowIso(), 'doctor', `doctor.repair.${f.kind}`, summary, result.error?.code ?? 'OK', JSON.stringify([f.top_id, f.bottom_id].filter(Boolean)));
     }
-    this.s.core.op.touch('audit.changed');
-    this.s.core.op.touch('routings.changed');
+    op.touch('audit.changed');
+    op.touch('routings.changed');
     return results;
   }
 
   /** One repair; null when the drift is gone already. */
-  private async apply(f: DoctorFinding): Promise<string | null> {
+  private async apply(op: Operation, f: DoctorFinding): Promise<string | null> {
     const { routing, core, pods } = this.s;
     const a = f.repair.args;
     switch (f.repair.action) {
@@ -587,7 +586,7 @@ export class Doctor {
         const r = routing.byId(Number(a.routing_id));
         if (!r || r.bottom_id) return null;
         routing.deleteById(r.id);
-        core.op.touch('routings.changed', r.top_id);
+        op.touch('routings.changed', r.top_id);
         return `Dropped routing row #${r.id}`;
       }
       case 'rebuild':
@@ -595,23 +594,23 @@ export class Doctor {
         const r = routing.byId(Number(a.routing_id));
         if (!r || r.bottom_id !== f.bottom_id) return null;
         const pod = pods.row(r.pod_id);
-        const exists = await this.exists(pod, r.resource_type, r.bottom_id!);
+        const exists = await this.exists(op, pod, r.resource_type, r.bottom_id!);
         if (f.repair.action === 'rebuild' && exists) return null;
-        await this.rebuild(pod, r, f.repair.action === 'recreate');
+        await this.rebuild(op, pod, r, f.repair.action === 'recreate');
         return `Rebuilt ${this.topLabel(r.resource_type, r.top_id)} in ${pod.region_name}`;
       }
       case 'update_bottom': {
         const r = routing.byId(Number(a.routing_id));
         if (!r) return null;
         const pod = pods.row(r.pod_id);
-        await core.driver(pod.pod_id).update('network', r.bottom_id!, a.body as { admin_state_up?: boolean; 'router:external'?: boolean });
+        await op.driver(pod.pod_id).update('network', r.bottom_id!, a.body as { admin_state_up?: boolean; 'router:external'?: boolean });
         return `Updated the bottom network in ${pod.region_name}`;
       }
       case 'delete_bottom': {
         const pod = pods.row(String(a.pod_id));
         const id = String(a.bottom_id);
         if (routing.byBottom(id, pod.pod_id)) return null;
-        await this.destroy(pod, String(a.type), id);
+        await this.destroy(op, pod, String(a.type), id);
         return `Deleted bottom ${String(a.type)} ${id} in ${pod.region_name}`;
       }
       case 'release_address': {
@@ -623,14 +622,14 @@ export class Doctor {
       }
       case 'configure_routes': {
         const handler = this.s.jobs.handlers.get('configure_extra_routes')!;
-        await handler({ router_id: String(a.router_id) }, undefined as never);
+        await handler(op, { router_id: String(a.router_id) }, undefined as never);
         return `Routes of ${this.topLabel('router', String(a.router_id))} configured again`;
       }
       case 'realise_fip': {
         const fip = this.t.q.fip.get(String(a.fip_id)) as FipRow | undefined;
         if (!fip?.port_id) return null;
-        await this.s.fips.disassociate(fip.id);
-        await this.s.fips.associate({ id: fip.id, port_id: fip.port_id, fixed_ip_address: fip.fixed_ip_address ?? undefined });
+        await this.s.fips.disassociate(op, fip.id);
+        await this.s.fips.associate(op, { id: fip.id, port_id: fip.port_id, fixed_ip_address: fip.fixed_ip_address ?? undefined });
         return `Floating IP ${fip.floating_ip_address} realised again`;
       }
       case 'unbind_fip': {
@@ -638,12 +637,12 @@ export class Doctor {
         if (!fip || fip.port_id) return null;
         const extPod = pods.byName(this.t.hints(this.t.network(fip.floating_network_id))[0])!;
         const bottomNet = routing.bottomId(fip.floating_network_id, extPod.pod_id, 'network');
-        const d = core.driver(extPod.pod_id);
+        const d = op.driver(extPod.pod_id);
         let n = 0;
         for (const b of bottomNet ? await d.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomNet }) : []) {
           if (!b.port_id) continue;
           await d.update('floatingip', b.id, { port_id: null });
-          core.op.undo({ label: `unbind floating IP ${fip.floating_ip_address} in ${extPod.region_name}`, pod_id: extPod.pod_id, action: { verb: 'bindFip', id: b.id, port_id: b.port_id } });
+          op.undo({ label: `unbind floating IP ${fip.floating_ip_address} in ${extPod.region_name}`, pod_id: extPod.pod_id, action: { verb: 'bindFip', id: b.id, port_id: b.port_id } });
           n++;
         }
         return n ? `Unbound ${fip.floating_ip_address} in ${extPod.region_name}` : null;
@@ -651,9 +650,9 @@ export class Doctor {
     }
   }
 
-  private async exists(pod: PodRow, type: string, id: string): Promise<boolean> {
+  private async exists(op: Operation, pod: PodRow, type: string, id: string): Promise<boolean> {
     try {
-      await this.s.core.driver(pod.pod_id).get(type as BottomType, id);
+      await op.driver(pod.pod_id).get(type as BottomType, id);
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -666,45 +665,45 @@ export class Doctor {
    * top. Floating IPs through it are disassociated first, while their rows still describe the
    * old path, so their bridge addresses are freed; then they are associated again.
    */
-  private async rebuild(pod: PodRow, row: Routing, destroy: boolean): Promise<void> {
-    const { routing, core, fips, network, bridges } = this.s;
+  private async rebuild(op: Operation, pod: PodRow, row: Routing, destroy: boolean): Promise<void> {
+    const { routing, fips, network, bridges } = this.s;
     const plan = this.plan(pod, row);
     const rebind: { id: string; port_id: string; fixed_ip_address?: string }[] = [];
     for (const id of plan.fips) {
       const f = this.t.fip(id);
       if (!f.port_id) continue;
       rebind.push({ id, port_id: f.port_id, fixed_ip_address: f.fixed_ip_address ?? undefined });
-      await fips.disassociate(id);
+      await fips.disassociate(op, id);
     }
-    if (destroy) await this.destroy(pod, row.resource_type, row.bottom_id!);
-    if (row.resource_type === 'router') await this.forgetRouterPorts(pod, row);
+    if (destroy) await this.destroy(op, pod, row.resource_type, row.bottom_id!);
+    if (row.resource_type === 'router') await this.forgetRouterPorts(op, pod, row);
     for (const r of plan.rows) {
       const cur = routing.byId(r.id);
       if (cur) routing.deleteById(cur.id);
-      core.op.touch('routings.changed', r.top_id);
+      op.touch('routings.changed', r.top_id);
     }
-    for (const name of plan.bridgePorts) await bridges.dropPort(name);
+    for (const name of plan.bridgePorts) await bridges.dropPort(op, name);
     for (const netId of plan.nets) {
       const net = this.t.network(netId);
       const extPod = this.s.pods.byName(this.t.hints(net)[0])!;
-      await network.ensureBottomNetwork(extPod, net);
-      for (const sub of this.t.subnetsOf(net.id)) await network.ensureBottomSubnet(extPod, sub);
+      await network.ensureBottomNetwork(op, extPod, net);
+      for (const sub of this.t.subnetsOf(net.id)) await network.ensureBottomSubnet(op, extPod, sub);
     }
     for (const id of plan.ports) {
       const port = this.t.q.port.get(id) as PortRow | undefined;
-      if (port) await network.ensureBottomPort(network.podOfNetwork(this.t.network(port.network_id), port.project_id), port);
+      if (port) await network.ensureBottomPort(op, network.podOfNetwork(this.t.network(port.network_id), port.project_id), port);
     }
-    for (const id of plan.routers) if (this.t.q.router.get(id)) await this.s.routers.resync(id);
+    for (const id of plan.routers) if (this.t.q.router.get(id)) await this.s.routers.resync(op, id);
     for (const b of rebind) {
       const port = this.t.q.port.get(b.port_id) as PortRow | undefined;
-      if (port && this.t.q.fip.get(b.id)) await fips.associate(b);
+      if (port && this.t.q.fip.get(b.id)) await fips.associate(op, b);
     }
   }
 
   /** A vanished bottom router: its interface ports there are gone or dangling, and its managed routes are moot. */
-  private async forgetRouterPorts(pod: PodRow, row: Routing): Promise<void> {
+  private async forgetRouterPorts(op: Operation, pod: PodRow, row: Routing): Promise<void> {
     const { routing, core } = this.s;
-    const d = core.driver(pod.pod_id);
+    const d = op.driver(pod.pod_id);
     for (const port of this.t.interfacePorts(row.top_id)) {
       const r = routing.get(port.id, pod.pod_id, 'port');
       if (!r?.bottom_id) continue;
@@ -722,8 +721,8 @@ export class Doctor {
   }
 
   /** Deletes a bottom and what holds it there: a router's interfaces and gateway, a subnet's ports. */
-  async destroy(pod: PodRow, type: string, id: string): Promise<void> {
-    const d = this.s.core.driver(pod.pod_id);
+  async destroy(op: Operation, pod: PodRow, type: string, id: string): Promise<void> {
+    const d = op.driver(pod.pod_id);
     const tolerate = (e: unknown) => {
       if (!isNotFound(e)) throw e;
     };
@@ -775,7 +774,7 @@ export class Doctor {
   // ---- admin operations --------------------------------------------------------------------
 
   /** pods.delete with force: forgets the pod's routing rows and says what Crosspod had there. */
-  forgetPod(podId: string): Record<string, { bottom_id: string; name: string; top_id: string }[]> {
+  forgetPod(op: Operation, podId: string): Record<string, { bottom_id: string; name: string; top_id: string }[]> {
     const pod = this.s.pods.row(podId);
     if (pod.az_name === '') throw new CrosspodError('INVALID_INPUT', `force is for a dead bottom pod; ${pod.region_name} is the top pod`, { pod_id: podId });
     const left: Record<string, { bottom_id: string; name: string; top_id: string }[]> = {};
@@ -785,19 +784,19 @@ export class Doctor {
     }
     this.s.routing.removePod(podId);
     this.s.core.db.prepare('DELETE FROM managed_routes WHERE pod_id = ?').run(podId);
-    this.s.core.op.touch('routings.changed');
+    op.touch('routings.changed');
     return left;
   }
 
   /** routers.resync's job: drops rows that point at vanished bottoms of the router, then rebuilds it. */
-  async resyncRouter(routerId: string): Promise<void> {
+  async resyncRouter(op: Operation, routerId: string): Promise<void> {
     const { routing, pods } = this.s;
     const router = this.t.q.router.get(routerId) as RouterRow | undefined;
     if (!router) return; // deleted since
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = pods.row(m.pod_id);
-      if (await this.exists(pod, 'router', m.bottom_id!)) continue;
-      await this.rebuild(pod, m, false);
+      if (await this.exists(op, pod, 'router', m.bottom_id!)) continue;
+      await this.rebuild(op, pod, m, false);
     }
     const ports = [...this.t.interfacePorts(router.id)];
     for (const m of routing.mappings(router.id, 'router')) {
@@ -806,9 +805,9 @@ export class Doctor {
     }
     for (const port of ports) {
       for (const m of routing.mappings(port.id, 'port')) {
-        if (!(await this.exists(pods.row(m.pod_id), 'port', m.bottom_id!))) routing.deleteById(m.id);
+        if (!(await this.exists(op, pods.row(m.pod_id), 'port', m.bottom_id!))) routing.deleteById(m.id);
       }
     }
-    await this.s.routers.resync(router.id);
+    await this.s.routers.resync(op, router.id);
   }
 }

@@ -24,7 +24,7 @@ export function registerHandlers(s: Services): void {
    * bridges are IPv4, so an IPv6 destination is never routed through them. One bottom router
    * that refuses its routes does not keep the others from theirs.
    */
-  jobs.handlers.set('configure_extra_routes', async (payload) => {
+  jobs.handlers.set('configure_extra_routes', async (op, payload) => {
     const routerId = String(payload.router_id);
     const topRouter = s.top.q.router.get(routerId) as { routes: string; enable_snat: number } | undefined;
     if (!topRouter) return; // deleted since: its bottom routers went with it
@@ -42,7 +42,7 @@ export function registerHandlers(s: Services): void {
     }
     const info: Info[] = [];
     for (const m of routing.mappings(routerId, 'router')) {
-      const d = core.driver(m.pod_id);
+      const d = op.driver(m.pod_id);
       const entry: Info = { pod_id: m.pod_id, router: m.bottom_id!, ew: null, cidrs: [], gwCidrs: [], ns: null };
       for (const p of await d.list('port', { device_id: m.bottom_id!, device_owner: 'network:router_interface' })) {
         const ip = p.fixed_ips[0];
@@ -84,7 +84,7 @@ export function registerHandlers(s: Services): void {
       const managed = dedupe([...user, ...desired]);
       const before = json<Route[]>((managedGet.get(i.pod_id, i.router) as { routes: string } | undefined)?.routes, []);
       if (managed.length === 0 && before.length === 0) continue;
-      const d = core.driver(i.pod_id);
+      const d = op.driver(i.pod_id);
       try {
         const current = (await d.get('router', i.router)).routes;
         const others = current.filter((r) => !before.some((b) => sameRoute(b, r)));
@@ -96,7 +96,7 @@ export function registerHandlers(s: Services): void {
         failures.push({ region: s.pods.row(i.pod_id).region_name, error: e });
       }
     }
-    core.op.touch('routers.changed', routerId);
+    op.touch('routers.changed', routerId);
     if (failures.length === 1) throw failures[0].error;
     // Several pods failed: one error naming them all, with their common code when they share one.
     const codes = new Set(failures.map((f) => (f.error instanceof CrosspodError ? f.error.code : 'BOTTOM_POD_OPERATION_FAILURE')));
@@ -105,18 +105,18 @@ export function registerHandlers(s: Services): void {
       });
   });
 
-  jobs.handlers.set('port_delete', async (payload) => {
+  jobs.handlers.set('port_delete', async (op, payload) => {
     const podId = String(payload.pod_id);
     const bottomId = String(payload.bottom_id);
-    await deleteIfExists(core.driver(podId), 'port', bottomId);
+    await deleteIfExists(op.driver(podId), 'port', bottomId);
     const top = payload.top_id ? String(payload.top_id) : null;
     if (top) {
       routing.remove(top, podId, 'port');
-      core.op.touch('routings.changed', top);
+      op.touch('routings.changed', top);
     }
   });
 
-  jobs.handlers.set('compensate', async (payload) => {
-    await runCompensation(core.driver(String(payload.pod_id)), payload.action as CompensationAction);
+  jobs.handlers.set('compensate', async (op, payload) => {
+    await runCompensation(op.driver(String(payload.pod_id)), payload.action as CompensationAction);
   });
 }

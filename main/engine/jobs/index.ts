@@ -3,7 +3,7 @@
 // Jobs are coalesced per (type, resource): a NEW job already waiting absorbs a newer request.
 import type { Job, JobStatus } from '../../../shared/model';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
-import { json, uuid } from '../context';
+import { json, uuid, type Operation } from '../context';
 import type { Db } from '../store';
 
 interface JobRow {
@@ -18,7 +18,7 @@ interface JobRow {
   payload: string;
 }
 
-export type JobHandler = (payload: Record<string, unknown>, job: Job) => Promise<void>;
+export type JobHandler = (op: Operation, payload: Record<string, unknown>, job: Job) => Promise<void>;
 
 export function toJob(r: JobRow): Job {
   return {
