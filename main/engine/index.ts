@@ -1,4 +1,6 @@
-// createEngine: the facade the contract binds to. Mutations run one at a time in one SQLite
+// createEngine: the facade the contract binds to. It builds the services, combines the domains'
+// handler apps (pods/handlers.ts, network/handlers.ts, l3/handlers.ts, ...) and runs each
+// mutation through the runner with its own Operation. Mutations run one at a time in one SQLite
 // transaction each; bottom steps register compensations that run, in reverse, if the operation
 // fails. Steps on remote (neutron) pods are also journaled, so that recovery on open can undo
 // those of an operation a crash interrupted (runtime/journal.ts). Reads use a second
@@ -8,21 +10,19 @@ import { ZodError } from 'zod';
 import { contract, isMethod, methods, type Api, type EngineEvent, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../shared/errors';
 import type { NeutronDriverConfig } from '../../shared/model';
-import { Operation, json, runCompensation, type Core, type PodRow } from './context';
+import { Operation, json, runCompensation, type Core } from './context';
 import type { PodDriver } from './drivers/driver';
 import { createLabDriver } from './drivers/lab';
 import { createNeutronDriver } from './drivers/neutron';
 import { Ipam, PrefixPool, VlanPool } from './ipam';
-import { JobQueue, toJob } from './jobs';
-import { registerHandlers } from './jobs/handlers';
+import { JobQueue } from './jobs';
+import { jobsApp, registerHandlers } from './jobs/handlers';
 import { BridgeService } from './l3/bridge';
-import { readPaths } from './l3/paths';
 import { FipService } from './l3/fips';
 import { RouterService } from './l3/routers';
 import { NetworkService } from './network';
-import { createExternalNetwork } from './network/external';
 import { TopStore } from './network/top';
-import { PodRegistry, toPod } from './pods';
+import { PodRegistry } from './pods';
 import { Quotas } from './quotas';
 import { RoutingTable } from './routing';
 import type { Services } from './services';
@@ -30,10 +30,18 @@ import { openStore, integrityError, type Db } from './store';
 import { AuditLog, PRUNE_BATCH, summarize } from './audit';
 import { Journal, recover, undoLostAnswers, type RecoveryDeps } from './runtime/journal';
 import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
-import { listPage } from './list';
-import { Doctor, ROUTING_TYPES } from './doctor';
-import { loadExampleLab, topologySnapshot } from './lab';
+import { Doctor } from './doctor';
 import { TopologyService } from './topology';
+import { combine, type EngineServices, type HandlerContext, type Handlers } from './app';
+import { auditApp } from './audit/handlers';
+import { doctorApp } from './doctor/handlers';
+import { l3App } from './l3/handlers';
+import { labApp } from './lab';
+import { networkApp } from './network/handlers';
+import { podsApp } from './pods/handlers';
+import { quotasApp } from './quotas/handlers';
+import { routingApp } from './routing/handlers';
+import { topologyApp } from './topology/handlers';
 
 export type { Engine, EngineOptions } from './types';
 
@@ -46,7 +54,7 @@ export function passwordFromEnv(region: string, env: NodeJS.ProcessEnv = process
 }
 
 /** One set of services over one connection (the writer, or the reader). */
-function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; topology: TopologyService; doctor: Doctor } {
+function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): EngineServices {
   const now = opts.now ?? (() => new Date());
   const pods = new PodRegistry(db, () => now().toISOString(), opts.secrets);
   const baseDriver = (p: PodDescriptor): PodDriver => {
@@ -87,12 +95,12 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routers = new RouterService(s, network, bridges);
   const fips = new FipService(s, network, bridges);
   registerHandlers(s);
-  const doctor = new Doctor({ ...s, network, routers, fips, bridges });
+  const audit = new AuditLog(db, now);
+  const doctor = new Doctor({ ...s, network, routers, fips, bridges, audit });
   s.jobs.handlers.set('router_resync', (op, payload) => doctor.resyncRouter(op, String(payload.router_id)));
-  return { ...s, network, routers, fips, bridges, topology: new TopologyService(s), doctor };
+  return { ...s, network, routers, fips, bridges, audit, topology: new TopologyService(s), doctor };
 }
 
-type Handlers = { [M in Method]: (input: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M> };
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings: EngineSettings = {
@@ -111,9 +119,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const w = buildServices(db, settings, opts, drivers);
   const r = buildServices(readDb, settings, opts, readDrivers);
   const listeners = new Set<(e: EngineEvent) => void>();
-  const clock = opts.now ?? (() => new Date());
-  const audit = new AuditLog(db, clock);
-  const readAudit = new AuditLog(readDb, clock);
+  const audit = w.audit;
+  const readAudit = r.audit;
   const failJob = db.prepare("INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)");
   const journal = new Journal(`${opts.dbPath}.oplog`, w.core.nowIso);
   const markCommit = db.prepare('INSERT INTO journal_commits (op_id, committed_at) VALUES (?, ?)');
@@ -290,157 +297,21 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   });
   integrity.catch(() => undefined);
 
-  const h: Handlers = {
-    'pods.create': (i, op) => {
-      const p = w.pods.create(i);
-      op.touch('pods.changed', p.pod_id);
-      return p;
-    },
-    'pods.list': (i) => listPage(r.core.db, 'pods.list', i, (row) => toPod(row as PodRow)),
-    'pods.get': (i) => r.pods.get(i.pod_id),
-    'pods.update': (i, op) => {
-      const { pod_id, ...rest } = i;
-      const p = w.pods.update(pod_id, rest);
-      dropDriver(pod_id);
-      op.touch('pods.changed', pod_id);
-      return p;
-    },
-    'pods.delete': (i, op) => {
-      const left = i.force ? w.doctor.forgetPod(op, i.pod_id) : undefined;
-      w.pods.delete(i.pod_id);
-      dropDriver(i.pod_id);
-      op.touch('pods.changed', i.pod_id);
-      return left ? { pod_id: i.pod_id, left } : { pod_id: i.pod_id };
-    },
-    'pods.testConnection': async (i) => {
-      const pod = r.pods.get(i.pod_id);
-      if (pod.is_top) return { reachable: true, auth: 'not-required', extensions: { router: true, 'external-net': true, extraroute: true }, error: null };
-      return r.core.driver(pod.pod_id).health();
-    },
-    'networks.create': (i, op) => w.network.createNetwork(op, i),
-    'networks.createExternal': (i, op) => createExternalNetwork(w.network, op, i),
-    'networks.list': (i) => listPage(r.core.db, 'networks.list', i, (row) => r.top.toNetwork(row as never)),
-    'networks.get': (i) => r.top.toNetwork(r.top.network(i.id)),
-    'networks.update': (i, op) => w.network.updateNetwork(op, i),
-    'networks.delete': async (i, op) => {
-      await w.network.deleteNetwork(op, i.id);
-      return { id: i.id };
-    },
-    'subnets.create': (i, op) => w.network.createSubnet(op, i),
-    'subnets.list': (i) => listPage(r.core.db, 'subnets.list', i, (row) => r.top.toSubnet(row as never)),
-    'subnets.get': (i) => r.top.toSubnet(r.top.subnet(i.id)),
-    'subnets.update': (i, op) => w.network.updateSubnet(op, i),
-    'subnets.delete': async (i, op) => {
-      await w.network.deleteSubnet(op, i.id);
-      return { id: i.id };
-    },
-    'ports.create': (i, op) => w.network.createPort(op, i),
-    'ports.list': (i) => listPage(r.core.db, 'ports.list', i, (row) => r.top.toPort(row as never)),
-    'ports.get': (i) => r.top.toPort(r.top.port(i.id)),
-    'ports.update': (i, op) => w.network.updatePort(op, i),
-    'ports.delete': async (i, op) => {
-      const port = w.top.port(i.id);
-      for (const f of w.top.q.fipsOfPort.all(port.id) as { id: string }[]) await w.fips.disassociate(op, f.id);
-      await w.network.deletePort(op, i.id);
-      return { id: i.id };
-    },
-    'routers.create': async (i, op) => {
-      const row = w.routers.create(op, i);
-      if (i.external_gateway_info) return w.routers.setGateway(op, { id: row.id, ...i.external_gateway_info });
-      return w.top.toRouter(row);
-    },
-    'routers.list': (i) => listPage(r.core.db, 'routers.list', i, (row) => r.top.toRouter(row as never)),
-    'routers.get': (i) => r.top.toRouter(r.top.router(i.id)),
-    'routers.update': (i, op) => w.routers.update(op, i),
-    'routers.delete': async (i, op) => {
-      await w.routers.delete(op, i.id);
-      return { id: i.id };
-    },
-    'routers.addInterface': (i, op) => w.routers.addInterface(op, i),
-    'routers.removeInterface': (i, op) => w.routers.removeInterface(op, i),
-    'routers.setGateway': (i, op) => w.routers.setGateway(op, i),
-    'routers.clearGateway': (i, op) => w.routers.clearGateway(op, i.id),
-    'fips.create': (i, op) => w.fips.create(op, i),
-    'fips.list': (i) => listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never)),
-    'fips.listWithPaths': async (i) => {
-      const page = listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never), 50);
-      // One list per (pod, resource type) for the whole page, not one read per floating IP.
-      const paths = await readPaths(r, page.items.map((f) => r.top.fip(f.id)), settings.read_budget_ms);
-      return { ...page, items: page.items.map((f, k) => ({ ...f, path: paths[k] })) };
-    },
-    'fips.get': (i) => r.top.toFip(r.top.fip(i.id)),
-    'fips.associate': (i, op) => w.fips.associate(op, i),
-    'fips.disassociate': (i, op) => w.fips.disassociate(op, i.id),
-    'fips.delete': async (i, op) => {
-      await w.fips.delete(op, i.id);
-      return { id: i.id };
-    },
-    'fips.path': (i) => r.fips.path(i.id),
-    'routings.list': (i) => listPage(r.core.db, 'routings.list', i, (row) => row as never),
-    'jobs.list': (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)),
-    'routings.delete': (i, op) => {
-      const row = w.routing.byId(i.id);
-      if (!row || !w.routing.deleteById(i.id)) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
-      op.touch('routings.changed', row.top_id);
-      return { id: i.id };
-    },
-    'routings.update': (i, op) => {
-      const cur = w.routing.byId(i.id);
-      if (!cur) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
-      if (i.pod_id !== undefined) w.pods.row(i.pod_id);
-      if (i.resource_type !== undefined && !ROUTING_TYPES.includes(i.resource_type)) {
-        throw new CrosspodError('RESOURCE_TYPE_UNKNOWN', `There is no such resource type ${i.resource_type}: one of ${ROUTING_TYPES.join(', ')}`, { resource_type: i.resource_type });
-      }
-      const { id, ...fields } = i;
-      try {
-        const row = w.routing.update({ ...cur, ...fields, id, updated_at: w.core.nowIso() });
-        op.touch('routings.changed', row.top_id, cur.top_id);
-        return row;
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
-        throw new CrosspodError('ROUTING_EXISTS', 'Resource routing already exists: the same top_id, pod_id and resource_type are mapped by another row', { id });
-      }
-    },
-    'routers.resync': (i, op) => {
-      const router = w.top.router(i.id);
-      const job = w.jobs.enqueue('router_resync', router.id, router.project_id, { router_id: router.id });
-      op.touch('jobs.changed', job);
-      return w.jobs.get(job);
-    },
-    'doctor.run': async () => ({ findings: await r.doctor.scan() }),
-    'doctor.repair': async (i, op) => ({ results: await w.doctor.repair(op, i) }),
-    'jobs.get': (i) => r.jobs.get(i.id),
-    'jobs.redo': (i, op) => {
-      const j = w.jobs.redo(i.id);
-      op.touch('jobs.changed', j.id);
-      return j;
-    },
-    'audit.export': (i) => readAudit.export(i.format, i),
-    'audit.getRetention': () => readAudit.retention(),
-    'audit.setRetention': async (i, op) => {
-      const r = audit.setRetention(i);
-      // Applied now, in this operation: the caller sees what the new limits removed.
-      const pruned = { audit: audit.prune(r, Number.MAX_SAFE_INTEGER), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, Number.MAX_SAFE_INTEGER) };
-      op.touch('audit.changed');
-      if (pruned.jobs) op.touch('jobs.changed');
-      return { ...r, pruned };
-    },
-    'audit.list': (i) => listPage(r.core.db, 'audit.list', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never),
-    'quotas.get': (i) => r.quotas.get(i.project_id),
-    'quotas.update': (i) => {
-      const { project_id, ...limits } = i;
-      return w.quotas.update(project_id, limits);
-    },
-    'lab.loadExample': (_i, op) => loadExampleLab(w, h, op),
-    'lab.topology': (i) => topologySnapshot(r, i.project_id),
-    'topology.summary': (i) => r.topology.summary(i.project_id),
-    'topology.detail': (i) => r.topology.detail(i),
-    'topology.search': (i) => r.topology.search(i.q, i.limit),
-    'topology.router': (i) => r.topology.router(i.id),
-    'topology.network': (i) => r.topology.network(i.id),
-    'view.get': (i) => r.topology.viewGet(i.view),
-    'view.set': (i) => w.topology.viewSet(i.view, i.state),
-  };
+  // The facade only wires: each domain declares its handlers beside its logic.
+  const ctx: HandlerContext = { w, r, settings, audit, readAudit, dropDriver, handlers: () => h };
+  const h: Handlers = combine(
+    methods,
+    podsApp(ctx),
+    networkApp(ctx),
+    l3App(ctx),
+    routingApp(ctx),
+    jobsApp(ctx),
+    auditApp(ctx),
+    quotasApp(ctx),
+    doctorApp(ctx),
+    topologyApp(ctx),
+    labApp(ctx),
+  );
 
   const call = async <M extends Method>(method: M, input: unknown, meta: { actor?: string } = {}): Promise<Output<M>> => {
     if (closed) throw new CrosspodError('INTERNAL', 'The engine is closed');

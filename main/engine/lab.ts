@@ -3,12 +3,12 @@
 import { contract, type Method, type Output, type ParsedInput, type TopologySnapshot } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
 import type { FipPath } from '../../shared/model';
+import { createApp, type HandlerContext, type Handlers } from './app';
 import type { Operation } from './context';
 import type { FipService } from './l3/fips';
 import { toPod } from './pods';
 import type { Services } from './services';
 
-type Handlers = { [M in Method]: (input: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M> };
 
 export async function loadExampleLab(w: Services, h: Handlers, op: Operation): Promise<Output<'lab.loadExample'>> {
   const run = async <M extends Method>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>, op);
@@ -97,4 +97,11 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     projectId ? r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE project_id = ?').get(projectId) : r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips').get()
   ) as { n: number };
   return { pods, bottoms, fips, fips_total: total.n };
+}
+
+/** lab.*: the worked example (it runs other methods inside its own operation) and the snapshot. */
+export function labApp(x: HandlerContext) {
+  return createApp()
+    .method('lab.loadExample', (_i, op) => loadExampleLab(x.w, x.handlers(), op))
+    .method('lab.topology', (i) => topologySnapshot(x.r, i.project_id));
 }

@@ -17,15 +17,15 @@ import { ewPortName, nsGatewayPortName, type RouterService } from '../l3/routers
 import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import type { NetworkService } from '../network';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
+import type { AuditLog } from '../audit';
 import type { Services } from '../services';
 
-export type DoctorServices = Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService };
+export type DoctorServices = Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; audit: AuditLog };
 
 /** The routing types whose bottoms live in a bottom pod. */
 const BOTTOM_TYPES = ['network', 'subnet', 'port', 'router'] as const;
 type BottomType = (typeof BOTTOM_TYPES)[number];
 /** Tricircle's resource types (§11.2) and the bridge pools' `subnetpool`. */
-export const ROUTING_TYPES = ['network', 'subnet', 'port', 'router', 'subnetpool', 'security_group', 'trunk', 'port_pair', 'port_pair_group', 'flow_classifier', 'port_chain', 'qos_policy'];
 const OWNER_FLOATINGIP = 'network:floatingip';
 /** Bottom names Crosspod gives (§7): a top id, `<top id>#<name>`, or the literal ns_bridge_port. */
 const CROSSPOD_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(#.*)?$/i;
@@ -550,7 +550,6 @@ export class Doctor {
     chosen = [...chosen].sort((a, b) => rank(a) - rank(b));
     const results: RepairResult[] = [];
     const db = this.s.core.db;
-    const audit = db.prepare('INSERT INTO audit_log (at, actor, operation, input_summary, result_code, resource_ids) VALUES (?, ?, ?, ?, ?, ?)');
     for (const f of chosen) {
       const mark = op.compensations.length;
       db.exec('SAVEPOINT doctor_repair');
@@ -568,7 +567,7 @@ export class Doctor {
       }
       results.push(result);
       const summary = JSON.stringify({ finding: f.id, kind: f.kind, detail: f.detail, repair: f.repair.text, status: result.status }).slice(0, 500);
-      audit.run(this.s.core.nowIso(), 'doctor', `doctor.repair.${f.kind}`, summary, result.error?.code ?? 'OK', JSON.stringify([f.top_id, f.bottom_id].filter(Boolean)));
+      this.s.audit.run(this.s.core.nowIso(), 'doctor', `doctor.repair.${f.kind}`, summary, result.error?.code ?? 'OK', JSON.stringify([f.top_id, f.bottom_id].filter(Boolean)));
     }
     op.touch('audit.changed');
     op.touch('routings.changed');

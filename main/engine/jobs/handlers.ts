@@ -4,7 +4,10 @@ import { CrosspodError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import { deleteIfExists, json, runCompensation, type CompensationAction } from '../context';
 import { ipInCidr, ipVersionOf } from '../ipam/cidr';
+import { createApp, type HandlerContext } from '../app';
+import { listPage } from '../list';
 import type { Services } from '../services';
+import { toJob } from './index';
 
 const sameRoute = (a: Route, b: Route) => a.destination === b.destination && a.nexthop === b.nexthop;
 const dedupe = (rs: Route[]) => rs.filter((r, i) => rs.findIndex((x) => sameRoute(x, r)) === i);
@@ -119,4 +122,16 @@ export function registerHandlers(s: Services): void {
   jobs.handlers.set('compensate', async (op, payload) => {
     await runCompensation(op.driver(String(payload.pod_id)), payload.action as CompensationAction);
   });
+}
+
+/** jobs.*: the persisted job queue, read, and a failed job queued again. */
+export function jobsApp({ w, r }: HandlerContext) {
+  return createApp()
+    .method('jobs.list', (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)))
+    .method('jobs.get', (i) => r.jobs.get(i.id))
+    .method('jobs.redo', (i, op) => {
+      const j = w.jobs.redo(i.id);
+      op.touch('jobs.changed', j.id);
+      return j;
+    });
 }

@@ -181,6 +181,12 @@ export class FipService {
     }
   }
 
+  /** Before a port is deleted: every floating IP on it is disassociated (NOT_FOUND for no port). */
+  async disassociatePort(op: Operation, portId: string): Promise<void> {
+    const port = this.t.port(portId);
+    for (const f of this.t.q.fipsOfPort.all(port.id) as { id: string }[]) await this.disassociate(op, f.id);
+  }
+
   async disassociate(op: Operation, id: string): Promise<FloatingIp> {
     const fip = this.t.fip(id);
     await this.disassociateRow(op, fip);

@@ -5,7 +5,7 @@
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { FipHop, FipPath } from '../../../shared/model';
 import type { BottomFloatingIp, BottomNetwork, BottomPort, Filters, ResourceKind, BottomTypes } from '../drivers/driver';
-import type { FipRow, PortRow } from '../network/top';
+import type { FipRow } from '../network/top';
 import type { Services } from '../services';
 import { BOTTOM_BRIDGE_PORT_NAME, fipBridgePortName } from './fips';
 
@@ -178,7 +178,7 @@ function fromTop(s: Services, p: Pending, podId: string, error: HopError): void 
     p.path.hops = [p.ext, { ...fixed, error }];
     return;
   }
-  const bridge = s.top.q.portByName.get(fipBridgePortName(s.top.router(fip.router_id!).project_id, vm.bottom_id!)) as PortRow | undefined;
+  const bridge = s.top.portByName(fipBridgePortName(s.top.router(fip.router_id!).project_id, vm.bottom_id!));
   const bridgeNet = bridge ? s.top.network(bridge.network_id) : null;
   p.path.mode = 'two-step';
   p.path.hops = [

@@ -49,6 +49,13 @@ export class RouterService {
     return row;
   }
 
+  /** routers.create: the router, with its gateway set at once when the input has one. */
+  async createRouter(op: Operation, input: ParsedInput<'routers.create'>): Promise<Router> {
+    const row = this.create(op, input);
+    if (input.external_gateway_info) return this.setGateway(op, { id: row.id, ...input.external_gateway_info });
+    return this.t.toRouter(row);
+  }
+
   async update(op: Operation, input: ParsedInput<'routers.update'>): Promise<Router> {
     const cur = this.t.router(input.id);
     if (input.routes) this.checkRoutes(cur, input.routes);

@@ -191,6 +191,11 @@ export class TopStore {
     return r;
   }
 
+  /** The first port with this name (bridge ports have unique names, §7). */
+  portByName(name: string): PortRow | undefined {
+    return this.q.portByName.get(name) as PortRow | undefined;
+  }
+
   port(id: string): PortRow {
     const r = this.q.port.get(id) as PortRow | undefined;
     if (!r) throw notFound('port', id);
