@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useIsFetching } from '@tanstack/react-query';
 import { ConfirmDialog, Toasts } from './components/Dialogs';
 import { KeyboardHelp } from './components/KeyboardHelp';
@@ -6,11 +6,15 @@ import { useCall, useItems } from './data/query';
 import { projectsOf } from './components/lookup';
 import { ProgressBar } from './components/Spinner';
 import { useApp } from './store';
-import { viewFromHash, type ThemeChoice, type View } from './store/ui';
+import { getClient } from './store/client-ref';
+import { invalidateAll } from './data/query';
+import { useQueryClient } from '@tanstack/react-query';
+import { CONSOLE_VIEW, viewFromHash, type ThemeChoice, type View } from './store/ui';
 import { useApplyTheme } from './theme';
 import { Audit } from './views/Audit';
 import { Doctor } from './views/Doctor';
 import { Jobs } from './views/Jobs';
+import { Labs } from './views/Labs';
 import { ExternalNetworks, Networks } from './views/Networks';
 import { FloatingIps } from './views/FloatingIps';
 import { Overview } from './views/Overview';
@@ -18,16 +22,19 @@ import { Pods } from './views/Pods';
 import { Ports } from './views/Ports';
 import { Routers } from './views/Routers';
 import { Routings } from './views/Routings';
+import { SecurityGroups } from './views/SecurityGroups';
 import { Topology } from './views/Topology';
 
 const NAV: { view: View; label: string; key: string }[] = [
   { view: 'overview', label: 'Overview', key: 'o' },
+  { view: 'labs', label: 'Labs', key: 'b' },
   { view: 'pods', label: 'Pods', key: 'p' },
   { view: 'external', label: 'External networks', key: 'e' },
   { view: 'networks', label: 'Networks & subnets', key: 'n' },
   { view: 'routers', label: 'Routers', key: 'r' },
   { view: 'ports', label: 'Ports', key: 'v' },
   { view: 'fips', label: 'Floating IPs', key: 'f' },
+  { view: 'secgroups', label: 'Security groups', key: 'g' },
   { view: 'topology', label: 'Topology', key: 't' },
   { view: 'jobs', label: 'Jobs', key: 'j' },
   { view: 'routings', label: 'Routing table', key: 'l' },
@@ -37,12 +44,14 @@ const NAV: { view: View; label: string; key: string }[] = [
 
 const VIEW_COMPONENT: Record<View, () => React.JSX.Element> = {
   overview: Overview,
+  labs: Labs,
   pods: Pods,
   external: ExternalNetworks,
   networks: Networks,
   routers: Routers,
   ports: Ports,
   fips: FloatingIps,
+  secgroups: SecurityGroups,
   topology: Topology,
   jobs: Jobs,
   routings: Routings,
@@ -113,9 +122,15 @@ function useShortcuts() {
   }, [setView, setHelpOpen]);
 }
 
-function ProjectSelect() {
+export function ProjectSelect() {
   const project = useApp((s) => s.project);
   const setProject = useApp((s) => s.setProject);
+  // The lab's saved selection wins over this browser's: read again after a lab switch.
+  const saved = useCall('view.get', { view: CONSOLE_VIEW });
+  useEffect(() => {
+    const p = saved.data?.state?.project;
+    if (p !== undefined && p !== useApp.getState().project) useApp.setState({ project: p });
+  }, [saved.data]);
   const networks = useItems('networks.list');
   const routers = useItems('routers.list');
   const projects = useMemo(() => projectsOf([networks, routers], [project]), [networks, routers, project]);
@@ -131,6 +146,58 @@ function ProjectSelect() {
         ))}
       </select>
     </label>
+  );
+}
+
+const noStatus = () => () => {};
+
+/** A tab whose server went away says so, offers to reconnect, and comes back by itself. */
+function ServerDown() {
+  const t = getClient().transport;
+  const status = useSyncExternalStore(t.onStatus ?? noStatus, () => t.status?.() ?? 'up');
+  const qc = useQueryClient();
+  const [trying, setTrying] = useState(false);
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (status === 'down') wasDown.current = true;
+    else if (wasDown.current) {
+      // Back: whatever changed meanwhile is fetched again.
+      wasDown.current = false;
+      void invalidateAll(qc);
+    }
+  }, [status, qc]);
+  if (status !== 'down') return null;
+  return (
+    <div className="error-banner server-down" role="alert" data-testid="server-down">
+      <span>
+        The Crosspod server at <code>{location.origin}</code> is not answering: it may have stopped. Start it again (<code>npm start</code>) and this page reconnects by itself.
+      </span>
+      <button
+        type="button"
+        className="btn primary"
+        data-testid="server-reconnect"
+        disabled={trying}
+        onClick={() => {
+          setTrying(true);
+          void t.reconnect?.().finally(() => setTrying(false));
+        }}
+      >
+        {trying ? 'Reconnecting…' : 'Reconnect'}
+      </button>
+    </div>
+  );
+}
+
+/** The lab this console works on, one click from the Labs view (absent where one file is served). */
+function CurrentLab() {
+  const q = useCall('labs.current', {});
+  const setView = useApp((s) => s.setView);
+  if (!q.data) return null;
+  return (
+    <button type="button" className="btn ghost" data-testid="current-lab" title="Labs: switch, snapshot, export" onClick={() => setView('labs')}>
+      Lab: <strong>{q.data.name}</strong>
+      {q.data.real_regions.length > 0 && <span className="badge warn">real regions</span>}
+    </button>
   );
 }
 
@@ -172,6 +239,7 @@ export function App() {
       <ProgressBar active={anyBusy} />
       <header className="app-header">
         <span className="brand">Crosspod</span>
+        <CurrentLab />
         <span className="spacer" />
         <ProjectSelect />
         <ThemeSelect />
@@ -194,6 +262,7 @@ export function App() {
           </button>
         ))}
       </nav>
+      <ServerDown />
       <main className="app-main">{ready ? <Current /> : <p className="muted">Loading…</p>}</main>
       {helpOpen && <KeyboardHelp onClose={() => setHelpOpen(false)} />}
       <ConfirmDialog />

@@ -1,9 +1,11 @@
-// `npm start`: build, then run the desktop app; where Electron's binary is not installed (CI,
-// servers), say so in one line and run the browser console (`npm run serve`) instead.
+// `npm start`: build what changed since the last build (nothing: it starts in seconds), then run
+// the desktop app; where Electron's binary is not installed (CI, servers), say so in one line and
+// run the browser console (`npm run serve`) instead. `npm start -- --rebuild` builds everything.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { staleTargets, stampBuilt, TARGETS } from './build-stamp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
@@ -38,13 +40,22 @@ function runChild(cmd, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-run(bin('vite'), ['build']);
-run(process.execPath, [join(root, 'scripts', 'build-main.mjs')]);
+const args = process.argv.slice(2).filter((a) => a !== '--rebuild');
+const stale = process.argv.includes('--rebuild') ? Object.keys(TARGETS) : staleTargets(root);
+if (stale.includes('renderer')) {
+  run(bin('vite'), ['build']);
+  stampBuilt(root, 'renderer');
+}
+if (stale.includes('main')) {
+  run(process.execPath, [join(root, 'scripts', 'build-main.mjs')]);
+  stampBuilt(root, 'main');
+}
+if (!stale.length) console.log('crosspod: nothing changed since the last build (npm start -- --rebuild to build anyway)');
 
 const electron = electronBinary();
 if (electron.exe) {
-  runChild(electron.exe, ['.', ...process.argv.slice(2)]);
+  runChild(electron.exe, ['.', ...args]);
 } else {
   console.log(`Electron's binary is not installed here (${electron.missing}); starting the browser console instead`);
-  runChild(bin('tsx'), [join(root, 'main', 'serve', 'cli.ts'), ...process.argv.slice(2)]);
+  runChild(bin('tsx'), [join(root, 'main', 'serve', 'cli.ts'), ...args]);
 }

@@ -14,9 +14,12 @@ import type {
   Router,
   RouterInterfaceInfo,
   Routing,
+  SecurityGroup,
+  SecurityGroupRule,
   Subnet,
 } from './model';
-import type { NetworkDetails, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
+import type { NetworkDetails, PodHealth, RouterDetails, SearchHit, TopologyDetail, TopologySummary, ViewState } from './topology';
+import { LAB_EXAMPLES, type LabDocument } from './lab-document';
 
 const id = z.string().min(1).max(255);
 const name = z.string().max(255);
@@ -57,19 +60,33 @@ export const LISTS = {
     filters: ['id', 'name', 'project_id', 'tenant_id', 'status', 'admin_state_up'],
     sorts: ['name', 'project_id', 'status', 'created_at'],
   },
-  /** `search`: a part of the floating or the fixed address. Addresses sort as addresses, not text. */
+  /**
+   * `search`: a part of the floating or the fixed address. `touches_pod`: a pod id; the floating IPs
+   * whose path touches it (its external network's pod, or its port's pod, where the bridge hop is
+   * too), from the routing table. Addresses sort as addresses, not text.
+   */
   'fips.list': {
-    filters: ['id', 'project_id', 'tenant_id', 'floating_network_id', 'floating_ip_address', 'port_id', 'fixed_ip_address', 'router_id', 'status', 'search'],
+    filters: ['id', 'project_id', 'tenant_id', 'floating_network_id', 'floating_ip_address', 'port_id', 'fixed_ip_address', 'router_id', 'status', 'search', 'touches_pod'],
     sorts: ['floating_ip_address', 'fixed_ip_address', 'project_id', 'status', 'created_at'],
   },
   'routings.list': {
-    filters: ['id', 'top_id', 'bottom_id', 'pod_id', 'project_id', 'resource_type'],
+    filters: ['id', 'top_id', 'bottom_id', 'pod_id', 'project_id', 'resource_type', 'created_at', 'updated_at'],
     sorts: ['id', 'resource_type', 'pod_id', 'project_id', 'created_at'],
   },
   'jobs.list': {
     filters: ['id', 'type', 'resource_id', 'project_id', 'status'],
     sorts: ['timestamp', 'status', 'type', 'attempts'],
   },
+  // ---- security groups ----
+  'secgroups.list': {
+    filters: ['id', 'name', 'project_id', 'tenant_id', 'description', 'stateful'],
+    sorts: ['name', 'project_id', 'created_at'],
+  },
+  'secgroupRules.list': {
+    filters: ['id', 'security_group_id', 'project_id', 'tenant_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'description'],
+    sorts: ['security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'created_at'],
+  },
+  // ---- end security groups ----
   'audit.list': {
     filters: ['id', 'actor', 'operation', 'result_code'],
     sorts: ['id', 'at', 'operation', 'result_code', 'actor'],
@@ -99,6 +116,7 @@ const neutronConfig = z.strictObject({
   user_domain_name: z.string().max(255).optional(),
   project_name: z.string().max(255).optional(),
   project_domain_name: z.string().max(255).optional(),
+  interface: z.enum(['public', 'internal', 'admin']).optional(),
   /** Write-only: stored encrypted, never returned. */
   password: z.string().max(1024).optional(),
   timeout_ms: z.number().int().min(100).max(600_000).optional(),
@@ -159,10 +177,53 @@ const allocationPools = z.array(z.strictObject({ start: ip, end: ip })).max(64);
 const dnsNameservers = z.array(ip).max(16);
 const hostRoutes = z.array(route).max(64);
 
+export const BOTTOM_KINDS = ['network', 'subnet', 'port', 'router', 'floatingip'] as const;
+
+/** The job types an operator may create: both rebuild a router's bottom state, idempotently. */
+export const JOB_CREATE_TYPES = ['configure_extra_routes', 'router_resync'] as const;
+
 /** Routing ids are integers (Tricircle's BigInteger, §13 row 13). */
 const routingId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** Tricircle: "Field X can not be empty". */
 const nonBlank = z.string().max(255).refine((v) => v.trim() !== '', { message: 'can not be empty' });
+
+/** A lab name (its rule is checked by the lab host: LAB_NAME_INVALID). */
+const labNameInput = z.string().max(255);
+// ---- security groups (Neutron's security-group extension) ----
+const securityGroupIds = z.array(id).max(64);
+const secgroupName = z.string().max(255);
+const secgroupDescription = z.string().max(255);
+const portNumber = z.number().int().min(0).max(65535);
+/**
+ * A rule. Shape only here; Neutron's rules between fields (port ranges need tcp/udp/sctp or an
+ * ICMP type/code, the prefix's family is the ethertype, a remote group or a prefix, not both)
+ * are the engine's, refused with INVALID_SECURITY_GROUP_RULE.
+ */
+export const secgroupRuleInput = z.strictObject({
+  security_group_id: id,
+  direction: z.enum(['ingress', 'egress']),
+  ethertype: z.enum(['IPv4', 'IPv6']).default('IPv4'),
+  protocol: z.union([z.string().min(1).max(40), z.number().int().min(0).max(255)]).nullable().optional(),
+  port_range_min: portNumber.nullable().optional(),
+  port_range_max: portNumber.nullable().optional(),
+  remote_ip_prefix: z.string().min(1).max(64).nullable().optional(),
+  remote_group_id: id.nullable().optional(),
+  description: secgroupDescription.optional(),
+  project_id: projectId.optional(),
+});
+export const secgroupCreateInput = z.strictObject({
+  name: secgroupName,
+  description: secgroupDescription.optional(),
+  project_id: projectId,
+  stateful: z.boolean().optional(),
+});
+export const secgroupUpdateInput = z.strictObject({
+  id,
+  name: secgroupName.optional(),
+  description: secgroupDescription.optional(),
+  stateful: z.boolean().optional(),
+});
+// ---- end security groups ----
 
 const interfaceInput = z.strictObject({ id, subnet_id: id.optional(), port_id: id.optional() });
 
@@ -174,6 +235,8 @@ export const contract = {
   /** `force`: for a dead pod, drop its routing rows (and its lab rows) and say what may be left in the region. */
   'pods.delete': { mutates: true, input: z.strictObject({ pod_id: id, force: z.boolean().optional() }) },
   'pods.testConnection': { mutates: false, input: z.strictObject({ pod_id: id }) },
+  /** Each bottom pod's reads as last observed (the budgeted reads); asks no pod. */
+  'pods.health': { mutates: false, input: z.strictObject({}) },
 
   'networks.create': {
     mutates: true,
@@ -258,6 +321,8 @@ export const contract = {
       mac_address: macAddress.optional(),
       name: name.optional(),
       project_id: projectId.optional(),
+      /** Neutron's default: the project's `default` group (none for network:* ports). */
+      security_groups: securityGroupIds.optional(),
     }),
   },
   'ports.list': { mutates: false, input: listInput('ports.list') },
@@ -272,6 +337,7 @@ export const contract = {
       device_owner: z.string().max(255).optional(),
       device_id: z.string().max(255).optional(),
       fixed_ips: fixedIpsInput.min(1).optional(),
+      security_groups: securityGroupIds.optional(),
     }),
   },
   'ports.delete': { mutates: true, input: byId },
@@ -333,7 +399,28 @@ export const contract = {
   'fips.delete': { mutates: true, input: byId },
   'fips.path': { mutates: false, input: byId },
 
+  // ---- security groups ----
+  'secgroups.create': { mutates: true, input: secgroupCreateInput },
+  'secgroups.list': { mutates: false, input: listInput('secgroups.list') },
+  'secgroups.get': { mutates: false, input: byId },
+  'secgroups.update': { mutates: true, input: secgroupUpdateInput },
+  'secgroups.delete': { mutates: true, input: byId },
+  'secgroupRules.create': { mutates: true, input: secgroupRuleInput },
+  'secgroupRules.list': { mutates: false, input: listInput('secgroupRules.list') },
+  'secgroupRules.get': { mutates: false, input: byId },
+  'secgroupRules.delete': { mutates: true, input: byId },
+  // ---- end security groups ----
+
   'routings.list': { mutates: false, input: listInput('routings.list') },
+  /** What a lab pod holds, as its own Neutron would list it (/regions/<region>/v2.0). */
+  'bottoms.list': { mutates: false, input: z.strictObject({ region_name: name.min(1), resource: z.enum(BOTTOM_KINDS) }) },
+  'bottoms.get': { mutates: false, input: z.strictObject({ region_name: name.min(1), resource: z.enum(BOTTOM_KINDS), id }) },
+  'routings.get': { mutates: false, input: z.strictObject({ id: routingId }) },
+  /** Tricircle's admin API (§11.2): POST /v1.0/routings, every field given and non-blank. */
+  'routings.create': {
+    mutates: true,
+    input: z.strictObject({ top_id: nonBlank, bottom_id: nonBlank, pod_id: nonBlank, project_id: nonBlank, resource_type: nonBlank }),
+  },
   /** Tricircle's admin API (§11.2): DELETE and PUT /v1.0/routings/{id}. */
   'routings.delete': { mutates: true, input: z.strictObject({ id: routingId }) },
   'routings.update': {
@@ -365,6 +452,13 @@ export const contract = {
   'jobs.list': { mutates: false, input: listInput('jobs.list') },
   'jobs.get': { mutates: false, input: byId },
   'jobs.redo': { mutates: true, input: byId },
+  /** A job on a router, queued as NEW (Tricircle's POST /v1.0/jobs); the router must be the project's. */
+  'jobs.create': {
+    mutates: true,
+    input: z.strictObject({ type: z.enum(JOB_CREATE_TYPES), project_id: projectId, router_id: id }),
+  },
+  /** Only NEW and FAIL jobs: a RUNNING one is being done, a SUCCESS one is the log. */
+  'jobs.delete': { mutates: true, input: byId },
 
   'audit.list': { mutates: false, input: listInput('audit.list') },
   /** The log (oldest first) as JSON lines or CSV, optionally by time range (ISO, `since` ≤ at < `until`) and field. */
@@ -380,6 +474,13 @@ export const contract = {
     }),
   },
   'audit.getRetention': { mutates: false, input: z.strictObject({}) },
+  /** Undoes the action this audit entry records (one of `undo.state`'s), if the world still lets it. */
+  'audit.undo': { mutates: true, input: z.strictObject({ id: z.number().int().min(1) }) },
+  /** The latest action of this lab that can be undone, run in reverse through the engine. */
+  'undo.undo': { mutates: true, input: z.strictObject({}) },
+  /** The action undone last, run again (a new action in between empties the redo list). */
+  'undo.redo': { mutates: true, input: z.strictObject({}) },
+  'undo.state': { mutates: false, input: z.strictObject({}) },
   /** Entries (and SUCCESS jobs) older than max_age_days or beyond the max_entries newest are pruned; null = no limit. */
   'audit.setRetention': {
     mutates: true,
@@ -431,10 +532,92 @@ export const contract = {
       state: z.strictObject({
         positions: z.record(z.string().max(600), z.strictObject({ x: z.number().finite(), y: z.number().finite() })).refine((r) => Object.keys(r).length <= 20_000, 'at most 20,000 positions'),
         collapsed: z.array(z.string().max(600)).max(10_000),
+        /** The selected project ('' for all): kept under the view `console`. */
+        project: z.string().max(255).optional(),
       }),
     }),
   },
+
+  // ---- labs: each lab one SQLite file; the host (not one engine) answers these ----
+  // Names are checked by the host (LAB_NAME_INVALID), not by the schema, so a form shows that code.
+  // `name` optional: the current lab.
+  'labs.list': { mutates: false, input: z.strictObject({}), output: z.strictObject({ labs: z.array(z.lazy(() => labInfo)), current: z.string().nullable(), single_file: z.boolean() }) },
+  'labs.current': { mutates: false, input: z.strictObject({}), output: z.lazy(() => labInfo) },
+  /** A new lab, empty or built from a gallery example (with labs.progress events); opened unless open: false. */
+  'labs.create': { mutates: true, input: z.strictObject({ name: labNameInput, example: z.enum(LAB_EXAMPLES).optional(), open: z.boolean().optional() }), output: z.lazy(() => labInfo) },
+  /** Switches to the lab: the engine is swapped, then labs.changed tells every view to reload. */
+  'labs.open': { mutates: true, input: z.strictObject({ name: labNameInput }), output: z.lazy(() => labInfo) },
+  'labs.rename': { mutates: true, input: z.strictObject({ name: labNameInput, new_name: labNameInput }), output: z.lazy(() => labInfo) },
+  /** A copy by SQLite online backup; not opened. */
+  'labs.duplicate': { mutates: true, input: z.strictObject({ name: labNameInput, new_name: labNameInput }), output: z.lazy(() => labInfo) },
+  /** Removes the file and its snapshots. Not the current lab (LAB_IN_USE): open another first. */
+  'labs.delete': { mutates: true, input: z.strictObject({ name: labNameInput }), output: z.strictObject({ name: z.string() }) },
+  /**
+   * Empties the lab: its file is replaced by a new one (a "before reset" snapshot is taken first).
+   * Only the file: a real region is never touched. A lab with real-region pods needs `force: true`
+   * (LAB_HAS_REAL_REGIONS otherwise).
+   */
+  'labs.reset': { mutates: true, input: z.strictObject({ name: labNameInput.optional(), force: z.boolean().optional() }), output: z.lazy(() => labInfo) },
+  /** The lab document (and its canonical text, byte-identical for the same content). */
+  'labs.export': { mutates: false, input: z.strictObject({ name: labNameInput.optional() }), output: z.strictObject({ document: z.custom<LabDocument>(), text: z.string() }) },
+  /**
+   * A new lab from a document, replayed through the engine's operations with labs.progress events.
+   * A broken document is refused up front (LAB_DOCUMENT_INVALID, details.issues with paths) and
+   * nothing is created; a replay step that fails removes the new file. Opened unless open: false.
+   */
+  'labs.import': { mutates: true, input: z.strictObject({ name: labNameInput, document: z.unknown(), open: z.boolean().optional() }), output: z.lazy(() => labInfo) },
+  /** An online backup of the lab into its snapshots folder. */
+  'labs.snapshot': { mutates: true, input: z.strictObject({ name: labNameInput.optional(), label: z.string().max(64).optional() }), output: z.lazy(() => snapshotInfo) },
+  /** Newest first. */
+  'labs.snapshots': { mutates: false, input: z.strictObject({ name: labNameInput.optional() }), output: z.strictObject({ snapshots: z.array(z.lazy(() => snapshotInfo)) }) },
+  /**
+   * Replaces the lab with a snapshot, after taking a "before-restore" snapshot. Real-region pods
+   * need `force: true` (LAB_HAS_REAL_REGIONS): the regions are not rolled back, only the file.
+   */
+  'labs.restore': {
+    mutates: true,
+    input: z.strictObject({ name: labNameInput.optional(), snapshot: z.string().min(1).max(255), force: z.boolean().optional() }),
+    output: z.strictObject({ lab: z.lazy(() => labInfo), before: z.lazy(() => snapshotInfo) }),
+  },
 } as const;
+
+/** Methods the lab host answers itself; every other method goes to the current lab's engine. */
+export const LAB_METHODS = ['labs.list', 'labs.current', 'labs.create', 'labs.open', 'labs.rename', 'labs.duplicate', 'labs.delete', 'labs.reset', 'labs.export', 'labs.import', 'labs.snapshot', 'labs.snapshots', 'labs.restore'] as const;
+export type LabMethod = (typeof LAB_METHODS)[number];
+export type EngineMethod = Exclude<Method, LabMethod>;
+export function isLabMethod(m: string): m is LabMethod {
+  return (LAB_METHODS as readonly string[]).includes(m);
+}
+
+const labInfo = z.strictObject({
+  name: z.string(),
+  /** The lab the engine runs now. */
+  current: z.boolean(),
+  size_bytes: z.number(),
+  modified_at: z.string(),
+  pods: z.number(),
+  /** Region names of the real-region (neutron) pods: a reset or restore only replaces the file, never touches these. */
+  real_regions: z.array(z.string()),
+});
+const snapshotInfo = z.strictObject({
+  /** The snapshot's file name: what labs.restore takes. */
+  id: z.string(),
+  lab: z.string(),
+  label: z.string(),
+  created_at: z.string(),
+  size_bytes: z.number(),
+});
+export type LabInfo = z.infer<typeof labInfo>;
+export type SnapshotInfo = z.infer<typeof snapshotInfo>;
+
+/** A labs.progress event: how far a create-from-example, import, reset or restore is. */
+export interface LabProgress {
+  lab: string;
+  operation: 'create' | 'import' | 'reset' | 'restore' | 'open';
+  done: number;
+  total: number;
+  step: string;
+}
 
 export interface TopologySnapshot {
   pods: Pod[];
@@ -497,6 +680,29 @@ export interface RepairResult {
   error?: { code: string; message: string };
 }
 
+/** An action of this lab's session that can be undone (or redone). */
+export interface UndoInfo {
+  /** The audit entry of the action. */
+  audit_id: number;
+  operation: Method;
+  /** What it did, by name and address: "release 162.3.124.5". */
+  text: string;
+  at: string;
+}
+
+/** Newest first. */
+export interface UndoState {
+  undo: UndoInfo[];
+  redo: UndoInfo[];
+}
+
+/** What an undo or redo did: the action, and the audit entry of the undo itself. */
+export interface UndoResult {
+  entry: UndoInfo;
+  audit_id: number;
+  state: UndoState;
+}
+
 export interface FipWithPath extends FloatingIp {
   path: FipPath;
 }
@@ -510,6 +716,7 @@ export interface Outputs {
   /** `left`, after a forced delete: the bottoms Crosspod had in the region, by type. */
   'pods.delete': { pod_id: string; left?: Record<string, { bottom_id: string; name: string; top_id: string }[]> };
   'pods.testConnection': TestConnectionResult;
+  'pods.health': { pods: PodHealth[] };
   'networks.create': Network;
   'networks.createExternal': { network: Network; subnet: Subnet };
   'networks.list': Page<Network>;
@@ -543,7 +750,20 @@ export interface Outputs {
   'fips.disassociate': FloatingIp;
   'fips.delete': { id: string };
   'fips.path': FipPath;
+  'secgroups.create': SecurityGroup;
+  'secgroups.list': Page<SecurityGroup>;
+  'secgroups.get': SecurityGroup;
+  'secgroups.update': SecurityGroup;
+  'secgroups.delete': { id: string };
+  'secgroupRules.create': SecurityGroupRule;
+  'secgroupRules.list': Page<SecurityGroupRule>;
+  'secgroupRules.get': SecurityGroupRule;
+  'secgroupRules.delete': { id: string };
   'routings.list': Page<Routing>;
+  'routings.get': Routing;
+  'bottoms.list': { items: Record<string, unknown>[] };
+  'bottoms.get': Record<string, unknown>;
+  'routings.create': Routing;
   'routings.delete': { id: number };
   'routings.update': Routing;
   'routers.resync': Job;
@@ -552,9 +772,15 @@ export interface Outputs {
   'jobs.list': Page<Job>;
   'jobs.get': Job;
   'jobs.redo': Job;
+  'jobs.create': Job;
+  'jobs.delete': { id: string };
   'audit.list': Page<AuditEntry>;
   'audit.export': AuditExport;
   'audit.getRetention': AuditRetention;
+  'audit.undo': UndoResult;
+  'undo.undo': UndoResult;
+  'undo.redo': UndoResult;
+  'undo.state': UndoState;
   'audit.setRetention': AuditRetention & { pruned: { audit: number; jobs: number } };
   'quotas.get': Quota;
   'quotas.update': Quota;
@@ -567,6 +793,20 @@ export interface Outputs {
   'topology.network': NetworkDetails;
   'view.get': { view: string; state: ViewState | null };
   'view.set': { view: string; state: ViewState };
+  /** `single_file`: the console serves one file (--db), so only that lab is listed and labs.* that make or switch labs answer LABS_SINGLE_FILE. */
+  'labs.list': { labs: LabInfo[]; current: string | null; single_file: boolean };
+  'labs.current': LabInfo;
+  'labs.create': LabInfo;
+  'labs.open': LabInfo;
+  'labs.rename': LabInfo;
+  'labs.duplicate': LabInfo;
+  'labs.delete': { name: string };
+  'labs.reset': LabInfo;
+  'labs.export': { document: LabDocument; text: string };
+  'labs.import': LabInfo;
+  'labs.snapshot': SnapshotInfo;
+  'labs.snapshots': { snapshots: SnapshotInfo[] };
+  'labs.restore': { lab: LabInfo; before: SnapshotInfo };
 }
 
 export type Contract = typeof contract;
@@ -587,15 +827,24 @@ export type EventName =
   | 'ports.changed'
   | 'routers.changed'
   | 'fips.changed'
+  | 'secgroups.changed'
   | 'routings.changed'
   | 'jobs.changed'
-  | 'audit.changed';
+  | 'audit.changed'
+  /** The lab set changed or the current lab was switched (ids: the lab names): every view reloads. */
+  | 'labs.changed'
+  /** How far a lab operation is (`lab_progress`); changes nothing on screen by itself. */
+  | 'labs.progress';
 
 export interface EngineEvent {
   name: EventName;
   ids: string[];
   /** Job progress, for jobs.changed. */
   progress?: { job_id: string; status: string; step?: string };
+  /** For labs.changed: the current lab after the change. */
+  current?: string | null;
+  /** For labs.progress. */
+  lab_progress?: LabProgress;
 }
 
 export function isMethod(name: string): name is Method {

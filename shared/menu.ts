@@ -4,12 +4,14 @@
 /** The views the View menu opens, in the renderer's order. */
 export const MENU_VIEWS = [
   { id: 'overview', label: 'Overview' },
+  { id: 'labs', label: 'Labs' },
   { id: 'pods', label: 'Pods' },
   { id: 'external', label: 'External Networks' },
   { id: 'networks', label: 'Networks && Subnets' },
   { id: 'routers', label: 'Routers' },
   { id: 'ports', label: 'Ports' },
   { id: 'fips', label: 'Floating IPs' },
+  { id: 'secgroups', label: 'Security Groups' },
   { id: 'topology', label: 'Topology' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'routings', label: 'Routing Table' },

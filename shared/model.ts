@@ -12,6 +12,8 @@ export interface NeutronDriverConfig {
   user_domain_name?: string;
   project_name?: string;
   project_domain_name?: string;
+  /** The catalog interface of the pod's network endpoint (Keystone's default: public). */
+  interface?: 'public' | 'internal' | 'admin';
   /** True when a password is stored (encrypted); the password itself never crosses the contract. */
   has_password?: boolean;
   timeout_ms?: number;
@@ -97,6 +99,8 @@ export interface Port {
   device_id: string;
   admin_state_up: boolean;
   status: string;
+  /** Neutron's security-group extension: the ids of the port's groups, in order. */
+  security_groups: string[];
   created_at: string;
   updated_at: string;
 }
@@ -170,6 +174,63 @@ export interface FipPath {
   router?: { id: string; name: string } | null;
   /** When the bottoms were read for this path. */
   observed_at?: string;
+  /** Whether the VM port's security groups (as its pod holds them) let traffic from outside in. */
+  admits?: FipAdmits;
+}
+
+// ---- security groups (Neutron's security-group extension) ----
+
+export interface SecurityGroupRule {
+  id: string;
+  security_group_id: string;
+  project_id: string;
+  tenant_id: string;
+  direction: 'ingress' | 'egress';
+  ethertype: 'IPv4' | 'IPv6';
+  /** A protocol name (tcp, udp, icmp, …) or number as text; null: any. */
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SecurityGroup {
+  id: string;
+  name: string;
+  description: string;
+  project_id: string;
+  tenant_id: string;
+  stateful: boolean;
+  security_group_rules: SecurityGroupRule[];
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * What a floating IP's VM port admits from outside, read from the VM's pod: an ingress IPv4 rule
+ * with no remote group admits from `remote_ip_prefix` (none, or 0.0.0.0/0: from anywhere).
+ * `ingress` is true when one of them admits from anywhere; `rules` lists every such rule, so a
+ * rule open to one prefix only shows too.
+ */
+export interface FipAdmits {
+  ingress: boolean;
+  rules: {
+    id: string;
+    security_group_id: string;
+    security_group_name: string;
+    protocol: string | null;
+    port_range_min: number | null;
+    port_range_max: number | null;
+    remote_ip_prefix: string | null;
+    /** From any address (no prefix, or 0.0.0.0/0). */
+    anywhere: boolean;
+  }[];
+  /** The pod holding the VM port did not answer, or the port was not found there. */
+  error?: { code: string; message: string };
 }
 
 export interface Routing {

@@ -1,9 +1,27 @@
 // What the topology view reads, sized to what it shows: a summary of the estate (pods, links
 // aggregated by pod pair, bridges as shared segments), the detail of one pod, project or router on
 // demand, a search, and per-node details. Every aggregate says how many things it stands for.
-import type { DriverKind, HopRole, Route } from './model';
+import type { DriverKind, FipAdmits, HopRole, Route } from './model';
 
 export type NetworkKind = 'external' | 'tenant' | 'ew' | 'ns';
+
+/**
+ * A pod's reads as the engine last observed them (the budgeted reads of paths, topology and the
+ * doctor; nothing is read to fill this in). `failing`: the last read failed, with `failing_since`
+ * the first failure after the last success; `unknown`: nothing read within the TTL.
+ */
+export interface PodReads {
+  status: 'ok' | 'failing' | 'unknown';
+  last_ok_at: string | null;
+  last_error: { code: string; message: string; at: string } | null;
+  failing_since: string | null;
+}
+
+export interface PodHealth {
+  pod_id: string;
+  region_name: string;
+  reads: PodReads;
+}
 
 export interface TopoPodSummary {
   pod_id: string;
@@ -11,8 +29,11 @@ export interface TopoPodSummary {
   az_name: string;
   is_top: boolean;
   driver: DriverKind;
-  /** From the top: FAIL compensation jobs recorded for the pod and routing rows still locked (no bottom id). */
-  health: { status: 'ok' | 'degraded'; failed_jobs: number; pending_routings: number };
+  /**
+   * `unreachable` when its last reads failed (`reads`); else `degraded` from the top: FAIL
+   * compensation jobs recorded for the pod and routing rows still locked (no bottom id).
+   */
+  health: { status: 'ok' | 'degraded' | 'unreachable'; failed_jobs: number; pending_routings: number; reads: PodReads };
   counts: {
     /** Networks with a copy in the pod (bridges included). */
     networks: number;
@@ -70,6 +91,8 @@ export interface TopoHop {
   vlan?: number;
   /** The bottom resources this hop is read from. */
   bottom: { network_id?: string; floatingip_id?: string; port_id?: string };
+  /** The pod did not answer: the hop is what the top says. */
+  error?: { code: string; message: string };
 }
 
 export interface TopoFip {
@@ -79,6 +102,8 @@ export interface TopoFip {
   port_id: string | null;
   mode: 'same-pod' | 'two-step' | 'unbound';
   hops: TopoHop[];
+  /** What the VM port's security groups admit from outside (see FipAdmits). */
+  admits?: FipAdmits;
 }
 
 export interface TopoNetwork {
@@ -118,7 +143,7 @@ export interface TopologyDetail {
   lab_id: string;
   scope: { kind: DetailScope; id: string; label: string };
   /** Every pod the drawing touches; `focus` pods are drawn in full, the others as one node. */
-  pods: { pod_id: string; region_name: string; az_name: string; focus: boolean }[];
+  pods: { pod_id: string; region_name: string; az_name: string; focus: boolean; reads: PodReads }[];
   networks: TopoNetwork[];
   routers: TopoRouter[];
   vms: TopoVm[];
@@ -154,4 +179,6 @@ export interface NetworkDetails extends TopoNetwork {
 export interface ViewState {
   positions: Record<string, { x: number; y: number }>;
   collapsed: string[];
+  /** The selected project ('' for all), kept under the view `console`. */
+  project?: string;
 }

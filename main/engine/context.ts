@@ -17,7 +17,7 @@ export interface Compensation {
 }
 
 export type CompensationAction =
-  | { verb: 'delete'; kind: 'network' | 'subnet' | 'port' | 'router' | 'floatingip'; id: string }
+  | { verb: 'delete'; kind: ResourceKind; id: string }
   | { verb: 'removeInterface'; router_id: string; port_id?: string; subnet_id?: string }
   | { verb: 'removeGateway'; router_id: string }
   | { verb: 'setSnat'; router_id: string; enable_snat: boolean }
@@ -30,7 +30,9 @@ export type CompensationAction =
   /** Puts a deleted port back at its addresses; done already when they are held again. */
   | { verb: 'createPort'; body: CreateBodies['port'] }
   /** A create whose answer was lost (crash recovery): the resources its body names, with its explicit addresses. */
-  | { verb: 'deleteMatching'; kind: ResourceKind; filters: Filters; ip_addresses: string[] };
+  | { verb: 'deleteMatching'; kind: ResourceKind; filters: Filters; ip_addresses: string[] }
+  /** Puts a deleted security group rule back (secgroups/: a rule removed from a bottom group). */
+  | { verb: 'createRule'; body: CreateBodies['security_group_rule'] };
 
 /**
  * The running mutation, passed explicitly from the runner to the handler and down to every
@@ -112,7 +114,7 @@ export function notFound(kind: string, id: string): CrosspodError {
 }
 
 /** Deletes a bottom resource, tolerating one that is already gone. */
-export async function deleteIfExists(d: PodDriver, kind: 'network' | 'subnet' | 'port' | 'router' | 'floatingip', id: string): Promise<void> {
+export async function deleteIfExists(d: PodDriver, kind: ResourceKind, id: string): Promise<void> {
   try {
     await d.delete(kind, id);
   } catch (e) {
@@ -160,6 +162,14 @@ export async function runCompensation(d: PodDriver, a: CompensationAction): Prom
           await d.create('port', a.body);
         } catch (e) {
           if (e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE') return;
+          throw e;
+        }
+        return;
+      case 'createRule':
+        try {
+          await d.create('security_group_rule', a.body);
+        } catch (e) {
+          if (e instanceof CrosspodError && e.code === 'SECURITY_GROUP_RULE_EXISTS') return;
           throw e;
         }
         return;

@@ -1,16 +1,21 @@
 // createEngine: the facade the contract binds to. It builds the services, combines the domains'
-// handler apps (pods/handlers.ts, network/handlers.ts, l3/handlers.ts, ...) and runs each
-// mutation through the runner with its own Operation. Mutations run one at a time in one SQLite
-// transaction each; bottom steps register compensations that run, in reverse, if the operation
-// fails. Steps on remote (neutron) pods are also journaled, so that recovery on open can undo
-// those of an operation a crash interrupted (runtime/journal.ts). Reads use a second
-// connection, so they never see a half-done mutation.
+// handler apps (pods/handlers.ts, network/handlers.ts, l3/handlers.ts, ...) and hands each
+// mutation to the runner, which passes the handler its own Operation. Mutations run through runtime/operations.ts:
+// per-resource locks, the lab fast path (one transaction) or the durable path (short
+// transactions, the undo log and the journal of remote calls), audit and events, jobs and
+// recovery on open. Reads use a second connection, so they never see a half-done fast-path
+// mutation.
 import Database from 'better-sqlite3';
 import { ZodError } from 'zod';
-import { contract, isMethod, methods, type Api, type EngineEvent, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
-import { CrosspodError, toErrorBody } from '../../shared/errors';
+import { contract, isLabMethod, isMethod, methods, type Api, type EngineEvent, type EngineMethod, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
+import { CrosspodError } from '../../shared/errors';
 import type { NeutronDriverConfig } from '../../shared/model';
-import { Operation, json, runCompensation, type Core } from './context';
+import { combine, type EngineServices, type HandlerContext, type Handlers } from './app';
+import { PRUNE_BATCH, summarize, AuditLog } from './audit';
+import { auditApp } from './audit/handlers';
+import { Operation, json, type Core } from './context';
+import { Doctor } from './doctor';
+import { doctorApp } from './doctor/handlers';
 import type { PodDriver } from './drivers/driver';
 import { createLabDriver } from './drivers/lab';
 import { createNeutronDriver } from './drivers/neutron';
@@ -19,31 +24,35 @@ import { JobQueue } from './jobs';
 import { jobsApp, registerHandlers } from './jobs/handlers';
 import { BridgeService } from './l3/bridge';
 import { FipService } from './l3/fips';
+import { l3App } from './l3/handlers';
 import { RouterService } from './l3/routers';
+import { labApp } from './lab';
 import { NetworkService } from './network';
+import { networkApp } from './network/handlers';
 import { TopStore } from './network/top';
 import { PodRegistry } from './pods';
-import { Quotas } from './quotas';
-import { RoutingTable } from './routing';
-import type { Services } from './services';
-import { openStore, integrityError, type Db } from './store';
-import { AuditLog, PRUNE_BATCH, summarize } from './audit';
-import { Journal, recover, undoLostAnswers, type RecoveryDeps } from './runtime/journal';
-import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
-import { Doctor } from './doctor';
-import { TopologyService } from './topology';
-import { combine, type EngineServices, type HandlerContext, type Handlers } from './app';
-import { auditApp } from './audit/handlers';
-import { doctorApp } from './doctor/handlers';
-import { l3App } from './l3/handlers';
-import { labApp } from './lab';
-import { networkApp } from './network/handlers';
 import { podsApp } from './pods/handlers';
+import { Quotas } from './quotas';
 import { quotasApp } from './quotas/handlers';
+import { RoutingTable } from './routing';
 import { routingApp } from './routing/handlers';
+import { ENGINE } from './runtime/locks';
+import { Operations } from './runtime/operations';
+import { lockPlan } from './runtime/plans';
+import { SecGroupService } from './secgroups';
+import { secgroupsApp } from './secgroups/handlers';
+import type { Services } from './services';
+import { integrityError, openStore, type Db } from './store';
+import { TopologyService } from './topology';
 import { topologyApp } from './topology/handlers';
+import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
+import { UndoLog, type UndoEntry } from './undo';
+import { undoApp } from './undo/handlers';
 
 export type { Engine, EngineOptions } from './types';
+
+/** The methods one lab's engine answers (labs.* are the lab host's). */
+const engineMethods = methods.filter((m): m is EngineMethod => !isLabMethod(m));
 
 /**
  * A pod's password may also come from the environment instead of the sealed store:
@@ -89,7 +98,9 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routing = new RoutingTable(db, now, settings.routing_expire_seconds);
   const quotas = new Quotas(db, settings.quota_defaults);
   const jobs = new JobQueue(db, core.nowIso);
-  const s: Services = { core, top, routing, pods, quotas, jobs };
+  const s = { core, top, routing, pods, quotas, jobs } as Services;
+  s.secgroups = new SecGroupService(s);
+  s.secgroups.registerJobs();
   const network = new NetworkService(s);
   const bridges = new BridgeService(s, network);
   const routers = new RouterService(s, network, bridges);
@@ -101,7 +112,6 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   return { ...s, network, routers, fips, bridges, audit, topology: new TopologyService(s), doctor };
 }
 
-
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings: EngineSettings = {
     ...defaultSettings,
@@ -110,7 +120,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     quota_defaults: { ...defaultSettings.quota_defaults, ...opts.settings?.quota_defaults },
   };
   // Only the header is checked before open returns; quick_check runs right after, in a worker.
-  const store = await openStore(opts.dbPath, { integrity: 'deferred' });
+  const store = await openStore(opts.dbPath, { integrity: 'deferred', ...(opts.backupDir ? { backupDir: opts.backupDir } : {}) });
   const db = store.db;
   const readDb = new Database(opts.dbPath, { readonly: true });
   readDb.pragma('busy_timeout = 5000');
@@ -119,146 +129,23 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const w = buildServices(db, settings, opts, drivers);
   const r = buildServices(readDb, settings, opts, readDrivers);
   const listeners = new Set<(e: EngineEvent) => void>();
+  const undoLog = new UndoLog(w.top);
   const audit = w.audit;
   const readAudit = r.audit;
-  const failJob = db.prepare("INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)");
-  const journal = new Journal(`${opts.dbPath}.oplog`, w.core.nowIso);
-  const markCommit = db.prepare('INSERT INTO journal_commits (op_id, committed_at) VALUES (?, ?)');
-  const dropMark = db.prepare('DELETE FROM journal_commits WHERE op_id = ?');
-  // Markers of operations the journal has forgotten: dropped inside the next transaction.
-  let staleMarks: string[] = [];
-  // What recovery (on open, and after a failed operation's lost answers) may touch.
-  const sql = {
-    committed: db.prepare('SELECT 1 FROM journal_commits WHERE op_id = ?').pluck(),
-    referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
-    remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
-    forget: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
-  };
-  const recoveryDeps: RecoveryDeps = {
-    committed: (id) => sql.committed.get(id) !== undefined,
-    driver: (podId) => w.core.driver(podId),
-    podName: (podId) => w.pods.row(podId).region_name,
-    referenced: (podId, bottomId) => sql.referenced.get(podId, bottomId) !== undefined,
-    remapRouting: (podId, oldId, newId) => void sql.remap.run(newId, w.core.nowIso(), podId, oldId),
-    forgetRouting: (podId, bottomId) => sql.forget.run(podId, bottomId).changes,
-    failed: (f) => {
-      const e = toErrorBody(f.error);
-      failJob.run(crypto.randomUUID(), `${f.pod_id}#${f.label}`, w.core.nowIso(), JSON.stringify({ code: e.code, message: e.message }), JSON.stringify({ pod_id: f.pod_id, action: f.action, label: f.label }));
-    },
-  };
+  const ops = new Operations(db, opts.dbPath, w, audit, settings, (e) => {
+    for (const l of listeners) l(e);
+  }, opts.autoRunJobs !== false);
 
-  const emit = (op: Operation) => {
-    for (const [name, ids] of op.changed) {
-      const e: EngineEvent = { name, ids: [...ids] };
-      for (const l of listeners) l(e);
-    }
-  };
   const dropDriver = (podId: string) => {
     for (const m of [drivers, readDrivers]) {
       void m.get(podId)?.close?.();
       m.delete(podId);
     }
   };
-
-  // One mutation at a time: a promise chain.
-  let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
-  const enqueue = <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = chain.then(fn, fn);
-    chain = p.catch(() => undefined);
-    return p;
-  };
-
-  /** Runs fn as one operation: one transaction, compensations on failure, events after. */
-  const runOp = async <T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, auditIt = true): Promise<T> => {
-    const oj = journal.begin(label);
-    const op = new Operation(oj, w.core.driver);
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = await fn(op);
-      if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), 'OK', JSON.stringify(op.resourceIds()));
-      // The commit marker goes in with the operation: recovery reads "committed" from it.
-      if (oj.used) markCommit.run(oj.id, w.core.nowIso());
-      if (staleMarks.length) {
-        for (const id of staleMarks) dropMark.run(id);
-        staleMarks = [];
-      }
-      db.exec('COMMIT');
-      if (oj.used) {
-        oj.finish();
-        staleMarks.push(oj.id);
-      }
-      if (auditIt) op.touch('audit.changed');
-      if (op.changed.size > 0) emit(op);
-      return result;
-    } catch (e) {
-      const failed: { c: (typeof op.compensations)[number]; err: unknown }[] = [];
-      oj.rollingBack = true;
-      for (const c of [...op.compensations].reverse()) {
-        try {
-          await runCompensation(op.driver(c.pod_id), c.action);
-        } catch (err) {
-          failed.push({ c, err });
-        }
-      }
-      if (db.inTransaction) db.exec('ROLLBACK');
-      // Remote calls whose answer was lost may have happened: found and undone from the journal.
-      // (After the rollback: what the committed routing table knows is kept.)
-      const lostFailed = oj.used ? (await undoLostAnswers(journal, oj.id, recoveryDeps)).failed : 0;
-      const body = toErrorBody(e);
-      db.transaction(() => {
-        // A compensation that failed is kept as a FAIL job: visible, and redoable.
-        for (const f of failed) {
-          failJob.run(crypto.randomUUID(), `${f.c.pod_id}#${f.c.label}`, w.core.nowIso(), JSON.stringify({ code: toErrorBody(f.err).code, message: toErrorBody(f.err).message }), JSON.stringify({ pod_id: f.c.pod_id, action: f.c.action, label: f.c.label }));
-        }
-        if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), body.code, '[]');
-      })();
-      // Undone (or handed to FAIL jobs): nothing left for recovery.
-      oj.finish();
-      const after = new Operation();
-      if (auditIt) after.touch('audit.changed');
-      if (failed.length || lostFailed) after.touch('jobs.changed');
-      emit(after);
-      throw e;
-    }
-  };
-
-  // ---- jobs: run after the mutation that queued them, through the same queue ----
-  let jobsRunning = false;
-  const runJobs = async (): Promise<void> => {
-    if (jobsRunning || closed) return;
-    jobsRunning = true;
-    try {
-      for (;;) {
-        const job = w.jobs.next();
-        if (!job || closed) break;
-        await enqueue(async () => {
-          db.transaction(() => w.jobs.setStatus(job.id, 'RUNNING'))();
-          for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'RUNNING', step: job.type } });
-          const handler = w.jobs.handlers.get(job.type);
-          try {
-            if (!handler) throw new CrosspodError('JOB_NOT_REDOABLE', `No handler for job type ${job.type}`);
-            await runOp(`job.${job.type}`, 'crosspod', job.payload, async (op) => {
-              await handler(op, job.payload, job);
-              w.jobs.setStatus(job.id, 'SUCCESS');
-              op.touch('jobs.changed', job.id);
-            }, false);
-            for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'SUCCESS', step: job.type } });
-          } catch (e) {
-            db.transaction(() => w.jobs.setStatus(job.id, 'FAIL', e))();
-            for (const l of listeners) l({ name: 'jobs.changed', ids: [job.id], progress: { job_id: job.id, status: 'FAIL', step: job.type } });
-          }
-        });
-      }
-    } finally {
-      jobsRunning = false;
-    }
-  };
-  const autoRun = opts.autoRunJobs !== false;
-  let jobsDone: Promise<void> = Promise.resolve();
-  const kickJobs = () => {
-    if (autoRun && w.jobs.pendingCount() > 0) jobsDone = jobsDone.then(runJobs);
-  };
+  // Short writes outside an operation (retention, refused inputs' audit rows): beside the
+  // durable operations, never inside a fast-path operation's transaction.
+  const beside = <T>(fn: () => Promise<T>) => ops.withLocks([{ key: ENGINE, mode: 'shared' }], fn);
 
   // Retention: on open, then after every PRUNE_EVERY_WRITES entries or hour. One slice (one short
   // transaction) per turn of the mutation queue, so a large backlog never holds up a mutation.
@@ -266,7 +153,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const prune = async (): Promise<{ audit: number; jobs: number }> => {
     const total = { audit: 0, jobs: 0 };
     for (;;) {
-      const slice = await enqueue(async () => {
+      const slice = await beside(async () => {
         if (closed) return { audit: 0, jobs: 0 };
         const r = audit.retention();
         return db.transaction(() => ({ audit: audit.prune(r), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, PRUNE_BATCH) }))();
@@ -298,9 +185,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   integrity.catch(() => undefined);
 
   // The facade only wires: each domain declares its handlers beside its logic.
-  const ctx: HandlerContext = { w, r, settings, audit, readAudit, dropDriver, handlers: () => h };
+  const ctx: HandlerContext = { w, r, settings, audit, readAudit, undoLog, dropDriver, handlers: () => h };
   const h: Handlers = combine(
-    methods,
+    engineMethods,
     podsApp(ctx),
     networkApp(ctx),
     l3App(ctx),
@@ -311,7 +198,36 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     doctorApp(ctx),
     topologyApp(ctx),
     labApp(ctx),
+    undoApp(ctx),
+    secgroupsApp(ctx),
   );
+
+  /** Runs an action's inverse (or its forward again) as one operation, audited as `undo <method>`. */
+  const runUndo = (method: 'audit.undo' | 'undo.undo' | 'undo.redo', input: { id?: number }, actor: string): Promise<Output<'undo.undo'>> => {
+    const dir = method === 'undo.redo' ? 'redo' : 'undo';
+    const pick = (): UndoEntry => (dir === 'redo' ? undoLog.toRedo() : undoLog.toUndo(input.id));
+    let label: string = method;
+    try {
+      label = `${dir} ${pick().operation}`;
+    } catch {
+      // refused inside the operation, under the method's name
+    }
+    let auditId = 0;
+    return ops
+      .execute(
+        label,
+        actor,
+        input,
+        async (op) => {
+          const e = pick();
+          await undoLog.run(e, dir, async (m, x) => h[m as EngineMethod](contract[m].input.parse(x) as never, op));
+          op.touch('audit.changed');
+          return e;
+        },
+        { onAudit: (id: number) => (auditId = id) },
+      )
+      .then((e: UndoEntry) => ({ entry: { audit_id: e.audit_id, operation: e.operation, text: e.text, at: e.at }, audit_id: auditId, state: undoLog.state() }));
+  };
 
   const call = async <M extends Method>(method: M, input: unknown, meta: { actor?: string } = {}): Promise<Output<M>> => {
     if (closed) throw new CrosspodError('INTERNAL', 'The engine is closed');
@@ -326,7 +242,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         const err = new CrosspodError('INVALID_INPUT', `Invalid input for ${method}: ${issues.map((x) => `${x.path || '(input)'}: ${x.message}`).join('; ')}`, { issues });
         // A refused mutation is still a mutation attempt: it goes in the audit log, and nowhere else.
         if (contract[method].mutates) {
-          await enqueue(async () => {
+          await beside(async () => {
             audit.run(w.core.nowIso(), meta.actor ?? 'local', method, summarize(input), err.code, '[]');
             for (const l of listeners) l({ name: 'audit.changed', ids: [] });
           });
@@ -335,23 +251,48 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       }
       throw e;
     }
-    const handler = h[method] as (i: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M>;
+    // labs.* switch between files: the lab host (main/engine/labs) answers them, not one lab's engine.
+    if (isLabMethod(method)) throw new CrosspodError('LABS_SINGLE_FILE', `${method} needs the lab host: this engine runs one file (${opts.dbPath})`);
+    const handler = h[method as EngineMethod] as unknown as (i: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M>;
     if (!contract[method].mutates) return handler(parsed, new Operation());
-    const result = await enqueue(() => runOp(method, meta.actor ?? 'local', parsed, async (op) => handler(parsed, op)));
-    kickJobs();
+    const actor = meta.actor ?? 'local';
+    if (method === 'audit.undo' || method === 'undo.undo' || method === 'undo.redo') {
+      const r = await runUndo(method, parsed as { id?: number }, actor);
+      ops.kickJobs();
+      return r as Output<M>;
+    }
+    // What the action changes is read before it runs, in its operation; a plan that cannot read
+    // (the handler refuses the same input) records nothing.
+    let undoPlan: ReturnType<UndoLog['plan']> = null;
+    const result = await ops.execute(
+      method,
+      actor,
+      parsed,
+      async (op) => {
+        try {
+          undoPlan = undoLog.plan(method, parsed);
+        } catch {
+          undoPlan = null;
+        }
+        return handler(parsed, op);
+      },
+      {
+        plan: () => lockPlan(method, parsed, w),
+        onAudit: (auditId, res) => {
+          if (undoPlan) undoLog.record(auditId, method, w.core.nowIso(), undoPlan, res);
+        },
+      },
+    );
+    ops.kickJobs();
     pruneIfDue();
     return result;
   };
 
   const api = Object.fromEntries(methods.map((m) => [m, (input: unknown) => call(m, input)])) as unknown as Api;
 
-  // Recovery: operations a crash interrupted are finished from the journal (committed ones
-  // forgotten, rolled-back ones' remote bottom steps undone), then interrupted jobs run again
-  // (their handlers are idempotent).
-  const report = await recover(journal, recoveryDeps);
-  db.exec('DELETE FROM journal_commits');
-  if (report.committed + report.undone > 0) audit.run(w.core.nowIso(), 'crosspod', 'recovery', JSON.stringify(report), report.failed ? 'PARTIAL' : 'OK', '[]');
-  if (w.jobs.recoverInterrupted() > 0 || w.jobs.pendingCount() > 0) kickJobs();
+  // Recovery: operations a crash interrupted are undone (runtime/operations.ts), then
+  // interrupted jobs run again (their handlers are idempotent).
+  await ops.recover();
   // The first prune deletes in bulk: only once the file is known to be sound.
   pruning = true;
   const afterCheck = integrity.then(
@@ -374,27 +315,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     async idle() {
       await afterCheck;
-      for (;;) {
-        await pruneDone;
-        await chain;
-        await jobsDone;
-        if (!jobsRunning && (!autoRun || w.jobs.pendingCount() === 0)) {
-          await chain;
-          return;
-        }
-        await new Promise((res) => setImmediate(res));
-      }
+      await pruneDone;
+      await ops.idle();
     },
     async close() {
       if (closed) return;
-      await chain.catch(() => undefined);
-      await jobsDone.catch(() => undefined);
+      await pruneDone.catch(() => undefined);
+      await ops.close();
       closed = true;
       // The check reads the file on its own connection: let it finish before the file is closed.
       await integrity.catch(() => undefined);
       for (const d of [...drivers.values(), ...readDrivers.values()]) await d.close?.();
       readDb.close();
-      journal.close();
+      ops.closeJournal();
       store.close();
     },
   };

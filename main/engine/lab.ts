@@ -1,6 +1,6 @@
 // Lab conveniences: the reference's worked example (§12) in one call, and a topology snapshot of
 // every pod read from the bottom pods themselves.
-import { contract, type Method, type Output, type ParsedInput, type TopologySnapshot } from '../../shared/contract';
+import { contract, type EngineMethod, type Output, type ParsedInput, type TopologySnapshot } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
 import type { FipPath } from '../../shared/model';
 import { createApp, type HandlerContext, type Handlers } from './app';
@@ -11,7 +11,7 @@ import type { Services } from './services';
 
 
 export async function loadExampleLab(w: Services, h: Handlers, op: Operation): Promise<Output<'lab.loadExample'>> {
-  const run = async <M extends Method>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>, op);
+  const run = async <M extends EngineMethod>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>, op);
   if (w.top.q.netByName.get('ext-net')) throw new CrosspodError('CONFLICT', 'The example lab is already loaded (a network named ext-net exists)');
   const pods: string[] = [];
   const pod = async (region_name: string, az_name?: string) => {

@@ -71,9 +71,18 @@ const SPECS: Record<ListName, TableSpec> = {
     filters: {
       tenant_id: 'project_id',
       search: (v) => [`(instr(floating_ip_address, ?) > 0 OR instr(coalesce(fixed_ip_address, ''), ?) > 0)`, [String(v), String(v)]],
+      // The external pod holds the floating IP (and, two-step, the bridge port); the VM's pod the
+      // bridge floating IP and the VM. Both through the routing table's (top, pod, type) key.
+      touches_pod: (v) => [
+        `(EXISTS (SELECT 1 FROM resource_routings r WHERE r.top_id = floating_ips.floating_network_id AND r.pod_id = ? AND r.resource_type = 'network')` +
+          ` OR EXISTS (SELECT 1 FROM resource_routings r WHERE r.top_id = floating_ips.port_id AND r.pod_id = ? AND r.resource_type = 'port'))`,
+        [String(v), String(v)],
+      ],
     },
     sorts: { floating_ip_address: ipSort('floating_ip_address'), fixed_ip_address: ipSort('fixed_ip_address') },
   },
+  'secgroups.list': { table: 'security_groups', key: 'id', noun: 'security group', dir: 'asc', filters: { tenant_id: 'project_id' } },
+  'secgroupRules.list': { table: 'security_group_rules', key: 'id', noun: 'security group rule', dir: 'asc', filters: { tenant_id: 'project_id' } },
   'routings.list': { table: 'resource_routings', key: 'id', numericKey: true, noun: 'routing row', dir: 'desc' },
   'jobs.list': { table: 'async_jobs', key: 'id', noun: 'job', dir: 'desc' },
   'audit.list': { table: 'audit_log', key: 'id', numericKey: true, noun: 'audit entry', dir: 'desc' },

@@ -6,6 +6,7 @@ import type { TopStore } from './network/top';
 import type { PodRegistry } from './pods';
 import type { Quotas } from './quotas';
 import type { RoutingTable } from './routing';
+import type { SecGroupService } from './secgroups';
 
 export interface Services {
   core: Core;
@@ -14,6 +15,8 @@ export interface Services {
   pods: PodRegistry;
   quotas: Quotas;
   jobs: JobQueue;
+  /** Security groups: ports bind to them, and their bottom copies follow the ports (secgroups/). */
+  secgroups: SecGroupService;
 }
 
 /**

@@ -28,6 +28,10 @@ export interface EngineSettings {
   routing_expire_seconds: number;
   /** How long a read (paths, topology) waits for a pod before showing its hops as unreachable. */
   read_budget_ms: number;
+  /** How long recovery lets calls a crash left in flight land in their pods before it looks (runtime/journal.ts). */
+  recovery_settle_ms: number;
+  /** Independent pod steps of one operation (a cross-pod associate's two chains) run side by side; false runs them in turn (benchmark baseline). */
+  parallel_pod_steps: boolean;
 }
 
 export const defaultSettings: EngineSettings = {
@@ -42,6 +46,8 @@ export const defaultSettings: EngineSettings = {
   quota_defaults: { network: 100, subnet: 100, port: 500, router: 10, floatingip: 50 },
   routing_expire_seconds: 30,
   read_budget_ms: 5000,
+  recovery_settle_ms: 1500,
+  parallel_pod_steps: true,
 };
 
 export interface PodDescriptor {
@@ -56,6 +62,8 @@ export interface PodDescriptor {
 export interface EngineOptions {
   /** The SQLite file. */
   dbPath: string;
+  /** Where the store's own backups go (before a migration, on quit); defaults to `<db dir>/backups`. */
+  backupDir?: string;
   secrets?: SecretBox;
   settings?: Partial<EngineSettings>;
   /**

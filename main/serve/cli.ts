@@ -1,28 +1,38 @@
-// `npm run serve -- [--db FILE] [--port N] [--host 127.0.0.1]`: the engine under plain Node,
-// the renderer served to a browser. Prints one line, the URL with its token, and nothing secret.
+// `npm run serve -- [--data-dir DIR | --db FILE] [--lab NAME] [--port N] [--host 127.0.0.1]`: the
+// engine under plain Node, the renderer served to a browser. Prints one line, the URL with its
+// token, and nothing secret. --data-dir (the default) serves many labs (DIR/labs/<name>.db) and
+// switches between them without a restart; --db FILE serves that one file only.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createEngine } from '../engine/index';
+import { adoptLegacyDb, dataDirLayout, openLabHost, singleFileLayout } from '../engine/labs/host';
 import { ensurePrivateDir } from '../engine/store';
 import { fileKeySecretBox } from '../engine/secrets/file-key';
 import { startServer } from './server';
 
-const USAGE = 'usage: npm run serve -- [--db FILE] [--port N] [--host 127.0.0.1]';
+const USAGE = 'usage: npm run serve -- [--data-dir DIR | --db FILE] [--lab NAME] [--port N] [--host 127.0.0.1] [--keystone-url URL]';
 
-function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CROSSPOD_DB) return resolve(env.CROSSPOD_DB);
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CROSSPOD_DATA_DIR) return resolve(env.CROSSPOD_DATA_DIR);
   const data = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  return join(data, 'crosspod', 'crosspod.db');
+  return join(data, 'crosspod');
 }
 
 interface CliOptions {
-  db: string;
-  /** The db is in Crosspod's own data folder (not a --db or $CROSSPOD_DB the user chose). */
+  /** One lab file (--db or $CROSSPOD_DB), or null: the labs of the data folder. */
+  db: string | null;
+  dataDir: string;
+  lab?: string;
+  /** The data folder is Crosspod's own (not a --data-dir, --db or $CROSSPOD_DB the user chose). */
   ownFolder: boolean;
   port: number;
+  /** --port was given: that port (0: any), and nothing kept for the next start. */
+  portGiven: boolean;
   host: string;
+  /** Keystone that validates tokens sent to the OpenStack APIs (besides the console's token). */
+  keystoneUrl?: string;
 }
 
 function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
@@ -30,8 +40,11 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
     args: argv,
     options: {
       db: { type: 'string' },
+      'data-dir': { type: 'string' },
+      lab: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'keystone-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -40,8 +53,14 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOpti
   if (values.help) return 'help';
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, not ${values.port}`);
-  const ownFolder = !values.db && !env.CROSSPOD_DB;
-  return { db: values.db ? resolve(values.db) : defaultDbPath(env), ownFolder, port, host: values.host ?? '127.0.0.1' };
+  if (values.db && values['data-dir']) throw new Error('give --db FILE (one lab) or --data-dir DIR (many labs), not both');
+  const db = values.db ? resolve(values.db) : !values['data-dir'] && env.CROSSPOD_DB ? resolve(env.CROSSPOD_DB) : null;
+  if (db && values.lab) throw new Error('--lab names a lab of a data folder: not with --db');
+  const dataDir = db ? dirname(db) : values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env);
+  const ownFolder = !db && !values['data-dir'] && !env.CROSSPOD_DATA_DIR;
+  const keystoneUrl = values['keystone-url'];
+  if (keystoneUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(keystoneUrl)) throw new Error(`--keystone-url must be an http(s) URL, not ${keystoneUrl}`);
+  return { db, dataDir, lab: values.lab, ownFolder, port, portGiven: values.port !== undefined, host: values.host ?? '127.0.0.1', keystoneUrl };
 }
 
 async function main(): Promise<void> {
@@ -56,11 +75,26 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const dataDir = dirname(opts.db);
+  const dataDir = opts.dataDir;
   // Its own folder is 0700 even if an older version made it 0755; a folder the user named is theirs.
   ensurePrivateDir(dataDir, opts.ownFolder);
-  const engine = await createEngine({ dbPath: opts.db, secrets: fileKeySecretBox(join(dataDir, 'secret.key')) });
-  const server = await startServer({ engine, host: opts.host, port: opts.port });
+  if (!opts.db) adoptLegacyDb(dataDir);
+  const layout = opts.db ? singleFileLayout(opts.db) : { ...dataDirLayout(dataDir), ...(opts.lab ? { initial: opts.lab } : {}) };
+  // The lab host looks like one engine to the server: labs.* switch the engine behind it.
+  const engine = await openLabHost({ ...layout, engine: { secrets: fileKeySecretBox(join(dataDir, 'secret.key')) } });
+  // The same port and token as last time (console.json, 0600), so an open tab reconnects by itself
+  // after a restart; another process on that port means a new one, kept for the next start.
+  const keep = opts.portGiven ? null : readConsoleState(join(dataDir, CONSOLE_STATE));
+  const token = process.env.CROSSPOD_TOKEN || keep?.token || randomBytes(32).toString('base64url');
+  const keystone = opts.keystoneUrl ? { url: opts.keystoneUrl } : undefined;
+  let server;
+  try {
+    server = await startServer({ engine, host: opts.host, port: opts.portGiven ? opts.port : (keep?.port ?? 0), token, keystone });
+  } catch (e) {
+    if (opts.portGiven || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    server = await startServer({ engine, host: opts.host, port: 0, token, keystone });
+  }
+  if (!opts.portGiven) writePrivate(join(dataDir, CONSOLE_STATE), JSON.stringify({ port: server.port, token: process.env.CROSSPOD_TOKEN ? (keep?.token ?? null) : server.token }, null, 2) + '\n');
 
   const info = join(dataDir, 'serve.json');
   // Handlers first: a signal right after the URL line must still shut down cleanly.
@@ -99,6 +133,25 @@ async function main(): Promise<void> {
     if (ownsInfoFile(info)) rmSync(info, { force: true });
     process.exit(1);
   });
+}
+
+/** Where the port and token of the last start are kept (for the next one): beside serve.json. */
+const CONSOLE_STATE = 'console.json';
+
+export function readConsoleState(file: string): { port: number; token: string | null } | null {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as { port?: unknown; token?: unknown };
+    const port = Number.isInteger(v.port) && (v.port as number) > 0 && (v.port as number) < 65536 ? (v.port as number) : null;
+    if (port === null) return null;
+    return { port, token: typeof v.token === 'string' && v.token.length >= 32 ? v.token : null };
+  } catch {
+    return null;
+  }
+}
+
+function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600); // an older file keeps its mode on overwrite
 }
 
 /** serve.json is removed on exit only while it still describes this process. */

@@ -11,7 +11,11 @@ import { isMethod } from '../../shared/contract';
 import { CrosspodError, toErrorBody, type ErrorBody } from '../../shared/errors';
 import type { Engine } from '../engine/types';
 import { readJsonBody } from './body';
+import { createKeystoneVerifier, type KeystoneVerifierOptions } from './keystone-auth';
 import { createNeutronApi } from './neutron-api';
+import { neutronError } from './neutron-api/errors';
+import { createRegionsApi } from './neutron-api/regions';
+import { createTricircleApi } from './tricircle-api';
 import { contentType, isSpaRoute, resolveStaticPath, SECURITY_HEADERS } from './static';
 
 export { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './body';
@@ -26,6 +30,8 @@ export interface ServerOptions {
   staticDir?: string;
   /** Interval of SSE comment heartbeats. */
   heartbeatMs?: number;
+  /** Also take Keystone tokens (admin role) on the OpenStack APIs, validated by this Keystone. */
+  keystone?: KeystoneVerifierOptions;
 }
 
 export interface RunningServer {
@@ -87,6 +93,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const streams = new Set<ServerResponse>();
   const neutron = createNeutronApi({ engine, readBody: readJsonBody });
+  const tricircle = createTricircleApi({ engine, readBody: readJsonBody });
+  const regions = createRegionsApi({ engine });
+  const keystone = opts.keystone ? createKeystoneVerifier(opts.keystone) : null;
 
   /** DNS-rebinding defence: a page from another name that resolves to 127.0.0.1 has the wrong Host. */
   function hostAllowed(req: IncomingMessage): boolean {
@@ -106,6 +115,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const header = req.headers['x-auth-token'];
     if (typeof header === 'string') return tokenOk(header);
     return tokenOk(parseCookies(req.headers.cookie).get(cookieName()));
+  }
+
+  /**
+   * The OpenStack APIs take the console's token or, with a Keystone configured, a Keystone token:
+   * true, false (401), or why it is forbidden (403). As keystonemiddleware does, X-Project-Id
+   * then comes from the validated token, never from the client.
+   */
+  async function openstackAuthorised(req: IncomingMessage): Promise<boolean | string> {
+    const header = req.headers['x-auth-token'];
+    if (typeof header !== 'string' || !keystone) return authorised(req);
+    if (tokenOk(header)) return true;
+    delete req.headers['x-project-id'];
+    if (header === '') return false;
+    const v = await keystone.verify(header);
+    if (!v.ok) return v.status === 403 ? v.message : false;
+    req.headers['x-project-id'] = v.project_id;
+    return true;
   }
 
   function events(req: IncomingMessage, res: ServerResponse): void {
@@ -201,7 +227,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return sendError(res, new CrosspodError('UNAUTHORIZED', 'cross-origin requests are refused'));
     }
     // The Neutron API answers its own 401s, in Neutron's error format.
-    if (neutron.matches(req, url)) return neutron.handle(req, res, url, authorised(req));
+    // The OpenStack APIs (Neutron, Tricircle's admin API, the per-region endpoints) answer their own
+    // 401s, and take a Keystone token when a Keystone is configured.
+    const openstack = neutron.matches(req, url) ? neutron : tricircle.matches(url) ? tricircle : regions.matches(url) ? regions : null;
+    if (openstack) {
+      const auth = await openstackAuthorised(req);
+      if (typeof auth === 'string') {
+        const e = neutronError(403, 'HTTPForbidden', auth);
+        return send(res, e.status, e.body);
+      }
+      return openstack.handle(req, res, url, auth);
+    }
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
 
     // A page load with ?token= trades it for a cookie and drops it from the address bar.

@@ -3,12 +3,13 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, safeStorage, screen, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine } from '../engine/index';
+import { adoptLegacyDb, dataDirLayout, openLabHost, singleFileLayout, type LabHost } from '../engine/labs/host';
 import { ensurePrivateDir } from '../engine/store';
 import type { Engine } from '../engine/types';
 import { listBackups, pruneBackups, restoreBackup } from './backups';
 import { MENU_CHANNEL } from './channels';
 import { forwardEvents, registerIpcHandlers, trustedSender } from './ipc';
+import { labMenuActions, labMenuState, type LabMenuState } from './lab-menu';
 import { buildMenuTemplate, type MenuCommand } from './menu';
 import { APP_SCHEME, APP_URL, createAppHandler } from './protocol';
 import { shellSecretBox } from './secrets';
@@ -37,13 +38,21 @@ let win: BrowserWindow | null = null;
 let quitting: 'no' | 'closing' | 'done' = 'no';
 
 const userData = () => app.getPath('userData');
-const dbPath = () => process.env.CROSSPOD_DB || join(userData(), 'crosspod.db');
+/** $CROSSPOD_DB: that one file (single-lab mode); else the labs of the user-data folder. */
+const singleDb = () => process.env.CROSSPOD_DB || null;
+const dbPath = () => (engine as LabHost | null)?.file ?? singleDb() ?? join(userData(), 'labs');
 const windowStateFile = () => join(userData(), 'window-state.json');
 
+/**
+ * The lab host: every lab one file in <userData>/labs, the last one reopened (labs.json); labs.*
+ * switch the engine behind it without a restart, and IPC and events follow it.
+ */
 function openEngine(): Promise<Engine> {
-  return createEngine({
-    dbPath: dbPath(),
-    secrets: shellSecretBox(safeStorage, join(userData(), 'secret.key')),
+  const db = singleDb();
+  if (!db) adoptLegacyDb(userData());
+  return openLabHost({
+    ...(db ? singleFileLayout(db) : dataDirLayout(userData())),
+    engine: { secrets: shellSecretBox(safeStorage, join(userData(), 'secret.key')) },
   });
 }
 
@@ -149,9 +158,35 @@ async function chooseAndRestore(): Promise<void> {
   }
 }
 
-function installMenu(): void {
+const labActions = labMenuActions(() => engine, {
+  saveFile: async (defaultPath) => {
+    const r = win ? await dialog.showSaveDialog(win, { defaultPath, filters: [{ name: 'Crosspod lab', extensions: ['json'] }] }) : await dialog.showSaveDialog({ defaultPath });
+    return r.canceled || !r.filePath ? null : r.filePath;
+  },
+  openFile: async () => {
+    const opts = { properties: ['openFile' as const], filters: [{ name: 'Crosspod lab', extensions: ['json'] }] };
+    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  },
+  confirm: async (message, detail) => (await dialog.showMessageBox({ type: 'question', message, detail, buttons: ['Restore', 'Cancel'], defaultId: 1, cancelId: 1, noLink: true })).response === 0,
+  error: (message, detail) => dialog.showErrorBox(message, detail),
+});
+
+/** The File menu follows the labs: rebuilt after every labs.changed. */
+function watchLabsForMenu(e: Engine): void {
+  e.subscribe((ev) => {
+    if (ev.name === 'labs.changed') void refreshMenu();
+  });
+}
+
+async function refreshMenu(): Promise<void> {
+  installMenu(engine ? await labMenuState(engine) : undefined);
+}
+
+function installMenu(labs?: LabMenuState): void {
   const template = buildMenuTemplate(
     {
+      ...labActions,
       openBackupsFolder: () => {
         if (engine) void shell.openPath(engine.store.backupDir);
       },
@@ -174,7 +209,7 @@ function installMenu(): void {
         });
       },
     },
-    { isMac: process.platform === 'darwin', appName: 'Crosspod' },
+    { isMac: process.platform === 'darwin', appName: 'Crosspod', labs },
   );
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
@@ -185,7 +220,8 @@ async function start(): Promise<void> {
   lockDownContents();
   protocol.handle(APP_SCHEME, createAppHandler(rendererDir));
   bind(await openEngine());
-  installMenu();
+  watchLabsForMenu(engine!);
+  await refreshMenu();
   createWindow();
 }
 

@@ -2,6 +2,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 
 import { MENU_VIEWS, type MenuCommand, type MenuViewId } from '../../shared/menu';
+import type { LabMenuState } from './lab-menu';
 
 /** The views the View menu opens; ids are renderer/store/ui.ts's VIEWS. */
 export const VIEWS = MENU_VIEWS;
@@ -9,6 +10,13 @@ export type ViewId = MenuViewId;
 export type { MenuCommand };
 
 export interface MenuCallbacks {
+  newLab(): void;
+  openLab(name: string): void;
+  duplicateLab(): void;
+  exportLab(): void;
+  importLab(): void;
+  snapshot(): void;
+  restore(snapshotId: string): void;
   openBackupsFolder(): void;
   restoreBackup(): void;
   navigate(view: ViewId): void;
@@ -17,7 +25,35 @@ export interface MenuCallbacks {
   showAbout(): void;
 }
 
-export function buildMenuTemplate(cb: MenuCallbacks, opts: { isMac: boolean; appName?: string }): MenuItemConstructorOptions[] {
+const NO_LABS: LabMenuState = { current: null, recent: [], snapshots: [] };
+
+/** The File menu's lab items (none where one file is served: no lab host). */
+function labItems(cb: MenuCallbacks, labs: LabMenuState): MenuItemConstructorOptions[] {
+  if (labs.current === null) return [];
+  const none = (label: string): MenuItemConstructorOptions => ({ label, enabled: false });
+  return [
+    { label: 'New Lab', accelerator: 'CmdOrCtrl+N', click: () => cb.newLab() },
+    {
+      label: 'Open Recent',
+      submenu: labs.recent.length
+        ? labs.recent.map((name): MenuItemConstructorOptions => (name === labs.current ? { label: name, type: 'checkbox', checked: true, enabled: false } : { label: name, click: () => cb.openLab(name) }))
+        : [none('No labs')],
+    },
+    { label: `Duplicate ${labs.current}`, click: () => cb.duplicateLab() },
+    { type: 'separator' },
+    { label: 'Export Lab…', accelerator: 'CmdOrCtrl+E', click: () => cb.exportLab() },
+    { label: 'Import Lab…', accelerator: 'CmdOrCtrl+O', click: () => cb.importLab() },
+    { type: 'separator' },
+    { label: 'Take Snapshot', click: () => cb.snapshot() },
+    {
+      label: 'Restore Snapshot',
+      submenu: labs.snapshots.length ? labs.snapshots.map((s): MenuItemConstructorOptions => ({ label: `${s.created_at.replace('T', ' ').slice(0, 19)} (${s.label || 'snapshot'})`, click: () => cb.restore(s.id) })) : [none('No snapshots')],
+    },
+    { type: 'separator' },
+  ];
+}
+
+export function buildMenuTemplate(cb: MenuCallbacks, opts: { isMac: boolean; appName?: string; labs?: LabMenuState }): MenuItemConstructorOptions[] {
   const appName = opts.appName ?? 'Crosspod';
   const template: MenuItemConstructorOptions[] = [];
   if (opts.isMac) {
@@ -38,6 +74,7 @@ export function buildMenuTemplate(cb: MenuCallbacks, opts: { isMac: boolean; app
     {
       label: 'File',
       submenu: [
+        ...labItems(cb, opts.labs ?? NO_LABS),
         {
           label: 'Backups',
           submenu: [

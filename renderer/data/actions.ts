@@ -21,33 +21,43 @@ export interface Destructive<T> {
   run(): Promise<T>;
   /** What the toast says once done. */
   done: string;
-  /** The inverse operations, offered as Undo when every pod is a lab pod. */
-  undo?: () => Promise<unknown>;
 }
 
-/** Undo replays through real regions would touch what others may have built since: lab pods only. */
-async function allLab(): Promise<boolean> {
-  return (await call('pods.list', { driver: 'neutron', limit: 1 })).total === 0;
+/**
+ * The engine records the inverse of every action it can undo; the toast undoes those the action
+ * added (newest first), by their audit ids, so an action from another tab in between is left alone.
+ */
+async function undoTop(): Promise<number> {
+  return (await call('undo.state', {})).undo[0]?.audit_id ?? 0;
+}
+
+async function undoSince(mark: number): Promise<(() => Promise<unknown>) | undefined> {
+  const ids = (await call('undo.state', {})).undo.filter((u) => u.audit_id > mark).map((u) => u.audit_id);
+  if (!ids.length) return undefined;
+  return async () => {
+    for (const id of ids) await call('audit.undo', { id });
+    return ids.length; // defined: the toast closes
+  };
+}
+
+/** Runs an action, then offers its Undo in a toast when the engine recorded one. */
+async function withUndo<T>(key: string, run: () => Promise<T>, done: string): Promise<T | undefined> {
+  const s = useApp.getState();
+  const mark = await undoTop().catch(() => null);
+  const r = await s.run(key, run);
+  if (r !== undefined) s.toast({ message: done, undo: mark === null ? undefined : await undoSince(mark).catch(() => undefined) });
+  return r;
 }
 
 export async function destructive<T>(d: Destructive<T>): Promise<T | undefined> {
-  const s = useApp.getState();
-  const ok = await s.confirm({ title: d.title, lines: d.lines ?? [], confirmLabel: d.confirmLabel });
+  const ok = await useApp.getState().confirm({ title: d.title, lines: d.lines ?? [], confirmLabel: d.confirmLabel });
   if (!ok) return undefined;
-  const r = await s.run(d.key, d.run);
-  if (r !== undefined) {
-    const undo = d.undo && (await allLab().catch(() => false)) ? d.undo : undefined;
-    s.toast({ message: d.done, undo });
-  }
-  return r;
+  return withUndo(d.key, d.run, d.done);
 }
 
 /** A toast after a reversible action that needs no confirmation (disassociate). */
-export async function reversible<T>(key: string, run: () => Promise<T>, done: string, undo: () => Promise<unknown>): Promise<T | undefined> {
-  const s = useApp.getState();
-  const r = await s.run(key, run);
-  if (r !== undefined) s.toast({ message: done, undo: (await allLab().catch(() => false)) ? undo : undefined });
-  return r;
+export function reversible<T>(key: string, run: () => Promise<T>, done: string): Promise<T | undefined> {
+  return withUndo(key, run, done);
 }
 
 // ---- what goes with it ----
@@ -72,18 +82,9 @@ export function releaseFip(f: FipWithPath) {
     confirmLabel: 'Release',
     run: () => call('fips.delete', { id: f.id }),
     done: `Released ${f.floating_ip_address}`,
-    undo: () => call('fips.create', recreateFip(f)),
   });
 }
 
-function recreateFip(f: FipWithPath): Input<'fips.create'> {
-  return {
-    floating_network_id: f.floating_network_id,
-    floating_ip_address: f.floating_ip_address,
-    project_id: f.project_id,
-    ...(f.port_id ? { port_id: f.port_id, ...(f.fixed_ip_address ? { fixed_ip_address: f.fixed_ip_address } : {}) } : {}),
-  };
-}
 
 export function releaseFips(fips: FipWithPath[]) {
   const bridges = fips.flatMap((f) => f.path.hops.filter((h) => h.role === 'bridge'));
@@ -105,17 +106,12 @@ export function releaseFips(fips: FipWithPath[]) {
       return n;
     },
     done: `Released ${fips.length} floating IP${fips.length === 1 ? '' : 's'}`,
-    undo: async () => {
-      for (const f of fips) await call('fips.create', recreateFip(f));
-    },
   });
 }
 
 export function disassociateFip(f: FipWithPath) {
   const port_id = f.port_id!;
-  return reversible(`fips.disassociate:${f.id}`, () => call('fips.disassociate', { id: f.id }), `Disassociated ${f.floating_ip_address}`, () =>
-    call('fips.associate', { id: f.id, port_id, ...(f.fixed_ip_address ? { fixed_ip_address: f.fixed_ip_address } : {}) }),
-  );
+  return reversible(`fips.disassociate:${f.id}`, () => call('fips.disassociate', { id: f.id }), `Disassociated ${f.floating_ip_address} from ${f.fixed_ip_address ?? port_id}`);
 }
 
 export function clearGateway(r: Router, networkName: string) {
@@ -128,7 +124,6 @@ export function clearGateway(r: Router, networkName: string) {
     confirmLabel: 'Clear gateway',
     run: () => call('routers.clearGateway', { id: r.id }),
     done: `Cleared the gateway of ${r.name || r.id}`,
-    undo: () => call('routers.setGateway', { id: r.id, network_id: gw.network_id, enable_snat: gw.enable_snat, external_fixed_ips: gw.external_fixed_ips.map((x) => ({ subnet_id: x.subnet_id, ip_address: x.ip_address })) }),
   });
 }
 
@@ -140,7 +135,6 @@ export function removeInterface(r: Router, subnet: Subnet | undefined, subnet_id
     confirmLabel: 'Remove interface',
     run: () => call('routers.removeInterface', { id: r.id, subnet_id }),
     done: `Removed ${netName} from ${r.name || r.id}`,
-    undo: () => call('routers.addInterface', { id: r.id, subnet_id }),
   });
 }
 
@@ -152,20 +146,9 @@ export function deleteRouter(r: Router) {
     confirmLabel: 'Delete router',
     run: () => call('routers.delete', { id: r.id }),
     done: `Deleted router ${r.name || r.id}`,
-    undo: async () => {
-      const gw = r.external_gateway_info;
-      return call('routers.create', {
-        name: r.name,
-        project_id: r.project_id,
-        ...(gw ? { external_gateway_info: { network_id: gw.network_id, enable_snat: gw.enable_snat, external_fixed_ips: gw.external_fixed_ips.map((x) => ({ subnet_id: x.subnet_id, ip_address: x.ip_address })) } } : {}),
-      });
-    },
   });
 }
 
-function recreateSubnet(s: Subnet, network_id: string): Input<'subnets.create'> {
-  return { network_id, cidr: s.cidr, name: s.name, gateway_ip: s.gateway_ip, allocation_pools: s.allocation_pools, enable_dhcp: s.enable_dhcp, project_id: s.project_id };
-}
 
 export function deleteNetwork(n: Network, subnets: Subnet[]) {
   const what = subnets.length ? `: also deletes subnet${subnets.length === 1 ? '' : 's'} ${subnets.map((s) => `${s.name || ''} ${s.cidr}`.trim()).join(', ')}` : '';
@@ -176,30 +159,6 @@ export function deleteNetwork(n: Network, subnets: Subnet[]) {
     confirmLabel: 'Delete network',
     run: () => call('networks.delete', { id: n.id }),
     done: `Deleted ${n.name || n.id}`,
-    // As far as it goes: the same name, project, placement and subnets, under new ids.
-    undo: async () => {
-      if (n['router:external'] && subnets.length === 1 && n.availability_zone_hints.length === 1) {
-        const s = subnets[0];
-        return call('networks.createExternal', {
-          name: n.name,
-          project_id: n.project_id,
-          region_name: n.availability_zone_hints[0],
-          ...(n['provider:network_type'] ? { 'provider:network_type': n['provider:network_type'] } : {}),
-          ...(n['provider:physical_network'] ? { 'provider:physical_network': n['provider:physical_network'] } : {}),
-          subnet: { cidr: s.cidr, name: s.name, gateway_ip: s.gateway_ip, allocation_pools: s.allocation_pools, enable_dhcp: s.enable_dhcp },
-        });
-      }
-      const net = await call('networks.create', {
-        name: n.name,
-        project_id: n.project_id,
-        'router:external': n['router:external'],
-        availability_zone_hints: n.availability_zone_hints,
-        ...(n['provider:network_type'] ? { 'provider:network_type': n['provider:network_type'] } : {}),
-        ...(n['provider:physical_network'] ? { 'provider:physical_network': n['provider:physical_network'] } : {}),
-      });
-      for (const s of subnets) await call('subnets.create', recreateSubnet(s, net.id));
-      return net;
-    },
   });
 }
 
@@ -211,7 +170,6 @@ export function deleteSubnet(s: Subnet, netName: string) {
     confirmLabel: 'Delete subnet',
     run: () => call('subnets.delete', { id: s.id }),
     done: `Deleted subnet ${s.cidr}`,
-    undo: () => call('subnets.create', recreateSubnet(s, s.network_id)),
   });
 }
 
@@ -223,15 +181,5 @@ export function deletePort(p: Port, label: string, fips: string[]) {
     confirmLabel: 'Delete port',
     run: () => call('ports.delete', { id: p.id }),
     done: `Deleted port ${label}`,
-    undo: () =>
-      call('ports.create', {
-        network_id: p.network_id,
-        fixed_ips: p.fixed_ips.map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
-        mac_address: p.mac_address,
-        project_id: p.project_id,
-        ...(p.name ? { name: p.name } : {}),
-        ...(p.device_owner ? { device_owner: p.device_owner } : {}),
-        ...(p.device_id ? { device_id: p.device_id } : {}),
-      }),
   });
 }

@@ -18,13 +18,17 @@ export const queryClient = createQueryClient();
 
 type ReadMethod = Exclude<{ [M in Method]: M }[Method], never>;
 
-/** One read through the contract, cached under [method, input]. */
-export function useCall<M extends ReadMethod>(method: M, input: Input<M>, opts: { enabled?: boolean; keepPrevious?: boolean } = {}): UseQueryResult<Output<M>> {
+/**
+ * One read through the contract, cached under [method, input]. `fresh`: read again whenever a view
+ * mounts it (for answers that change without an event, such as pod health from observed reads).
+ */
+export function useCall<M extends ReadMethod>(method: M, input: Input<M>, opts: { enabled?: boolean; keepPrevious?: boolean; fresh?: boolean } = {}): UseQueryResult<Output<M>> {
   return useQuery({
     queryKey: [method, input],
     queryFn: () => getClient().call(method, input),
     enabled: opts.enabled,
     placeholderData: opts.keepPrevious ? keepPreviousData : undefined,
+    ...(opts.fresh ? { staleTime: 0 } : {}),
   });
 }
 
@@ -43,26 +47,41 @@ export function loadError(q: { error: unknown }): ErrorInfo | null {
   return q.error ? toErrorInfo(q.error) : null;
 }
 
-/** Which methods' answers an event makes stale, by domain (`fips.list` → fips). */
+/**
+ * Which methods' answers an event makes stale: by domain (`fips` → fips.list, fips.listWithPaths…)
+ * or by one method (a job changes a pod's health in the topology summary, not what the bottoms hold).
+ */
 const STALE: Record<EventName, string[]> = {
-  'pods.changed': ['pods', 'lab'],
-  'networks.changed': ['networks', 'subnets', 'fips', 'lab'],
-  'subnets.changed': ['subnets', 'networks', 'lab'],
-  'ports.changed': ['ports', 'fips', 'lab'],
-  'routers.changed': ['routers', 'fips', 'lab'],
-  'fips.changed': ['fips', 'lab'],
-  'routings.changed': ['routings', 'fips', 'lab'],
-  'jobs.changed': ['jobs'],
-  'audit.changed': ['audit'],
+  'pods.changed': ['pods', 'lab', 'topology'],
+  'networks.changed': ['networks', 'subnets', 'fips', 'lab', 'topology'],
+  'subnets.changed': ['subnets', 'networks', 'lab', 'topology'],
+  'ports.changed': ['ports', 'fips', 'lab', 'topology'],
+  'routers.changed': ['routers', 'fips', 'lab', 'topology'],
+  'fips.changed': ['fips', 'lab', 'topology'],
+  'secgroups.changed': ['secgroups', 'secgroupRules', 'ports', 'fips', 'topology'],
+  'routings.changed': ['routings', 'fips', 'lab', 'topology'],
+  'jobs.changed': ['jobs', 'topology.summary'],
+  'audit.changed': ['audit', 'undo'],
+  // Another lab: everything on screen is stale (handled as a full reload by eventInvalidator).
+  'labs.changed': [],
+  'labs.progress': [],
 };
 
 const domainOf = (key: readonly unknown[]) => String(key[0]).split('.')[0];
+const isStale = (key: readonly unknown[], stale: ReadonlySet<string>) => stale.has(domainOf(key)) || stale.has(String(key[0]));
 
 /** Invalidates what an engine event makes stale; bursts of events coalesce into one pass. */
 export function eventInvalidator(client: QueryClient = queryClient): (e: EngineEvent) => void {
   const pending = new Set<string>();
   let scheduled = false;
+  /** The current lab as the last labs.changed said. */
+  let lab: string | null | undefined;
   return (e) => {
+    if (e.name === 'labs.changed' && e.current !== undefined) {
+      if (e.current !== lab) useApp.getState().dropToasts();
+      lab = e.current;
+    }
+    if (e.name === 'labs.changed') return void client.invalidateQueries();
     for (const d of STALE[e.name] ?? []) pending.add(d);
     if (scheduled) return;
     scheduled = true;
@@ -70,7 +89,7 @@ export function eventInvalidator(client: QueryClient = queryClient): (e: EngineE
       scheduled = false;
       const domains = new Set(pending);
       pending.clear();
-      void client.invalidateQueries({ predicate: (q) => domains.has(domainOf(q.queryKey)) });
+      void client.invalidateQueries({ predicate: (q) => isStale(q.queryKey, domains) });
     });
   };
 }
@@ -78,11 +97,4 @@ export function eventInvalidator(client: QueryClient = queryClient): (e: EngineE
 /** After a dropped event stream: everything may be stale. */
 export function invalidateAll(client: QueryClient = queryClient): Promise<void> {
   return client.invalidateQueries();
-}
-
-/** The topology snapshot for the project chosen in the header, in the shape the Topology view reads. */
-export function useTopology() {
-  const project = useApp((s) => s.project);
-  const q = useCall('lab.topology', project ? { project_id: project } : {}, { keepPrevious: true });
-  return { snapshot: q.data ?? null, loaded: q.isSuccess || q.isError, loading: q.isFetching, error: loadError(q) };
 }

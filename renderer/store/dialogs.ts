@@ -23,6 +23,8 @@ export interface DialogSlice {
   answer(ok: boolean): void;
   toast(t: Omit<Toast, 'id'>): number;
   dismissToast(id: number): void;
+  /** Another lab: its toasts' Undo would name entries of the lab left behind. */
+  dropToasts(): void;
 }
 
 let nextToast = 1;
@@ -47,4 +49,5 @@ export const createDialogSlice: Slice<DialogSlice> = (set, get) => ({
     return id;
   },
   dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+  dropToasts: () => set({ toasts: [] }),
 });

@@ -1,15 +1,18 @@
 import { toErrorInfo, type ErrorInfo } from '../api/errors';
 import type { TestConnectionResult } from '../../shared/contract';
 import type { Slice } from './types';
+import { getClient } from './client-ref';
 
 export const VIEWS = [
   'overview',
+  'labs',
   'pods',
   'external',
   'networks',
   'routers',
   'ports',
   'fips',
+  'secgroups',
   'topology',
   'jobs',
   'routings',
@@ -25,6 +28,8 @@ export function isView(v: string): v is View {
 
 const THEME_KEY = 'crosspod.theme';
 const PROJECT_KEY = 'crosspod.project';
+/** The lab's view state that holds the console's own choices. */
+export const CONSOLE_VIEW = 'console';
 
 function readPref(key: string): string | null {
   try {
@@ -97,6 +102,14 @@ export const createUiSlice: Slice<UiSlice> = (set) => ({
   setProject: (project) => {
     writePref(PROJECT_KEY, project);
     set({ project });
+    // The selection belongs to the lab (view `console`), so it travels with it and follows a switch.
+    try {
+      void getClient()
+        .call('view.set', { view: CONSOLE_VIEW, state: { positions: {}, collapsed: [], project } })
+        .catch(() => undefined);
+    } catch {
+      // no client yet (tests of the store alone): the local choice stands
+    }
   },
   setTheme: (theme) => {
     writePref(THEME_KEY, theme);

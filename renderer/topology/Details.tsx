@@ -1,5 +1,6 @@
 // The details panel: what the clicked node is, read on demand (a router's copies and routes, a
 // network's subnets and bottom copies) or from the data already drawn (a pod, a floating IP, a VM).
+import { Admits, admitsText } from '../components/Admits';
 import { useEffect, useState } from 'react';
 import type { NetworkDetails, RouterDetails, TopologyDetail, TopologySummary } from '../../shared/topology';
 import { toErrorInfo, type ErrorInfo } from '../api/errors';
@@ -129,6 +130,11 @@ export function Details({ selection, summary, detail, onClose, onOpen }: { selec
     body = f ? (
       <>
         <p>{f.mode} · project {f.project_id} · top id <Id v={f.id} /></p>
+        {f.admits && (
+          <p data-testid="topo-details-admits">
+            <Admits admits={f.admits} testId="topo-admits" /> {admitsText(f.admits)}
+          </p>
+        )}
         <ol className="topo-hops" data-testid="topo-details-hops">
           {f.hops.map((h, i) => (
             <li key={i}>

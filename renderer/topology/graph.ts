@@ -6,7 +6,7 @@
 //   VMs and floating-IP hops; segments as hubs between the groups; other pods a path crosses as
 //   one node each. Ids derive from engine ids: `pod:<pod>`, `seg:<net>`, `net:<pod>:<net>`,
 //   `router:<pod>:<router>`, `vm:<port>`, `fip:<fip>`, `fip:<fip>:bridge`, `more:<pod>:<net>`.
-import type { TopologyDetail, TopologySummary, TopoPodSummary } from '../../shared/topology';
+import type { PodReads, TopologyDetail, TopologySummary, TopoPodSummary } from '../../shared/topology';
 
 export type TopoKind = 'pod' | 'segment' | 'network' | 'router' | 'vm' | 'hop' | 'more';
 export type EdgeKind = 'link' | 'span' | 'interface' | 'gateway' | 'attach' | 'nat';
@@ -20,7 +20,11 @@ export interface TopoNodeData {
   collapsed?: boolean;
   /** pod: a group holding nodes (a focus pod that is not collapsed). */
   group?: boolean;
-  health?: 'ok' | 'degraded';
+  health?: 'ok' | 'degraded' | 'unreachable';
+  /** pod: why it is unreachable (the error of its last read, and since when). */
+  health_note?: string;
+  /** hop: the pod holding it did not answer; the hop is what the top says. */
+  error?: string;
   counts?: TopoPodSummary['counts'];
   /** network / segment */
   net_kind?: 'external' | 'tenant' | 'ew' | 'ns';
@@ -45,6 +49,8 @@ export interface TopoEdge {
   target: string;
   kind: EdgeKind;
   label?: string;
+  /** Hidden when zoomed far out (unless highlighted): e.g. a segment that no floating IP crosses. */
+  minor?: boolean;
 }
 
 export interface Topo {
@@ -70,6 +76,14 @@ function podSub(p: TopoPodSummary): string {
   return [p.az_name || 'top pod', plural(c.networks, 'network'), plural(c.routers, 'router'), plural(c.fips_external + c.fips_bound_here, 'FIP')].join(' · ');
 }
 
+/** What the engine last saw of a pod's reads, in words (for the pod's tooltip and details). */
+export function readsNote(r: PodReads | undefined): string | undefined {
+  if (!r) return undefined;
+  if (r.status === 'failing') return `unreachable since ${r.failing_since}: ${r.last_error?.code} ${r.last_error?.message ?? ''}`.trim();
+  if (r.last_ok_at) return `last read ${r.last_ok_at}`;
+  return undefined;
+}
+
 /** The estate at a glance. The top pod is left out while it holds nothing. */
 export function estateGraph(s: TopologySummary): Topo {
   const nodes: TopoNode[] = [];
@@ -81,7 +95,7 @@ export function estateGraph(s: TopologySummary): Topo {
     if (p.is_top && c.networks + c.routers + c.ports === 0) continue;
     shown.add(p.pod_id);
     if (c.fips_external > 0) hasExternal.add(p.pod_id);
-    nodes.push({ id: podNodeId(p.pod_id), data: { kind: 'pod', label: p.region_name, sub: podSub(p), pod_id: p.pod_id, collapsed: true, health: p.health.status, counts: c } });
+    nodes.push({ id: podNodeId(p.pod_id), data: { kind: 'pod', label: p.region_name, sub: podSub(p), pod_id: p.pod_id, collapsed: true, health: p.health.status, health_note: readsNote(p.health.reads), counts: c } });
   }
   for (const g of s.segments) {
     const pods = g.pod_ids.filter((p) => shown.has(p));
@@ -92,7 +106,7 @@ export function estateGraph(s: TopologySummary): Topo {
     // Inbound traffic enters at pods with external networks: they sit before the segment.
     for (const p of pods) {
       const from = hasExternal.has(p);
-      edges.push({ id: `e:span:${g.network_id}:${p}`, source: from ? podNodeId(p) : id, target: from ? id : podNodeId(p), kind: 'span' });
+      edges.push({ id: `e:span:${g.network_id}:${p}`, source: from ? podNodeId(p) : id, target: from ? id : podNodeId(p), kind: 'span', ...(g.fips ? {} : { minor: true }) });
     }
   }
   for (const l of s.links) {
@@ -131,9 +145,11 @@ export function detailGraph(d: TopologyDetail, opts: DetailOptions = {}): Topo {
   for (const p of d.pods) {
     const s = summaries.get(p.pod_id);
     const group = open.has(p.pod_id);
+    // This detail's own reads are the freshest word on the pod.
+    const down = p.reads?.status === 'failing';
     nodes.push({
       id: podNodeId(p.pod_id),
-      data: { kind: 'pod', label: p.region_name, sub: s ? podSub(s) : p.az_name, pod_id: p.pod_id, collapsed: !group, group, health: s?.health.status, counts: s?.counts },
+      data: { kind: 'pod', label: p.region_name, sub: s ? podSub(s) : p.az_name, pod_id: p.pod_id, collapsed: !group, group, health: down ? 'unreachable' : s?.health.status, health_note: readsNote(p.reads ?? s?.health.reads), counts: s?.counts },
     });
     drawnAs.set(podNodeId(p.pod_id), podNodeId(p.pod_id));
   }
@@ -217,10 +233,12 @@ export function detailGraph(d: TopologyDetail, opts: DetailOptions = {}): Topo {
       if (h.role === 'fixed') {
         id = f.port_id ? vmNodeId(f.port_id) : `fip:${f.id}:fixed`;
         if (!drawnAs.has(id)) add({ id, parentId: podNodeId(h.pod_id), data: { kind: 'vm', label: h.address, sub: h.network_name, pod_id: h.pod_id } });
+        const drawnNode = nodes.find((n) => n.id === id);
+        if (h.error && drawnNode) drawnNode.data.error = `${h.error.code}: ${h.error.message}`;
       } else {
         id = h.role === 'external' ? fipNodeId(f.id) : bridgeHopId(f.id);
         const where = h.role === 'bridge' ? [h.network_name, vlanText(h.vlan)].filter(Boolean).join(' · ') : `${h.region} · ${f.mode}`;
-        add({ id, parentId: podNodeId(h.pod_id), data: { kind: 'hop', label: h.address, sub: where, pod_id: h.pod_id, fip_id: f.id, role: h.role } });
+        add({ id, parentId: podNodeId(h.pod_id), data: { kind: 'hop', label: h.address, sub: where, pod_id: h.pod_id, fip_id: f.id, role: h.role, ...(h.error ? { error: `${h.error.code}: ${h.error.message}` } : {}) } });
         if (net) {
           const eid = `e:on:${f.id}:${h.role}`;
           // From the network to the address, as inbound traffic goes (and layers follow).

@@ -110,15 +110,17 @@ const BOX = 'box:';
 export const PACK_OVER = 6;
 
 /**
- * Inside a pod, many floating-IP hops, VMs or omitted-port notes of one sort (same kind, role and
- * network) would make one very wide layer: they go into a box that packs them in rows, and the
+ * Inside a pod, many floating-IP hops of one sort (same role and network), or many VMs and
+ * omitted-port notes, would make one very wide layer: they go into a box that packs them in rows, and the
  * edges to them are laid out to the box (React Flow still draws each edge to its node).
  */
 function packRows(podId: string, elkKids: ElkNode[], kids: Topo['nodes'], edges: NonNullable<ElkNode['edges']>): { children: ElkNode[]; edges: NonNullable<ElkNode['edges']> } {
   const groups = new Map<string, number[]>();
   kids.forEach((k, i) => {
-    if (k.data.kind !== 'hop' && k.data.kind !== 'vm') return;
-    const key = `${k.data.kind}|${k.data.role ?? ''}|${k.data.network_id ?? ''}`;
+    if (k.data.kind !== 'hop' && k.data.kind !== 'vm' && k.data.kind !== 'more') return;
+    // Hops by role and network; a pod's VMs and "+N more" notes all together, whatever their
+    // network: one per network side by side made a drilled-in pod one very wide row.
+    const key = k.data.kind === 'hop' ? `hop|${k.data.role ?? ''}|${k.data.network_id ?? ''}` : 'leaf';
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   const boxOf = new Map<string, string>();

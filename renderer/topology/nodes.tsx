@@ -32,11 +32,22 @@ export const PodNode = memo(function PodNode({ data }: NodeProps<FlowNode>) {
   const { togglePod, drillPod, canCollapse } = useContext(TopologyActions);
   const c = data.counts;
   return (
-    <div className={`topo-pod${data.group ? ' group' : ' leaf'}${data.health === 'degraded' ? ' degraded' : ''}`} data-testid={`topo-pod-${data.label}`} data-highlighted={mark(data)} data-health={data.health ?? ''}>
+    <div
+      className={`topo-pod${data.group ? ' group' : ' leaf'}${data.health && data.health !== 'ok' ? ` ${data.health}` : ''}`}
+      data-testid={`topo-pod-${data.label}`}
+      data-highlighted={mark(data)}
+      data-health={data.health ?? ''}
+      title={data.health_note}
+    >
       <Handles />
       <header>
         <strong>{data.label}</strong>
-        {data.health && <span className={`topo-health ${data.health}`} title={`health: ${data.health}`} aria-label={`health ${data.health}`} />}
+        {data.health && <span className={`topo-health ${data.health}`} title={data.health_note ?? `health: ${data.health}`} aria-label={`health ${data.health}`} />}
+        {data.health === 'unreachable' && (
+          <span className="topo-unreachable" data-testid={`topo-pod-unreachable-${data.label}`}>
+            unreachable
+          </span>
+        )}
         {canCollapse && (
           <button
             type="button"
@@ -116,9 +127,12 @@ export const NetworkNode = memo(function NetworkNode({ data }: NodeProps<FlowNod
 
 export const VmNode = memo(function VmNode({ data }: NodeProps<FlowNode>) {
   return (
-    <div className="topo-node topo-vm" data-testid={`topo-vm-${data.label}`} data-highlighted={mark(data)}>
+    <div className={`topo-node topo-vm${data.error ? ' unreachable' : ''}`} data-testid={`topo-vm-${data.label}`} data-highlighted={mark(data)} title={data.error}>
       <Handles />
-      <strong>{data.label}</strong>
+      <strong>
+        {data.error ? '⚠ ' : ''}
+        {data.label}
+      </strong>
       {data.sub && <small className="mono">{data.sub}</small>}
     </div>
   );
@@ -126,9 +140,12 @@ export const VmNode = memo(function VmNode({ data }: NodeProps<FlowNode>) {
 
 export const HopNode = memo(function HopNode({ data }: NodeProps<FlowNode>) {
   return (
-    <div className={`topo-node topo-hop ${data.role ?? ''}`} data-testid={`topo-hop-${data.label}`} data-role={data.role} data-highlighted={mark(data)}>
+    <div className={`topo-node topo-hop ${data.role ?? ''}${data.error ? ' unreachable' : ''}`} data-testid={`topo-hop-${data.label}`} data-role={data.role} data-highlighted={mark(data)} title={data.error}>
       <Handles />
-      <strong className="mono">{data.label}</strong>
+      <strong className="mono">
+        {data.error ? '⚠ ' : ''}
+        {data.label}
+      </strong>
       {data.sub && <small>{data.sub}</small>}
     </div>
   );

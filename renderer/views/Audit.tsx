@@ -1,4 +1,8 @@
 import { EmptyState } from '../components/EmptyState';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { ActionButton } from '../components/Form';
+import { act } from '../data/actions';
+import { useCall } from '../data/query';
 import { Pager, SortTh, useFilter, usePagedList } from '../components/Table';
 import { LoadError, ViewHeader, when } from './common';
 
@@ -8,9 +12,23 @@ export function Audit() {
   const list = usePagedList(TABLE, 'audit.list');
   const [operation, setOperation] = useFilter(TABLE, 'operation');
   const [result, setResult] = useFilter(TABLE, 'result_code');
+  // What the engine can undo in this lab (this session's actions that have an inverse).
+  const undo = useCall('undo.state', {}).data;
+  const undoable = new Map((undo?.undo ?? []).map((u) => [u.audit_id, u]));
+  const lastUndo = undo?.undo[0];
+  const lastRedo = undo?.redo[0];
   return (
     <div className="view" data-testid="view-audit">
-      <ViewHeader title="Audit log" loading={list.loading} />
+      <ViewHeader title="Audit log" loading={list.loading}>
+        <ActionButton action="undo.undo" testId="audit-undo-last" disabled={!lastUndo} title={lastUndo ? `Undo ${lastUndo.text}` : 'Nothing to undo'} onClick={() => void act('undo.undo', 'undo.undo', {})}>
+          {lastUndo ? `Undo ${lastUndo.text}` : 'Undo'}
+        </ActionButton>
+        <ActionButton action="undo.redo" testId="audit-redo-last" disabled={!lastRedo} title={lastRedo ? `Redo ${lastRedo.text}` : 'Nothing to redo'} onClick={() => void act('undo.redo', 'undo.redo', {})}>
+          {lastRedo ? `Redo ${lastRedo.text}` : 'Redo'}
+        </ActionButton>
+      </ViewHeader>
+      <ErrorBanner action="undo.undo" testId="error-audit-undo" />
+      <ErrorBanner action="undo.redo" testId="error-audit-redo" />
       <form className="toolbar" aria-label="Filter audit log" onSubmit={(e) => e.preventDefault()}>
         <label htmlFor="audit-op">Operation</label>
         <input id="audit-op" defaultValue={operation} onBlur={(e) => setOperation(e.target.value.trim())} onKeyDown={(e) => e.key === 'Enter' && setOperation(e.currentTarget.value.trim())} placeholder="e.g. fips.associate" data-testid="audit-filter-operation" />
@@ -41,6 +59,7 @@ export function Audit() {
                   <SortTh table={TABLE} sortKey="result_code">
                     Result
                   </SortTh>
+                  <th aria-label="Actions" />
                 </tr>
               </thead>
               <tbody>
@@ -60,6 +79,14 @@ export function Audit() {
                     </td>
                     <td>
                       <code className={a.result_code === 'OK' ? 'ok' : 'error-code'}>{a.result_code}</code>
+                    </td>
+                    <td className="nowrap">
+                      {undoable.has(a.id) && (
+                        <ActionButton action={`audit.undo:${a.id}`} testId="audit-undo" variant="ghost" title={`Undo ${undoable.get(a.id)!.text}`} onClick={() => void act(`audit.undo:${a.id}`, 'audit.undo', { id: a.id })}>
+                          Undo
+                        </ActionButton>
+                      )}
+                      <ErrorBanner action={`audit.undo:${a.id}`} testId="error-audit-row-undo" />
                     </td>
                   </tr>
                 ))}

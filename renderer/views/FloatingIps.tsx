@@ -1,3 +1,4 @@
+import { Admits } from '../components/Admits';
 import { useMemo, useState } from 'react';
 import type { FipWithPath } from '../../shared/contract';
 import type { Network } from '../../shared/model';
@@ -67,6 +68,8 @@ export function FloatingIps() {
   const setFocusFip = useApp((s) => s.setFocusFip);
   const [search, setSearch] = useFilter(TABLE, 'search');
   const [proj, setProj] = useFilter(TABLE, 'project_id');
+  const [touches, setTouches] = useFilter(TABLE, 'touches_pod');
+  const bottoms = useItems('pods.list', { is_top: false });
   const list = usePagedList(TABLE, 'fips.listWithPaths', project && !proj ? { project_id: project } : {}, DEFAULTS);
   const data = usePortData();
   const externals = useMemo(() => data.networks.filter((n) => n['router:external']), [data.networks]);
@@ -76,7 +79,7 @@ export function FloatingIps() {
   const rows = list.rows;
   const chosen = rows.filter((f) => selected.has(f.id));
   const allChosen = rows.length > 0 && chosen.length === rows.length;
-  const filtered = !!(search || proj || project);
+  const filtered = !!(search || proj || project || touches);
 
   const toggle = (id: string) =>
     setSelected((old) => {
@@ -117,6 +120,16 @@ export function FloatingIps() {
               {p}
             </option>
           ))}
+        </select>
+        <label htmlFor="fip-filter-pod">Touches pod</label>
+        <select id="fip-filter-pod" value={touches} onChange={(e) => setTouches(e.target.value)} data-testid="fip-filter-pod" title="Floating IPs whose path has a hop in this pod: its external network's, or its VM's">
+          <option value="">any pod</option>
+          {bottoms.map((p) => (
+            <option key={p.pod_id} value={p.pod_id}>
+              {p.region_name}
+            </option>
+          ))}
+          {touches && !bottoms.some((p) => p.pod_id === touches) && <option value={touches}>{touches}</option>}
         </select>
         <span className="spacer" />
         <span className="muted" data-testid="fip-selected-count">
@@ -162,7 +175,7 @@ export function FloatingIps() {
                     <td className="nowrap fip-addr-cell" title={`${f.id} on ${networkOf(f.floating_network_id, data.networks) || f.floating_network_id}`}>
                       <strong className="mono">{f.floating_ip_address}</strong>
                       <div>
-                        <span className={`badge ${f.path.mode === 'unbound' ? 'muted' : ''}`}>{f.path.mode}</span>{' '}
+                        <span className={`badge ${f.path.mode === 'unbound' ? 'muted' : ''}`}>{f.path.mode}</span> <Admits admits={f.path.admits} />{' '}
                         <button
                           type="button"
                           className="link"

@@ -63,10 +63,6 @@ function deletePod(p: Pod) {
     confirmLabel: 'Delete pod',
     run: () => getClient().call('pods.delete', { pod_id: p.pod_id }),
     done: `Deleted pod ${p.region_name}`,
-    undo:
-      p.driver === 'lab'
-        ? () => getClient().call('pods.create', { region_name: p.region_name, az_name: p.az_name, pod_az_name: p.pod_az_name, dc_name: p.dc_name, driver: 'lab' })
-        : undefined,
   });
 }
 

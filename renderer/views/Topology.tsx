@@ -1,7 +1,7 @@
 // The topology: the estate at a glance (pods, links by pod pair, bridges as shared segments), and a
 // pod, project or router in full on demand, with search, a details panel and exports. The level is
 // kept in the URL hash (#/topology/pod/<id>); node positions and collapsed pods in the lab.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import {
   Background,
   Controls,
@@ -11,17 +11,19 @@ import {
   applyNodeChanges,
   useNodesInitialized,
   useReactFlow,
+  useStore,
   type Edge,
   type NodeChange,
   type OnNodeDrag,
 } from '@xyflow/react';
 import type { SearchHit, TopologyDetail, TopologySummary } from '../../shared/topology';
 import { toErrorInfo, type ErrorInfo } from '../api/errors';
+import { loadError as queryError, queryClient, useCall } from '../data/query';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Spinner } from '../components/Spinner';
 import { getClient } from '../store/client-ref';
-import { detailGraph, estateGraph, highlightSet, type Topo } from '../topology/graph';
+import { detailGraph, estateGraph, highlightSet, podNodeId, type Topo } from '../topology/graph';
 import { isIntraPod, layoutTopology, warmLayout } from '../topology/layout';
 import { nodeTypes, TopologyActions, type FlowNode } from '../topology/nodes';
 import { emptyLayout, hashOfLevel, levelFromHash, loadLayout, saveLayout, type Level, type SavedLayout } from '../topology/persist';
@@ -35,6 +37,8 @@ import '../topology/topology.css';
 
 /** Floating IPs drawn per detail page. */
 export const FIP_PAGE = 24;
+/** The least zoom a drilled-in pod is fitted at: its names stay readable. */
+export const READABLE_ZOOM = 0.45;
 
 /** Changes when the drawn structure changes (not when only highlighting does). */
 function structureKey(t: Topo): string {
@@ -54,30 +58,13 @@ interface Focus {
 
 function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary; level: Level; setLevel: (l: Level, focus?: Focus) => void }) {
   const theme = useEffectiveTheme();
-  const { fitView } = useReactFlow();
+  const { fitView, getZoom } = useReactFlow();
   const focusFip = useApp((s) => s.focusFip);
   const setFocusFip = useApp((s) => s.setFocusFip);
-  const [rev, setRev] = useState(0);
-
-  // Refetch what is shown when the engine says something changed (debounced).
-  useEffect(() => {
-    let t: ReturnType<typeof setTimeout> | undefined;
-    const off = getClient().subscribe((e) => {
-      if (e.name === 'jobs.changed' || e.name === 'audit.changed') return;
-      clearTimeout(t);
-      t = setTimeout(() => setRev((r) => r + 1), 300);
-    });
-    return () => {
-      clearTimeout(t);
-      off();
-    };
-  }, []);
 
   useEffect(() => warmLayout(), []);
 
   // ---- the level's data ----
-  const [detail, setDetail] = useState<TopologyDetail | null>(null);
-  const [loadError, setLoadError] = useState<ErrorInfo | null>(null);
   const [pageState, setPageState] = useState<{ key: string; offset: number; focusFip?: string; focusPort?: string }>({ key: '', offset: 0 });
   const [focus, setFocus] = useState<Focus>({});
   const pendingFocus = useRef<Focus | null>(null);
@@ -88,25 +75,18 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
   // A page belongs to its level: another level starts at its first page.
   const page = useMemo(() => (pageState.key === levelKey ? pageState : { key: levelKey, offset: 0 }), [pageState, levelKey]);
   const setPage = useCallback((p: { offset: number; focusFip?: string; focusPort?: string }, key?: string) => setPageState({ key: key ?? levelRef.current.scope + (levelRef.current.scope === 'estate' ? '' : `:${levelRef.current.id}`), ...p }), []);
+  // Through the query cache: the engine's events refetch it while it is on screen.
+  const detailInput =
+    level.scope === 'estate'
+      ? null
+      : { scope: level.scope, id: level.id, fip_limit: FIP_PAGE, fip_offset: page.offset, ...(page.focusFip ? { focus_fip: page.focusFip } : {}), ...(page.focusPort ? { focus_port: page.focusPort } : {}) };
+  const detailQ = useCall('topology.detail', detailInput ?? { scope: 'pod', id: '' }, { enabled: !!detailInput, keepPrevious: true });
+  const detail: TopologyDetail | null = detailInput ? (detailQ.data ?? null) : null;
+  const loadError = detailInput ? queryError(detailQ) : null;
+  // A detail reads the bottoms: what it saw of each pod's health shows in the summary too.
   useEffect(() => {
-    if (level.scope === 'estate') {
-      setDetail(null);
-      return;
-    }
-    let cancelled = false;
-    setLoadError(null);
-    getClient()
-      .api['topology.detail']({ scope: level.scope, id: level.id, fip_limit: FIP_PAGE, fip_offset: page.offset, ...(page.focusFip ? { focus_fip: page.focusFip } : {}), ...(page.focusPort ? { focus_port: page.focusPort } : {}) })
-      .then((d) => {
-        if (!cancelled) setDetail(d);
-      })
-      .catch((e: unknown) => {
-        if (!cancelled) setLoadError(toErrorInfo(e));
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [level, page, rev]);
+    if (detailQ.dataUpdatedAt) void queryClient.invalidateQueries({ queryKey: ['topology.summary'] });
+  }, [detailQ.dataUpdatedAt]);
 
   // ---- saved layout of the level ----
   const saved = useRef<SavedLayout>(emptyLayout());
@@ -206,18 +186,30 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
         return;
       }
     }
-    void fitView({ padding: 0.06, duration: 0 });
-  }, [fitPending, initialised, layoutState, fitView, topo]);
+    // Fit whole; a drilled-in pod that would then be too small to read is fitted by itself, never
+    // so far out that its names cannot be read (pan for the rest).
+    const podFit = level.scope === 'pod' && !collapsed.has(level.id) && topo?.nodes.some((n) => n.id === podNodeId(level.id)) ? podNodeId(level.id) : null;
+    void fitView({ padding: 0.06, duration: 0 }).then(() => {
+      if (podFit && getZoom() < READABLE_ZOOM) void fitView({ nodes: [{ id: podFit }], padding: 0.04, minZoom: READABLE_ZOOM, duration: 0 });
+    });
+  }, [fitPending, initialised, layoutState, fitView, getZoom, topo, level, collapsed]);
+
+  // Levels of detail by zoom, in steps (re-rendering on every zoom frame would cost the pan).
+  const zoomFar = useStore((st) => (st.transform[2] < 0.25 ? 2 : st.transform[2] < 0.5 ? 1 : 0));
+  // Not on the estate: restyling its nodes at fit zoom cost the pan most of its frames (bench).
+  const zoomStep = level.scope === 'estate' ? 0 : zoomFar;
 
   const active = hl.nodes.size > 0;
+  // Data from the current graph (health changes without a new layout), places from the layout.
+  const dataOf = useMemo(() => new Map((topo?.nodes ?? []).map((n) => [n.id, n.data])), [topo]);
   const shownNodes = useMemo(
     () =>
       nodes.map((n) => {
         const on = hl.nodes.has(n.id);
         const dim = active && !on && !(n.data.kind === 'pod' && n.data.group);
-        return { ...n, className: on ? 'highlighted' : dim ? 'dimmed' : undefined, data: { ...n.data, highlighted: on, dimmed: dim } };
+        return { ...n, className: on ? 'highlighted' : dim ? 'dimmed' : undefined, data: { ...(dataOf.get(n.id) ?? n.data), highlighted: on, dimmed: dim } };
       }),
-    [nodes, hl, active],
+    [nodes, hl, active, dataOf],
   );
   const parentOf = useMemo(() => new Map((topo?.nodes ?? []).map((n) => [n.id, n.parentId])), [topo]);
   const manyEdges = (topo?.edges.length ?? 0) > 120;
@@ -235,7 +227,8 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
           targetHandle: intra ? 't' : e.kind === 'link' ? 'bt' : 'l',
           // Labels only where they can be read: a few edges, or the highlighted path.
           label: on || manyEdges === false ? e.label : undefined,
-          className: `edge-${e.kind}${on ? ' highlighted' : active ? ' dimmed' : ''}`,
+          // Minor edges (a node on its network, a segment no floating IP crosses) go when zoomed far out.
+          className: `edge-${e.kind}${e.minor || e.kind === 'attach' ? ' minor' : ''}${on ? ' highlighted' : active ? ' dimmed' : ''}`,
           animated: on,
           zIndex: on ? 10 : 1,
           selectable: false,
@@ -481,8 +474,10 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
       </aside>
       <div
         ref={canvasRef}
-        className="topo-canvas"
+        className={`topo-canvas${zoomStep ? ' zoom-far' : ''}`}
+        style={zoomStep ? ({ '--topo-label': zoomStep === 2 ? '24px' : '17px', '--topo-pod-label': zoomStep === 2 ? '30px' : '21px' } as CSSProperties) : undefined}
         data-testid="topology-canvas"
+        data-zoom-step={zoomStep}
         data-layout-state={layoutState}
         data-level={levelKey}
         data-highlight={focus.fip ?? focus.node ?? ''}
@@ -543,40 +538,12 @@ function TopologyCanvas({ summary, level, setLevel }: { summary: TopologySummary
 
 export function Topology() {
   const project = useApp((s) => s.project);
-  const [summary, setSummary] = useState<TopologySummary | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [rev, setRev] = useState(0);
+  // Read again on mount: pod health comes from reads made elsewhere, which send no event.
+  const summaryQ = useCall('topology.summary', project ? { project_id: project } : {}, { keepPrevious: true, fresh: true });
+  const summary: TopologySummary | null = summaryQ.data ?? null;
+  const error = queryError(summaryQ);
+  const loading = summaryQ.isFetching;
   const [level, setLevelState] = useState<Level>(() => levelFromHash(typeof location === 'undefined' ? '' : location.hash));
-
-  useEffect(() => {
-    let t: ReturnType<typeof setTimeout> | undefined;
-    const off = getClient().subscribe((e) => {
-      if (e.name === 'jobs.changed' || e.name === 'audit.changed') return;
-      clearTimeout(t);
-      t = setTimeout(() => setRev((r) => r + 1), 300);
-    });
-    return () => {
-      clearTimeout(t);
-      off();
-    };
-  }, []);
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    getClient()
-      .api['topology.summary'](project ? { project_id: project } : {})
-      .then((s) => {
-        if (cancelled) return;
-        setSummary(s);
-        setError(null);
-      })
-      .catch((e: unknown) => !cancelled && setError(toErrorInfo(e)))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [project, rev]);
 
   // The level follows the hash (back and forward buttons) and writes it.
   useEffect(() => {

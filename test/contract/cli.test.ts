@@ -35,7 +35,7 @@ function serve(args: string[], env: Record<string, string | undefined>): Promise
   let err = '';
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL line; stdout=${out} stderr=${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no URL line; stdout=${out} stderr=${err}`)), 90_000);
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
@@ -50,7 +50,7 @@ function serve(args: string[], env: Record<string, string | undefined>): Promise
 }
 
 // Each test has its own data directory, so they run side by side (starting tsx is slow).
-describe.concurrent('npm run serve', () => {
+describe.concurrent('npm run serve', { timeout: 180_000 }, () => {
   it('prints one URL line, writes serve.json (0600) and shuts down cleanly on SIGTERM', async ({ expect }) => {
     const db = join(dir, 'data', 'crosspod.db');
     const run = await serve(['--db', db, '--port', '0'], {});
@@ -96,16 +96,39 @@ describe.concurrent('npm run serve', () => {
     expect(existsSync(db)).toBe(true);
   });
 
-  it('defaults to $XDG_DATA_HOME/crosspod/crosspod.db', async ({ expect }) => {
+  it('defaults to the lab "default" in $XDG_DATA_HOME/crosspod/labs', async ({ expect }) => {
     const xdg = join(dir, 'xdg');
     const run = await serve([], { XDG_DATA_HOME: xdg });
-    expect(existsSync(join(xdg, 'crosspod', 'crosspod.db'))).toBe(true);
+    expect(existsSync(join(xdg, 'crosspod', 'labs', 'default.db'))).toBe(true);
     expect(existsSync(join(xdg, 'crosspod', 'serve.json'))).toBe(true);
-    // Its own data folder is owner-only, and so is the database.
+    // Its own data folder is owner-only, and so are the labs folder and the database.
     expect(statSync(join(xdg, 'crosspod')).mode & 0o777).toBe(0o700);
-    expect(statSync(join(xdg, 'crosspod', 'crosspod.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(xdg, 'crosspod', 'labs')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(xdg, 'crosspod', 'labs', 'default.db')).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(join(xdg, 'crosspod', 'labs.json'), 'utf8'))).toEqual({ last_lab: 'default' });
     run.child.kill('SIGTERM');
     expect(await run.exit).toBe(0);
+  });
+
+  it('keeps its port and token across restarts (console.json, 0600), and takes another port when that one is taken', async ({ expect }) => {
+    const data = join(dir, 'keep');
+    const first = await serve(['--data-dir', data], {});
+    const state = join(data, 'console.json');
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ port: first.port, token: first.token });
+    expect(statSync(state).mode & 0o777).toBe(0o600);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    const second = await serve(['--data-dir', data], {});
+    expect([second.port, second.token]).toEqual([first.port, first.token]);
+    // The port is busy now: a third console gets another port, with the same token.
+    const third = await serve(['--data-dir', data], {});
+    expect(third.port).not.toBe(first.port);
+    expect(third.token).toBe(first.token);
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual({ port: third.port, token: first.token });
+    for (const r of [second, third]) {
+      r.child.kill('SIGTERM');
+      expect(await r.exit).toBe(0);
+    }
   });
 
   it('stops with the integrity error when the file turns out corrupt after open', async ({ expect }) => {

@@ -118,7 +118,7 @@ describe('discovery', () => {
     for (const path of ['/v2.0', '/v2.0/']) {
       const r = await get(path);
       expect(r.status, path).toBe(200);
-      expect(r.json.resources.map((x: { collection: string }) => x.collection)).toEqual(['networks', 'subnets', 'ports', 'routers', 'floatingips']);
+      expect(r.json.resources.map((x: { collection: string }) => x.collection)).toEqual(['networks', 'subnets', 'ports', 'routers', 'floatingips', 'security-groups', 'security-group-rules']);
       expect(r.json.resources[0]).toEqual({ name: 'network', collection: 'networks', links: [{ href: `${origin}/v2.0/networks`, rel: 'self' }] });
     }
   });
@@ -126,7 +126,7 @@ describe('discovery', () => {
   it('advertises the extensions it serves, one by alias, and 404 for others', async () => {
     const r = await get('/v2.0/extensions');
     const aliases = r.json.extensions.map((e: { alias: string }) => e.alias);
-    for (const a of ['router', 'external-net', 'extraroute', 'extraroute-atomic', 'ext-gw-mode', 'availability_zone', 'network_availability_zone', 'provider', 'pagination']) {
+    for (const a of ['router', 'external-net', 'extraroute', 'extraroute-atomic', 'ext-gw-mode', 'availability_zone', 'network_availability_zone', 'provider', 'pagination', 'security-group']) {
       expect(aliases).toContain(a);
     }
     expect(r.json.extensions[0]).toEqual({ alias: 'router', name: 'Neutron L3 Router', description: expect.any(String), updated: expect.any(String), links: [] });
@@ -319,6 +319,58 @@ describe('the worked example through /v2.0', () => {
     const msg = await neutronFail('GET', `/v2.0/networks/${ids.net1}`, undefined, 404, 'NetworkNotFound');
     expect(msg).toBe(`Network ${ids.net1} could not be found.`);
     expect((await ok('GET', '/v2.0/networks', undefined, 200)).networks).toEqual([]);
+  });
+});
+
+describe('security groups through /v2.0 (issue 15)', () => {
+  it('creates, lists, shows, updates and deletes groups and rules in Neutron’s shapes, with Neutron’s errors', async () => {
+    const web = (await ok('POST', '/v2.0/security-groups', { security_group: { name: 'web', description: 'tier', tenant_id: 'sgproj' } }, 201)).security_group;
+    expect(web).toMatchObject({ name: 'web', description: 'tier', project_id: 'sgproj', tenant_id: 'sgproj', stateful: true, tags: [] });
+    expect(web.security_group_rules.map((r: { direction: string; ethertype: string }) => `${r.direction} ${r.ethertype}`)).toEqual(['egress IPv4', 'egress IPv6']);
+    // The project's default group came first, as Neutron makes it.
+    const listed = (await ok('GET', '/v2.0/security-groups?project_id=sgproj&fields=id&fields=name', undefined, 200)).security_groups;
+    expect(listed).toEqual([
+      { id: expect.any(String), name: 'default' },
+      { id: web.id, name: 'web' },
+    ]);
+    const rule = (
+      await ok('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: web.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' } }, 201)
+    ).security_group_rule;
+    expect(rule).toEqual({
+      id: expect.any(String),
+      security_group_id: web.id,
+      project_id: 'sgproj',
+      tenant_id: 'sgproj',
+      direction: 'ingress',
+      ethertype: 'IPv4',
+      protocol: 'tcp',
+      port_range_min: 22,
+      port_range_max: 22,
+      remote_ip_prefix: '0.0.0.0/0',
+      remote_group_id: null,
+      description: '',
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    expect((await ok('GET', `/v2.0/security-group-rules?security_group_id=${web.id}&direction=ingress`, undefined, 200)).security_group_rules.map((r: { id: string }) => r.id)).toEqual([rule.id]);
+    expect((await ok('GET', `/v2.0/security-group-rules?port_range_min=22`, undefined, 200)).security_group_rules.map((r: { id: string }) => r.id)).toEqual([rule.id]);
+    expect((await ok('GET', `/v2.0/security-groups/${web.id}`, undefined, 200)).security_group.security_group_rules).toHaveLength(3);
+    expect((await ok('PUT', `/v2.0/security-groups/${web.id}`, { security_group: { name: 'www' } }, 200)).security_group.name).toBe('www');
+
+    const before = dbChecksum(engine.store.db, ['audit_log']);
+    expect(await neutronFail('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: web.id, direction: 'ingress', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' } }, 409, 'SecurityGroupRuleExists')).toContain(rule.id);
+    await neutronFail('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: web.id, direction: 'ingress', protocol: 'tcp', port_range_min: 30, port_range_max: 20 } }, 400, 'InvalidInput');
+    await neutronFail('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: web.id, direction: 'ingress', bogus: 1 } }, 400, 'HTTPBadRequest');
+    await neutronFail('PUT', `/v2.0/security-group-rules/${rule.id}`, { security_group_rule: { direction: 'egress' } }, 405, 'HTTPMethodNotAllowed');
+    await neutronFail('DELETE', `/v2.0/security-groups/${listed[0].id}`, undefined, 409, 'SecurityGroupCannotRemoveDefault');
+    await neutronFail('POST', '/v2.0/security-groups', { security_group: { name: 'default', project_id: 'sgproj' } }, 409, 'SecurityGroupDefaultAlreadyExists');
+    expect(await neutronFail('GET', '/v2.0/security-groups/nope', undefined, 404, 'SecurityGroupNotFound')).toBe('Security group nope could not be found.');
+    await neutronFail('DELETE', '/v2.0/security-group-rules/nope', undefined, 404, 'SecurityGroupRuleNotFound');
+    expect(dbChecksum(engine.store.db, ['audit_log'])).toEqual(before);
+
+    expect((await req('DELETE', `/v2.0/security-group-rules/${rule.id}`)).status).toBe(204);
+    expect((await req('DELETE', `/v2.0/security-groups/${web.id}`)).status).toBe(204);
+    expect((await ok('GET', '/v2.0/security-groups?project_id=sgproj', undefined, 200)).security_groups.map((g: { name: string }) => g.name)).toEqual(['default']);
   });
 });
 

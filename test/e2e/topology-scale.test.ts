@@ -99,6 +99,9 @@ describe('Topology at size (20 pods, 2,000 floating IPs)', () => {
     expect(await page.locator('.react-flow__node-router').count()).toBeGreaterThan(0);
     expect(await page.locator('.react-flow__node-vm').count()).toBeGreaterThan(0);
     expect(await ui.byTestId('topo-fip-page').textContent()).toMatch(/^Floating IPs 1–\d+ of [\d,]+/);
+    // Fitted so that its names can be read: never below the readable zoom (0.45).
+    const scale = await page.locator('.react-flow__viewport').evaluate((e) => new DOMMatrixReadOnly(getComputedStyle(e).transform).a);
+    expect(scale).toBeGreaterThanOrEqual(0.45);
     await page.screenshot({ path: `${SHOTS}topology-pod-20-pods.png` });
     await page.goBack();
     await settled('estate');

@@ -75,13 +75,14 @@ describe('pods.delete with force', () => {
     const out = await w.api['pods.delete']({ pod_id: w.p1, force: true });
     const b1r = rows.find((r) => r.resource_type === 'router')!;
     expect(out.pod_id).toBe(w.p1);
-    expect(Object.keys(out.left!).sort()).toEqual(['network', 'port', 'router', 'subnet']);
+    // The VM port's default security group was in Pod1 too (issue 15).
+    expect(Object.keys(out.left!).sort()).toEqual(['network', 'port', 'router', 'security_group', 'subnet']);
     expect(out.left!.router).toEqual([{ bottom_id: b1r.bottom_id, name: w.router.id, top_id: w.router.id }]);
     expect(out.left!.network).toContainEqual({ bottom_id: rows.find((r) => r.top_id === w.net1.id)!.bottom_id, name: `${w.net1.id}#net1`, top_id: w.net1.id });
     expect(out.left!.port).toContainEqual({ bottom_id: rows.find((r) => r.top_id === w.vm.id)!.bottom_id, name: w.vm.id, top_id: w.vm.id });
     expect(Object.values(out.left!).flat()).toHaveLength(rows.length);
     expect(w.t.routings().filter((r) => r.pod_id === w.p1)).toEqual([]);
-    for (const table of ['lab_networks', 'lab_subnets', 'lab_ports', 'lab_routers', 'lab_floating_ips']) expect(db.prepare(`SELECT COUNT(*) FROM ${table} WHERE pod_id = ?`).pluck().get(w.p1)).toBe(0);
+    for (const table of ['lab_networks', 'lab_subnets', 'lab_ports', 'lab_routers', 'lab_floating_ips', 'lab_security_groups', 'lab_security_group_rules']) expect(db.prepare(`SELECT COUNT(*) FROM ${table} WHERE pod_id = ?`).pluck().get(w.p1)).toBe(0);
     expect((await w.api['pods.list']({})).items.map((p) => p.region_name)).toEqual(['RegionOne', 'Pod2']);
   });
 

@@ -12,6 +12,8 @@ import { createEngine } from '../../main/engine';
 import { churn, kill, recoverAndCheck, regionState, rng, type Regions } from './support/crash';
 import { startLabRegionServer, type LabRegionServer, type RequestInfo } from './support/lab-region-server';
 
+// The lab-region server answers in milliseconds: a short settle is enough for its in-flight calls.
+const LAB_SETTLE_MS = 200;
 const dir = mkdtempSync(join(tmpdir(), 'crosspod-journal-crash-'));
 let server: LabRegionServer;
 let regions: Regions;
@@ -56,7 +58,7 @@ describe('crash in the middle of a cross-pod associate (remote bottoms)', () => 
         await run.exited;
         expect(hit).not.toBeNull();
         expect(run.ops()).toBe(0);
-        const after = await recoverAndCheck(dbPath, regions);
+        const after = await recoverAndCheck(dbPath, regions, undefined, LAB_SETTLE_MS);
         expect(after.fipBound).toBe(true);
         expect({ pod1: await regionState(server.pod('Pod1')), pod2: await regionState(server.pod('Pod2')) }).toEqual(before);
         // Recovery said what it did.
@@ -109,11 +111,12 @@ describe('SIGKILL with remote bottoms', () => {
       await kill(run);
       kills++;
       ops += run.ops();
-      const s = await recoverAndCheck(dbPath, regions);
+      const s = await recoverAndCheck(dbPath, regions, undefined, LAB_SETTLE_MS);
       states[s.fipBound ? 'bound' : 'unbound']++;
     }
     console.log(`[journal-crash] seed ${seed}: ${kills} SIGKILLs, ${ops} acknowledged operations, left bound ${states.bound}× / unbound ${states.unbound}×`);
     expect(kills).toBeGreaterThanOrEqual(20);
     expect(ops).toBeGreaterThanOrEqual(1000);
-  }, 300_000);
+    // Each round starts a churn process (tsx) and an engine: minutes on a loaded 2-core machine.
+  }, 600_000);
 });

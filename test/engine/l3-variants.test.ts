@@ -88,6 +88,8 @@ describe('same-pod variant (ext-net in Pod1)', () => {
       mode: 'same-pod',
       observed_at: expect.any(String),
       router: { id: router.id, name: 'R' },
+      // The project's default group admits only its own members: closed from outside.
+      admits: { ingress: false, rules: [] },
       hops: [
         { role: 'external', address: '162.3.124.5', region: 'Pod1', network_id: ext.net.id, network_name: 'ext-net' },
         { role: 'fixed', address: '10.0.1.4', region: 'Pod1', network_id: n1.net.id, network_name: 'net1' },
@@ -210,13 +212,15 @@ describe('router delete (§13 row 4)', () => {
     }
     expect((await api()['networks.list']({})).items.map((n) => n.name).sort()).toEqual(['ext-net', 'net1']);
     expect((await api()['ports.list']({})).items.map((p) => p.fixed_ips[0].ip_address)).toEqual(['10.0.1.4']);
-    const rows = t.routings().map((r) => [r.top_id === ext.net.id ? 'ext' : r.top_id === n1.net.id ? 'net1' : r.top_id === n1.sub.id ? 'sub1' : r.top_id === vm.id ? 'vm' : r.top_id, r.resource_type]);
+    const rows = t.routings().map((r) => [r.top_id === ext.net.id ? 'ext' : r.top_id === n1.net.id ? 'net1' : r.top_id === n1.sub.id ? 'sub1' : r.top_id === vm.id ? 'vm' : r.resource_type === 'security_group' ? 'default group' : r.top_id, r.resource_type]);
     expect(rows.filter((r) => r[0] !== 'ext' && r[1] !== 'subnet' ? true : r[0] === 'ext')).toEqual([
       ['ext', 'network'],
       ['ew_bridge_subnet_pool', 'subnetpool'],
       ['ns_bridge_subnet_pool', 'subnetpool'],
       ['net1', 'network'],
       ['vm', 'port'],
+      // The VM port's group stays with the port.
+      ['default group', 'security_group'],
     ]);
     // The bridge /24s and VLANs went back to their pools: a new project starts at the bottom again.
     const r2 = await api()['routers.create']({ name: 'R2', project_id: 'proj2' });

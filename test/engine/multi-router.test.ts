@@ -110,6 +110,8 @@ describe('two routers of one project on the same external network', () => {
         { role: 'bridge', address: '100.128.0.3', region: 'Pod1', network_id: ns1.id, network_name: 'ns_bridge_net_proj1', vlan: 2002 },
         { role: 'fixed', address: '10.0.1.4', region: 'Pod1', network_id: n1.net.id, network_name: 'net1' },
       ],
+      // The VMs keep their project's default group: nothing from outside is admitted (issue 15).
+      admits: { ingress: false, rules: [] },
     } satisfies FipPath);
     expect(p2).toEqual({
       id: f2.id,
@@ -121,6 +123,8 @@ describe('two routers of one project on the same external network', () => {
         { role: 'bridge', address: '100.128.1.3', region: 'Pod1', network_id: ns2.id, network_name: `ns_bridge_net_proj1_${r2.id}`, vlan: 2003 },
         { role: 'fixed', address: '10.0.2.4', region: 'Pod1', network_id: n2.net.id, network_name: 'net2' },
       ],
+      // The VMs keep their project's default group: nothing from outside is admitted (issue 15).
+      admits: { ingress: false, rules: [] },
     } satisfies FipPath);
     // The Pod2 floating IPs sit on the right routers.
     const b2 = await t.pod('Pod2').list('floatingip');

@@ -1,6 +1,10 @@
 // The neutron driver's HTTP behaviour against a tiny fake Keystone v3 + Neutron on 127.0.0.1:
 // token and catalog, renewal before expires_at, one re-auth after a 401, retries only for
 // idempotent calls, timeouts, pagination and the Neutron error mapping. No real Neutron here.
+// The password path itself (project-scoped token, catalog by region and interface, re-auth after a
+// revocation, a wrong password) is tested against a real Keystone in test/neutron/keystone.test.ts;
+// this fake stays for what a real Keystone cannot be made to do in a test: tokens that expire
+// within a second, and a Neutron that answers 503, 401 forever or nothing at all.
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -251,8 +251,9 @@ describe('pods', () => {
       await api()['ports.create']({ network_id: net.id, device_owner: 'compute:nova', device_id: 'vm-1' });
       await api()['ports.create']({ network_id: net.id, device_owner: 'compute:nova', device_id: 'vm-2' });
       const err = await refused(api()['pods.delete']({ pod_id: t.podId('Pod1') }));
-      expect(err.message).toBe('Pod Pod1 still hosts routed resources: 1 network, 2 ports, 1 subnet');
-      expect(err.details).toEqual({ still: { network: 1, port: 2, subnet: 1 } });
+      // The VM ports' default security group is a routed resource of Pod1 too (issue 15).
+      expect(err.message).toBe('Pod Pod1 still hosts routed resources: 1 network, 2 ports, 1 security_group, 1 subnet');
+      expect(err.details).toEqual({ still: { network: 1, port: 2, security_group: 1, subnet: 1 } });
     });
 
     it('refuses the top pod while bottom pods exist', async () => {
@@ -294,6 +295,8 @@ describe('pods', () => {
         [net.id, pod1, 'network'],
         [expect.any(String), pod1, 'subnet'],
         [port.id, pod1, 'port'],
+        // The project's default security group, made in Pod1 for the VM port (issue 15).
+        [expect.any(String), pod1, 'security_group'],
       ]);
       expect(bindings()).toEqual([{ project_id: 'proj1', pod_id: pod1 }]);
       expect(await t.pod('Pod1').list('port', { name: port.id })).toHaveLength(1);

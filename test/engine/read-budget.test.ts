@@ -68,8 +68,11 @@ describe('a page of floating IPs with paths', () => {
       const page = await api()['fips.listWithPaths']({ limit });
       expect(page.items).toHaveLength(limit);
       // Pod2: its floating IPs, the ports they are bound to, the bridge network (VLAN);
-      // Pod1: the bridge floating IPs and the VM ports. Pod2's own VMs are same-pod.
-      expect(reads().sort()).toEqual(['Pod1 list floatingip', 'Pod1 list port', 'Pod2 list floatingip', 'Pod2 list network', 'Pod2 list port']);
+      // Pod1: the bridge floating IPs, the VM ports and their security-group rules (admits).
+      // Pod2's own VMs are same-pod.
+      // Security-group rules are read in each pod that holds a VM of the page (admits).
+      const all = ['Pod1 list floatingip', 'Pod1 list port', 'Pod1 list security_group_rule', 'Pod2 list floatingip', 'Pod2 list network', 'Pod2 list port', 'Pod2 list security_group_rule'];
+      expect(reads().sort()).toEqual(limit === 24 ? all : all.filter((r) => r !== 'Pod2 list security_group_rule'));
     }
     const page = await api()['fips.listWithPaths']({ limit: 24 });
     const modes = page.items.map((f) => [f.fixed_ip_address, f.path.mode, f.path.hops.length]);
@@ -153,5 +156,11 @@ describe('real HTTP pods that fail', () => {
     const paths: FipPath[] = (await api()['fips.listWithPaths']({})).items.map((f) => f.path);
     expect(paths).toHaveLength(2);
     for (const p of paths) expect(p.hops[0].error).toMatchObject({ code: 'POD_TIMEOUT', message: 'Pod2 did not answer within 1500 ms' });
+ 
+    // The budget's timeout is the pod's health too: failing, in pods.health and in the estate.
+    const pod2 = (await api()['pods.health']({})).pods.find((p) => p.region_name === 'Pod2')!;
+    expect(pod2.reads).toMatchObject({ status: 'failing', last_ok_at: null, last_error: { code: 'POD_TIMEOUT', message: 'Pod2 did not answer within 1500 ms' } });
+    const estate = (await api()['topology.summary']({})).pods.find((p) => p.region_name === 'Pod2')!;
+    expect(estate.health.status).toBe('unreachable');
   });
 });

@@ -208,8 +208,23 @@ describe('§12 worked example on lab pods', () => {
     const b1nsnet = (await pod1.list('network', { name: ids.NSNET }))[0];
     const [b1fip] = await pod1.list('floatingip');
     expect(b1fip).toMatchObject({ floating_ip_address: '100.128.0.3', floating_network_id: b1nsnet.id, port_id: b1vm.id, fixed_ip_address: '10.0.1.4', router_id: ids.B1R });
+    // Issue 15: the VM port uses its project's default group, mirrored to Pod1 with Neutron's
+    // four rules before the port is made there (the group's routing row follows the port's lock row).
+    const dflt = (await t.engine.api['secgroups.list']({ project_id: 'proj1', name: 'default' })).items[0];
+    expect(vmPort.security_groups).toEqual([dflt.id]);
+    const [b1sg] = await pod1.list('security_group');
+    expect(b1sg).toMatchObject({ name: `${dflt.id}#default`, description: `crosspod:security_group:${dflt.id}`, project_id: 'proj1' });
+    expect(b1sg.security_group_rules.map((r) => [r.direction, r.ethertype, r.protocol, r.remote_ip_prefix, r.remote_group_id]).sort()).toEqual([
+      ['egress', 'IPv4', null, null, null],
+      ['egress', 'IPv6', null, null, null],
+      ['ingress', 'IPv4', null, null, b1sg.id],
+      ['ingress', 'IPv6', null, null, b1sg.id],
+    ]);
+    expect(b1vm.security_groups).toEqual([b1sg.id]);
+    expect(await pod2.list('security_group')).toEqual([]);
     expect(t.routings().slice(22).map((x) => [x.top_id, x.pod_id, x.resource_type, x.bottom_id])).toEqual([
       [vmPort.id, top.p1, 'port', b1vm.id],
+      [dflt.id, top.p1, 'security_group', b1sg.id],
       [`ns_bridge_port_proj1_None_${b1vm.id}`, top.pod, 'port', bridgeTop.id],
       [bridgeTop.id, top.p2, 'port', b2nsport.id],
     ]);
@@ -223,6 +238,8 @@ describe('§12 worked example on lab pods', () => {
         { role: 'bridge', address: '100.128.0.3', region: 'Pod1', network_id: ids.NSNET, network_name: 'ns_bridge_net_proj1', vlan: 2002 },
         { role: 'fixed', address: '10.0.1.4', region: 'Pod1', network_id: net1.id, network_name: 'net1' },
       ],
+      // The default group admits only its own members: nothing from outside reaches the VM.
+      admits: { ingress: false, rules: [] },
     });
     ids.B1VM = b1vm.id;
     ids.BRIDGE = bridgeTop.id;
@@ -241,8 +258,8 @@ describe('§12 worked example on lab pods', () => {
     const ipam = new Ipam(t.engine.store.db);
     expect(ipam.isAllocated(nsSub.id, '100.128.0.3')).toBe(false);
     expect(ipam.isAllocated(nsSub.id, '100.128.0.2')).toBe(true);
-    // r24 and r25 are gone; r1-r23 remain, with the bottom VM port.
-    expect(t.routings()).toHaveLength(23);
+    // The bridge ports' rows are gone; r1-r24 remain, with the bottom VM port and its default group.
+    expect(t.routings()).toHaveLength(24);
     expect(t.routings()[22]).toMatchObject({ top_id: vmPort.id, bottom_id: ids.B1VM });
     expect((await pod1.list('port', { name: vmPort.id }))[0].id).toBe(ids.B1VM);
     expect((await t.engine.api['fips.path']({ id: fipId })).mode).toBe('unbound');
@@ -265,7 +282,7 @@ describe('§12 worked example on lab pods', () => {
     await expect(t.engine.api['fips.get']({ id: fipId })).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
     const again = await t.engine.api['fips.create']({ floating_network_id: ext.id, floating_ip_address: '162.3.124.5', project_id: 'proj1' });
     expect(again.floating_ip_address).toBe('162.3.124.5');
-    expect(t.routings()).toHaveLength(23);
+    expect(t.routings()).toHaveLength(24);
   });
 
   it('delete while associated disassociates fully first (fix of §13 row 1)', async () => {
@@ -276,7 +293,7 @@ describe('§12 worked example on lab pods', () => {
     expect(await pod1.list('floatingip')).toEqual([]);
     expect(await pod2.list('floatingip')).toEqual([]);
     expect(await pod2.list('port', { name: 'ns_bridge_port' })).toEqual([]);
-    expect(t.routings()).toHaveLength(23);
+    expect(t.routings()).toHaveLength(24);
     expect((await t.engine.api['ports.list']({})).items.filter((p) => p.name.startsWith('ns_bridge_port_proj1_None_'))).toEqual([]);
   });
 });

@@ -150,15 +150,18 @@ describe('§12 on real Neutron pods', () => {
     await w.engine.api['fips.associate']({ id: fipId, port_id: vm.id });
     const ms = performance.now() - t0;
     console.log(`[neutron] cross-pod associate: ${w.plan.neutronCalls} driver calls, ${ms.toFixed(0)} ms`);
-    const [b2fip] = await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5' });
+    const [b2fip] = await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5', project_id: w.proj });
     expect([b2fip.fixed_ip_address, b2fip.port_id !== null]).toEqual(['100.128.0.3', true]);
     const bridgePort = await w.neutron.Pod2.get('port', b2fip.port_id!);
     expect(bridgePort.name).toBe('ns_bridge_port');
-    const [b1fip] = await w.neutron.Pod1.list('floatingip', { floating_ip_address: '100.128.0.3' });
+    const [b1fip] = await w.neutron.Pod1.list('floatingip', { floating_ip_address: '100.128.0.3', project_id: w.proj });
     expect(b1fip.fixed_ip_address).toBe('10.0.1.4');
     const vmPort = await w.neutron.Pod1.get('port', b1fip.port_id!);
     expect([vmPort.name, vmPort.mac_address]).toEqual([vm.id, 'fa:16:3e:00:01:04']);
-    expect(rows()).toHaveLength(25);
+    // The VM port takes its project's default security group: its copy in Pod1 is one more row.
+    const pod1 = (await w.engine.api['pods.list']({ region_name: 'Pod1' })).items[0].pod_id;
+    expect(rows().filter((r) => r.resource_type === 'security_group').map((r) => r.pod_id)).toEqual([pod1]);
+    expect(rows()).toHaveLength(26);
     const path = await w.engine.api['fips.path']({ id: fipId });
     expect(path.hops.map((h) => [h.role, h.address, h.region, h.vlan ?? null])).toEqual([
       ['external', '162.3.124.5', 'Pod2', null],
@@ -169,22 +172,22 @@ describe('§12 on real Neutron pods', () => {
 
   it('step 8: disassociate deletes the Pod1 bridge floating IP and the bridge port, and unbinds Pod2', async () => {
     await w.engine.api['fips.disassociate']({ id: fipId });
-    expect(await w.neutron.Pod1.list('floatingip', { floating_ip_address: '100.128.0.3' })).toEqual([]);
-    const [b2fip] = await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5' });
+    expect(await w.neutron.Pod1.list('floatingip', { floating_ip_address: '100.128.0.3', project_id: w.proj })).toEqual([]);
+    const [b2fip] = await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5', project_id: w.proj });
     expect(b2fip.port_id).toBeNull();
     expect((await w.neutron.Pod2.list('port', { name: 'ns_bridge_port' })).filter((p) => p.project_id === w.proj)).toEqual([]);
-    expect(rows()).toHaveLength(23);
+    expect(rows()).toHaveLength(24);
   });
 
   it('re-associate reuses the Pod2 floating IP; delete then removes everything', async () => {
-    const before = (await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5' }))[0].id;
+    const before = (await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5', project_id: w.proj }))[0].id;
     await w.engine.api['fips.associate']({ id: fipId, port_id: vm.id });
-    const after = await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5' });
+    const after = await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5', project_id: w.proj });
     expect(after.map((f) => [f.id, f.fixed_ip_address])).toEqual([[before, '100.128.0.3']]);
     await w.engine.api['fips.delete']({ id: fipId });
-    expect(await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5' })).toEqual([]);
-    expect(await w.neutron.Pod1.list('floatingip', { floating_ip_address: '100.128.0.3' })).toEqual([]);
-    expect(rows()).toHaveLength(23);
+    expect(await w.neutron.Pod2.list('floatingip', { floating_ip_address: '162.3.124.5', project_id: w.proj })).toEqual([]);
+    expect(await w.neutron.Pod1.list('floatingip', { floating_ip_address: '100.128.0.3', project_id: w.proj })).toEqual([]);
+    expect(rows()).toHaveLength(24);
   });
 
   it('a failure injected part-way through a cross-pod associate leaves Neutron as it was', async () => {
@@ -218,12 +221,12 @@ describe('same-pod variant on real Neutron', () => {
     const fip = await api['fips.create']({ floating_network_id: ext.id, floating_ip_address: '162.3.125.5', port_id: vm.id, project_id: w.proj });
     const path = await api['fips.path']({ id: fip.id });
     expect([path.mode, path.hops.map((h) => h.address)]).toEqual(['same-pod', ['162.3.125.5', '10.0.1.4']]);
-    const [f] = await w.neutron.Pod1.list('floatingip', { floating_ip_address: '162.3.125.5' });
+    const [f] = await w.neutron.Pod1.list('floatingip', { floating_ip_address: '162.3.125.5', project_id: w.proj });
     expect(f.fixed_ip_address).toBe('10.0.1.4');
     expect((await w.neutron.Pod1.get('port', f.port_id!)).name).toBe(vm.id);
     expect(await w.neutron.Pod2.list('router', { name: router.id })).toEqual([]);
     await api['fips.disassociate']({ id: fip.id });
-    expect((await w.neutron.Pod1.list('floatingip', { floating_ip_address: '162.3.125.5' }))[0].port_id).toBeNull();
+    expect((await w.neutron.Pod1.list('floatingip', { floating_ip_address: '162.3.125.5', project_id: w.proj }))[0].port_id).toBeNull();
     await w.engine.close();
   });
 });

@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 
 export const NEUTRON_PACKAGES = ['python3-neutron', 'neutron-common'] as const;
 /** Debian's python: pyenv's python3 on PATH cannot see the Debian modules. */
@@ -74,8 +75,8 @@ export function packageVersion(pkg = 'python3-neutron'): string | null {
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
 }
 
-export function missingPackages(): string[] {
-  return NEUTRON_PACKAGES.filter((p) => !dpkgInstalled(p));
+export function missingPackages(pkgs: readonly string[] = NEUTRON_PACKAGES): string[] {
+  return pkgs.filter((p) => !dpkgInstalled(p));
 }
 
 function aptCommand(pkgs: string[]): string[] {
@@ -91,8 +92,13 @@ function aptCommand(pkgs: string[]): string[] {
  * already there). Never the neutron-server/neutron-api metapackages, which start daemons.
  */
 export function ensureNeutronPackages(opts: { log?: (l: string) => void } = {}): { installed: string[] } {
+  return ensureDebianPackages(NEUTRON_PACKAGES, opts);
+}
+
+/** The same for any list of Debian packages (the Keystone harness installs python3-keystone). */
+export function ensureDebianPackages(pkgs: readonly string[], opts: { log?: (l: string) => void } = {}): { installed: string[] } {
   const log = opts.log ?? defaultLog;
-  const missing = missingPackages();
+  const missing = missingPackages(pkgs);
   if (missing.length === 0) return { installed: [] };
   const cmd = aptCommand(missing);
   if (process.getuid?.() !== 0) {
@@ -116,7 +122,7 @@ export function ensureNeutronPackages(opts: { log?: (l: string) => void } = {}):
   } finally {
     if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
   }
-  const still = missingPackages();
+  const still = missingPackages(pkgs);
   if (still.length) throw new Error(`still missing after apt-get: ${still.join(' ')}`);
   return { installed: missing };
 }
@@ -142,7 +148,7 @@ function run(cmd: string, args: string[], what: string): void {
 }
 
 /** pyenv's variables must not leak into Debian's python. */
-function pythonEnv(): NodeJS.ProcessEnv {
+export function pythonEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('PYENV') || k === 'PYTHONPATH' || k === 'PYTHONHOME' || k.startsWith('OS_')) delete env[k];
   return env;
@@ -257,7 +263,7 @@ function procCmdline(pid: number): string | null {
 }
 
 /** Members of process group `pgid` whose command line names `conf`: only those are ours. */
-function ownGroupMembers(pgid: number, conf: string): number[] {
+export function ownGroupMembers(pgid: number, conf: string): number[] {
   const out: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -276,7 +282,7 @@ function ownGroupMembers(pgid: number, conf: string): number[] {
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Alive and not yet a zombie. A dying process's cmdline reads empty while its sockets are still
  * open, so after the first look we follow the pids themselves, not the cmdline. */
@@ -289,7 +295,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function stopGroup(pgid: number, conf: string, graceMs = 10_000): Promise<void> {
+export async function stopGroup(pgid: number, conf: string, graceMs = 10_000): Promise<void> {
   const members = ownGroupMembers(pgid, conf);
   if (members.length === 0) return;
   const signal = (sig: NodeJS.Signals) => {
@@ -320,7 +326,7 @@ async function healthy(port: number, timeoutMs = 3000): Promise<boolean> {
   }
 }
 
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
     srv.once('error', () => resolve(false));
@@ -328,7 +334,7 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-function logTail(file: string, lines = 30): string {
+export function logTail(file: string, lines = 30): string {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {
@@ -339,7 +345,7 @@ function logTail(file: string, lines = 30): string {
 // ---------------------------------------------------------------------------------------------
 // Lock: one harness at a time per state dir (parallel test runs, a CLI next to a test run).
 
-async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   fs.mkdirSync(stateDir, { recursive: true });
   const lock = path.join(stateDir, '.lock');
   const deadline = Date.now() + 300_000;
@@ -419,6 +425,14 @@ async function startPod(
   if (opts.fresh || !kept) {
     for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
     fs.copyFileSync(template.path, db);
+    // WAL: the pod's three processes (and the API's greenthreads, each on its own connection)
+    // share this file. In rollback-journal mode a write that upgrades a read transaction while
+    // another connection holds the write lock fails at once with "database is locked" (SQLite
+    // skips the busy handler to avoid a deadlock): a Neutron 500 on a create, seen right after
+    // the crash test. In WAL readers never block the writer, and the setting stays in the file.
+    const h = new Database(db);
+    h.pragma('journal_mode = WAL');
+    h.close();
     fs.writeFileSync(dbVersion, `${template.version}\n`);
   }
   const logFile = path.join(dir, 'neutron.log');

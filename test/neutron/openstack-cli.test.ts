@@ -163,6 +163,36 @@ describe('openstack CLI against Crosspod’s Neutron API', () => {
     ]);
   });
 
+  it('security groups: group and rule create, list, port set; the path then admits ssh from anywhere', async () => {
+    const web = await os('security', 'group', 'create', 'web', '--project', 'proj1', '--description', 'the web tier', '-f', 'json');
+    expect(web).toMatchObject({ name: 'web', description: 'the web tier', project_id: 'proj1', stateful: true });
+    const rule = await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', '--remote-ip', '0.0.0.0/0', 'web', '-f', 'json');
+    expect(rule).toMatchObject({ security_group_id: web.id, direction: 'ingress', ether_type: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' });
+    const groups = await os('security', 'group', 'list', '--project', 'proj1', '-f', 'json');
+    expect(groups.map((g: { Name: string }) => g.Name).sort()).toEqual(['default', 'web']);
+    const rules = await os('security', 'group', 'rule', 'list', 'web', '-f', 'json');
+    expect(rules.map((r: { Direction: string; 'Port Range': string }) => `${r.Direction} ${r['Port Range']}`).sort()).toEqual(['egress ', 'egress ', 'ingress 22:22']);
+    const dup = await openstack(['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', '--remote-ip', '0.0.0.0/0', 'web']);
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toContain('409');
+    expect(dup.stderr).toContain('Security group rule already exists');
+    // The VM admits nothing from outside until web is added to its port.
+    expect((await api('fips.path', { id: ids.fip })).admits).toEqual({ ingress: false, rules: [] });
+    await os('port', 'set', '--security-group', 'web', 'vm1');
+    const port = await os('port', 'show', 'vm1', '-f', 'json');
+    expect(port.security_group_ids).toHaveLength(2);
+    expect(port.security_group_ids).toContain(web.id);
+    expect((await api('fips.path', { id: ids.fip })).admits).toMatchObject({ ingress: true, rules: [{ security_group_name: 'web', protocol: 'tcp', port_range_min: 22, anywhere: true }] });
+    const inUse = await openstack(['security', 'group', 'delete', 'web']);
+    expect(inUse.code).not.toBe(0);
+    expect(inUse.stderr).toContain('in use by port vm1');
+    const dflt = await openstack(['security', 'group', 'delete', 'default']);
+    expect(dflt.code).not.toBe(0);
+    await os('port', 'unset', '--security-group', 'web', 'vm1');
+    await os('security', 'group', 'delete', 'web');
+    expect((await os('security', 'group', 'list', '--project', 'proj1', '-f', 'json')).map((g: { Name: string }) => g.Name)).toEqual(['default']);
+  });
+
   it('unsets and sets the port: the path unbinds and binds again', async () => {
     expect(await os('floating', 'ip', 'unset', '--port', '162.3.124.5')).toBe('');
     expect(await os('floating', 'ip', 'show', '162.3.124.5', '-f', 'json')).toMatchObject({ port_id: null, fixed_ip_address: null, router_id: null });

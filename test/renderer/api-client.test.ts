@@ -72,3 +72,29 @@ describe('contract client', () => {
     await expect(down.api['pods.list']({})).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
   });
 });
+
+describe('a server that went away', () => {
+  it('says so, tries again by itself, and is back once the server answers', async () => {
+    let up = false;
+    const fetch = vi.fn(async (_url: string) => {
+      if (!up) throw new TypeError('Failed to fetch');
+      return new Response(JSON.stringify({ ok: true, value: { max_age_days: 90, max_entries: 100000 } }), { status: 200 });
+    });
+    const t = httpTransport({ base: 'http://127.0.0.1:1', fetch: fetch as never, retryMs: 20 });
+    const seen: string[] = [];
+    t.onStatus!((s) => seen.push(s));
+    const r = await t.call('pods.list', {});
+    expect(r).toEqual({ ok: false, error: { code: 'TRANSPORT_ERROR', message: 'cannot reach the Crosspod server at http://127.0.0.1:1: Failed to fetch', status: 0 } });
+    expect(t.status!()).toBe('down');
+    // Retries while down: each a cheap read.
+    await vi.waitFor(() => expect(fetch.mock.calls.length).toBeGreaterThanOrEqual(3));
+    expect(fetch.mock.calls.at(-1)![0]).toBe('http://127.0.0.1:1/api/audit.getRetention');
+    up = true;
+    await vi.waitFor(() => expect(t.status!()).toBe('up'));
+    expect(seen).toEqual(['down', 'up']);
+    const n = fetch.mock.calls.length;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(fetch.mock.calls.length).toBe(n); // no more retries once up
+    expect(await t.reconnect!()).toBe(true);
+  });
+});

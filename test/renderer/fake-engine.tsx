@@ -17,6 +17,7 @@ export type Tables = Record<string, Row[]>;
 type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; status: number } };
 
 const LIST_OF: Record<string, string> = { 'fips.listWithPaths': 'fips' };
+const UNDOABLE = new Set(['create', 'delete', 'associate', 'disassociate', 'addInterface', 'removeInterface', 'setGateway', 'clearGateway', 'update', 'createExternal']);
 
 function ipKey(s: unknown): string {
   return typeof s === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(s) ? s.split('.').map((x) => x.padStart(3, '0')).join('.') : String(s ?? '');
@@ -50,12 +51,27 @@ export function fakeEngine(tables: Tables, overrides: Record<string, (input: Rec
   const emit = (e: EngineEvent) => {
     for (const l of listeners) l(e);
   };
+  // The engine's undo list, as a real engine keeps it: each action newest first, by audit id.
+  const undo: { audit_id: number; operation: string; text: string; at: string }[] = [];
+  let auditId = 100;
   const call = vi.fn(async (m: string, input: Record<string, unknown>): Promise<Reply> => {
     const o = overrides[m]?.(input);
     if (o) return o;
     const [domain, verb] = m.split('.');
+    // One file served, no lab host: what a server started with --db answers.
+    if (domain === 'labs') return { ok: false, error: { code: 'LABS_SINGLE_FILE', message: `${m} needs the lab host`, status: 409 } };
+    if (m === 'undo.state') return { ok: true, value: { undo: [...undo], redo: [] } };
+    if (m === 'audit.undo') {
+      const k = undo.findIndex((u) => u.audit_id === input.id);
+      if (k < 0) return { ok: false, error: { code: 'NOTHING_TO_UNDO', message: `Audit entry ${String(input.id)} cannot be undone`, status: 409 } };
+      undo.splice(k, 1);
+      emit({ name: 'audit.changed', ids: [] });
+      return { ok: true, value: { entry: {}, audit_id: ++auditId, state: { undo, redo: [] } } };
+    }
+    if (UNDOABLE.has(verb)) undo.unshift({ audit_id: ++auditId, operation: m, text: `${m} ${String(input.id ?? '')}`, at: '2026-12-01T10:00:00.000Z' });
     if (verb === 'list' || LIST_OF[m]) return { ok: true, value: listOf(tables[LIST_OF[m] ?? domain] ?? [], input) };
     if (m === 'lab.topology') return { ok: true, value: tables.topology?.[0] ?? { pods: [], bottoms: [], fips: [] } };
+    if (m === 'topology.summary') return { ok: true, value: tables.summary?.[0] ?? { lab_id: 'empty', project_id: null, pods: [], links: [], segments: [], totals: { pods: 0, networks: 0, routers: 0, ports: 0, fips: 0, fips_cross_pod: 0, fips_unbound: 0 } } };
     if (verb === 'delete') {
       tables[domain] = (tables[domain] ?? []).filter((r) => r.id !== input.id);
       emit({ name: `${domain}.changed` as EngineEvent['name'], ids: [String(input.id)] });

@@ -1,6 +1,7 @@
 // The reference's worked example (§12) as the engine would report it, for renderer tests.
 import type { FipWithPath, TopologySnapshot } from '../../shared/contract';
 import type { FipPath, Network, Pod, Port, Subnet } from '../../shared/model';
+import type { PodReads, TopologySummary, TopoPodSummary } from '../../shared/topology';
 
 const t = '2025-01-01T00:00:00.000Z';
 
@@ -37,7 +38,7 @@ export function subnet(id: string, network_id: string, cidr: string, project_id 
 }
 
 export function port(id: string, network_id: string, ip: string, subnet_id: string, device_owner = 'compute:nova'): Port {
-  return { id, name: '', network_id, project_id: 'proj1', tenant_id: 'proj1', mac_address: 'fa:16:3e:00:01:04', fixed_ips: [{ subnet_id, ip_address: ip }], device_owner, device_id: '', admin_state_up: true, status: 'DOWN', created_at: t, updated_at: t };
+  return { id, name: '', network_id, project_id: 'proj1', tenant_id: 'proj1', mac_address: 'fa:16:3e:00:01:04', fixed_ips: [{ subnet_id, ip_address: ip }], device_owner, device_id: '', admin_state_up: true, status: 'DOWN', security_groups: [], created_at: t, updated_at: t };
 }
 
 export const twoStep: FipPath = {
@@ -110,3 +111,31 @@ export const snapshot: TopologySnapshot = {
   ],
   fips: [twoStep],
 };
+
+const reads = (r: Partial<PodReads> = {}): PodReads => ({ status: 'unknown', last_ok_at: null, last_error: null, failing_since: null, ...r });
+const podSummary = (p: Pod, counts: Partial<TopoPodSummary['counts']>, health: Partial<TopoPodSummary['health']> = {}): TopoPodSummary => ({
+  pod_id: p.pod_id,
+  region_name: p.region_name,
+  az_name: p.az_name,
+  is_top: p.is_top,
+  driver: p.driver,
+  health: { status: 'ok', failed_jobs: 0, pending_routings: 0, reads: reads(), ...health },
+  counts: { networks: 0, bridges: 0, routers: 0, ports: 0, fips_external: 0, fips_bound_here: 0, ...counts },
+});
+
+/** topology.summary of the worked example: Pod1 holds net1 and two bridges, Pod2 ext-net and the N-S bridge. */
+export function summaryOf(health: Record<string, Partial<TopoPodSummary['health']>> = {}): TopologySummary {
+  return {
+    lab_id: 'pod-top',
+    project_id: null,
+    pods: [
+      podSummary(pods[0], {}, health[pods[0].pod_id]),
+      podSummary(pods[1], { networks: 3, bridges: 2, routers: 1, ports: 2, fips_bound_here: 1 }, health[pods[1].pod_id]),
+      podSummary(pods[2], { networks: 2, bridges: 1, routers: 1, ports: 1, fips_external: 1 }, health[pods[2].pod_id]),
+    ],
+    links: [{ a: 'pod-2', b: 'pod-1', fips: 1, projects: 1 }],
+    segments: [],
+    totals: { pods: 3, networks: 3, routers: 1, ports: 3, fips: 1, fips_cross_pod: 1, fips_unbound: 0 },
+  };
+}
+export { reads as podReads };

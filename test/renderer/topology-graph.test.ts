@@ -183,3 +183,30 @@ describe('drilling in', () => {
     expect(boxesFromElk({ id: 'root', children: [] }).size).toBe(0);
   });
 });
+
+describe('a pod whose reads fail (issue 11)', () => {
+  const failing = { status: 'failing' as const, last_ok_at: null, last_error: { code: 'POD_UNREACHABLE', message: 'Pod3 is down', at: '2026-03-01T10:01:00.000Z' }, failing_since: '2026-03-01T10:00:00.000Z' };
+  it('is drawn unreachable in the estate, with since when and why', () => {
+    const s: TopologySummary = { ...summary, pods: summary.pods.map((p) => (names.get(p.pod_id) === 'Pod3' ? { ...p, health: { ...p.health, status: 'unreachable', reads: failing } } : p)) };
+    const g = estateGraph(s);
+    const pod = (name: string) => g.nodes.find((n) => readable(n.id) === `pod:${name}`)!.data;
+    expect([pod('Pod3').health, pod('Pod3').health_note]).toEqual(['unreachable', 'unreachable since 2026-03-01T10:00:00.000Z: POD_UNREACHABLE Pod3 is down']);
+    expect(pod('Pod1').health).toBe('ok');
+    // The east-west bridge carries no floating IP: a minor edge, hidden when zoomed far out.
+    expect(g.edges.filter((e) => e.minor).map((e) => `${readable(e.source)} -> ${readable(e.target)}`).sort()).toEqual(['seg:ew_bridge_net_proj1 -> pod:Pod1', 'seg:ew_bridge_net_proj1 -> pod:Pod3']);
+  });
+
+  it('in a detail, takes the detail’s own reads and marks the hops read from the top', () => {
+    const d: TopologyDetail = {
+      ...pod3,
+      pods: pod3.pods.map((p) => (names.get(p.pod_id) === 'Pod3' ? { ...p, reads: failing } : p)),
+      fips: pod3.fips.map((f) => ({ ...f, hops: f.hops.map((h) => (h.role === 'fixed' ? { ...h, error: { code: 'POD_UNREACHABLE', message: 'Pod3 is down' } } : h)) })),
+    };
+    const g = detailGraph(d, { summary });
+    const data = (id: string) => g.nodes.find((n) => readable(n.id) === id)!.data;
+    expect(data('pod:Pod3')).toMatchObject({ health: 'unreachable', health_note: 'unreachable since 2026-03-01T10:00:00.000Z: POD_UNREACHABLE Pod3 is down' });
+    expect(data('pod:Pod2').health).toBe('ok');
+    expect(data('vm:vm3').error).toBe('POD_UNREACHABLE: Pod3 is down');
+    expect(g.nodes.filter((n) => n.data.error).map((n) => readable(n.id))).toEqual(['vm:vm3']);
+  });
+});

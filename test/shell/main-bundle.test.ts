@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { methods } from '../../shared/contract';
 import { CSP } from '../../main/serve/static';
+import Database from 'better-sqlite3';
+import { openStore } from '../../main/engine/store';
 
 const root = join(__dirname, '..', '..');
 let dir: string;
@@ -96,13 +98,15 @@ describe('the shell booted with a fake electron', () => {
     expect(out.created).toMatchObject({ ok: true, value: { region_name: 'RegionOne', is_top: true, driver: 'lab' } });
     expect(out.untrusted).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED', status: 401 } });
     expect(out.events).toContainEqual(['crosspod:event', { name: 'pods.changed', ids: [out.created.value.pod_id] }]);
-    expect(existsSync(join(userData, 'crosspod.db'))).toBe(true);
+    // The labs of the user-data folder: a first start makes the lab "default" and remembers it.
+    expect(existsSync(join(userData, 'labs', 'default.db'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(userData, 'labs.json'), 'utf8'))).toEqual({ last_lab: 'default' });
     // No keyring here (basic_text): the pod password is sealed with a 0600 key file instead.
     expect(out.neutron).toMatchObject({ ok: true, value: { driver: 'neutron', driver_config: { has_password: true } } });
     expect(JSON.stringify(out.neutron)).not.toContain('pw-S3cret-value');
     expect(statSync(join(userData, 'secret.key')).mode & 0o777).toBe(0o600);
-    for (const f of readdirSync(userData).filter((n) => n.startsWith('crosspod.db'))) {
-      expect(readFileSync(join(userData, f)).includes('pw-S3cret-value'), f).toBe(false);
+    for (const f of readdirSync(join(userData, 'labs')).filter((n) => n.startsWith('default.db'))) {
+      expect(readFileSync(join(userData, 'labs', f)).includes('pw-S3cret-value'), f).toBe(false);
     }
   });
 
@@ -135,8 +139,45 @@ describe('the shell booted with a fake electron', () => {
       height: 777,
       maximized: false,
     });
-    expect(readdirSync(join(userData, 'backups')).filter((f) => /^crosspod-quit-.*\.db$/.test(f))).toHaveLength(1);
+    expect(readdirSync(join(userData, 'backups')).filter((f) => /^default-quit-.*\.db$/.test(f))).toHaveLength(1);
     expect(out.quitCalls).toBe(2); // the first is held until the backup is done
+  });
+});
+
+describe('labs in the desktop app', () => {
+  it('reopens the last lab', async () => {
+    const userData = join(dir, 'user-CROSSPOD_LAB_TEST');
+    (await openStore(join(userData, 'labs', 'alpha.db'))).close();
+    (await openStore(join(userData, 'labs', 'beta.db'))).close();
+    writeFileSync(join(userData, 'labs.json'), JSON.stringify({ last_lab: 'beta' }));
+    const { out } = boot({ CROSSPOD_LAB_TEST: '1' });
+    expect(out.created).toMatchObject({ ok: true });
+    const count = (name: string) => {
+      const db = new Database(join(userData, 'labs', `${name}.db`), { readonly: true });
+      try {
+        return db.prepare('SELECT COUNT(*) FROM pods').pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    // The harness's pods went into beta, the lab last open; no "default" was made.
+    expect([count('alpha'), count('beta') as number > 0]).toEqual([0, true]);
+    expect(existsSync(join(userData, 'labs', 'default.db'))).toBe(false);
+  });
+
+  it('adopts the crosspod.db of an older version as the lab "default"', async () => {
+    const userData = join(dir, 'user-CROSSPOD_LEGACY_TEST');
+    const old = await openStore(join(userData, 'crosspod.db'));
+    old.db.prepare("INSERT INTO pods (pod_id, region_name, az_name, pod_az_name, dc_name, driver, created_at, updated_at) VALUES ('p', 'OldRegion', 'az1', '', '', 'lab', 'x', 'x')").run();
+    old.close();
+    boot({ CROSSPOD_LEGACY_TEST: '1' });
+    expect(existsSync(join(userData, 'crosspod.db'))).toBe(false);
+    const db = new Database(join(userData, 'labs', 'default.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT region_name FROM pods ORDER BY region_name').pluck().all()).toContain('OldRegion');
+    } finally {
+      db.close();
+    }
   });
 });
 

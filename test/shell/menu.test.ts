@@ -11,6 +11,13 @@ function callbacks() {
     toggleDarkMode: vi.fn(),
     showShortcuts: vi.fn(),
     showAbout: vi.fn(),
+    newLab: vi.fn(),
+    openLab: vi.fn(),
+    duplicateLab: vi.fn(),
+    exportLab: vi.fn(),
+    importLab: vi.fn(),
+    snapshot: vi.fn(),
+    restore: vi.fn(),
   } satisfies MenuCallbacks;
 }
 
@@ -29,6 +36,51 @@ const click = (item: MenuItemConstructorOptions) =>
 
 it('offers exactly the renderer’s views, in its order', () => {
   expect(VIEWS.map((v) => v.id)).toEqual([...RENDERER_VIEWS]);
+});
+
+describe('the File menu on the lab host', () => {
+  const labs = { current: 'alpha', recent: ['beta', 'alpha'], snapshots: [{ id: 'alpha-1.db', label: 'before-restore', created_at: '2026-12-01T10:00:00.000Z' }] };
+
+  it('offers New lab, Open recent, Duplicate, Export, Import, Snapshot and Restore, each calling its labs action', () => {
+    const file = buildMenuTemplate(callbacks(), { isMac: false, labs }).find((m) => m.label === 'File')!;
+    expect((file.submenu as MenuItemConstructorOptions[]).map((i) => i.label ?? i.type ?? i.role)).toEqual([
+      'New Lab',
+      'Open Recent',
+      'Duplicate alpha',
+      'separator',
+      'Export Lab…',
+      'Import Lab…',
+      'separator',
+      'Take Snapshot',
+      'Restore Snapshot',
+      'separator',
+      'Backups',
+      'separator',
+      'quit',
+    ]);
+    const expected: [string, keyof MenuCallbacks, unknown[]][] = [
+      ['New Lab', 'newLab', []],
+      ['beta', 'openLab', ['beta']],
+      ['Duplicate alpha', 'duplicateLab', []],
+      ['Export Lab…', 'exportLab', []],
+      ['Import Lab…', 'importLab', []],
+      ['Take Snapshot', 'snapshot', []],
+      ['2026-12-01 10:00:00 (before-restore)', 'restore', ['alpha-1.db']],
+    ];
+    for (const [label, name, args] of expected) {
+      const cb = callbacks();
+      click(find(buildMenuTemplate(cb, { isMac: false, labs }), label));
+      for (const [k, fn] of Object.entries(cb)) expect(fn, `${label} → ${k}`).toHaveBeenCalledTimes(k === name ? 1 : 0);
+      expect(cb[name]).toHaveBeenCalledWith(...args);
+    }
+    // The current lab is checked, not a link to itself.
+    expect(find(buildMenuTemplate(callbacks(), { isMac: false, labs }), 'alpha')).toMatchObject({ type: 'checkbox', checked: true, enabled: false });
+  });
+
+  it('has no lab items where one file is served', () => {
+    const file = buildMenuTemplate(callbacks(), { isMac: false }).find((m) => m.label === 'File')!;
+    expect((file.submenu as MenuItemConstructorOptions[]).map((i) => i.label ?? i.type ?? i.role)).toEqual(['Backups', 'separator', 'quit']);
+  });
 });
 
 describe.each([false, true])('menu template (isMac=%s)', (isMac) => {

@@ -66,10 +66,11 @@ export class AuditLog {
     };
   }
 
-  /** Appends one entry (the caller's transaction); same arguments as the INSERT. */
-  run(at: string, actor: string, operation: string, inputSummary: string, resultCode: string, resourceIds: string): void {
-    this.q.insert.run(at, actor, operation, inputSummary, resultCode, resourceIds);
+  /** Appends one entry (the caller's transaction); same arguments as the INSERT. Returns its id. */
+  run(at: string, actor: string, operation: string, inputSummary: string, resultCode: string, resourceIds: string): number {
+    const id = Number(this.q.insert.run(at, actor, operation, inputSummary, resultCode, resourceIds).lastInsertRowid);
     this.writesSincePrune++;
+    return id;
   }
 
   retention(): AuditRetention {

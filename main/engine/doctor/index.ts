@@ -167,8 +167,10 @@ export class Doctor {
       try {
         const d = core.driver(pod.pod_id);
         snaps.set(pod.pod_id, { network: await d.list('network'), subnet: await d.list('subnet'), port: await d.list('port'), router: await d.list('router'), floatingip: await d.list('floatingip') });
+        pods.observed.ok(pod.pod_id);
       } catch (e) {
         const err = toErrorBody(e);
+        pods.observed.failed(pod.pod_id, err);
         out.push(this.finding('pod_unreachable', pod, 'pod', null, null, null, `Pod ${pod.region_name} does not answer (${err.code}: ${err.message}); its resources were not checked`, { action: 'none', text: 'Nothing: bring the pod back, or delete it with force' }));
       }
     }

@@ -17,6 +17,12 @@
 //   it, as Neutron's auto-delete does; any other port's address refuses it.
 // - `description` is stored as given and filterable: the engine's stable lookup key (§5).
 // - list filters are field equality; a filter on a field the resource lacks matches nothing.
+// - security groups (Neutron's security-group extension): a new group comes with Neutron's two
+//   egress rules (IPv4 and IPv6, any protocol, anywhere); a rule equal to one the group has
+//   throws SECURITY_GROUP_RULE_EXISTS; deleting a group a port uses throws SECURITY_GROUP_IN_USE;
+//   a group's rules go with it, and so do other groups' rules naming it as remote group. A port
+//   created with `security_groups` uses exactly those (a real region gives a port created without
+//   them its project's `default` group; the lab gives it none: the engine always names them).
 import type { AllocationPool, FixedIp, HostRoute, Route } from '../../../shared/model';
 
 export interface BottomNetwork {
@@ -60,6 +66,31 @@ export interface BottomPort {
   admin_state_up: boolean;
   status: string;
   description: string;
+  /** The ids of the port's security groups in this pod. */
+  security_groups: string[];
+}
+
+export interface BottomSecurityGroupRule {
+  id: string;
+  security_group_id: string;
+  project_id: string;
+  direction: 'ingress' | 'egress';
+  ethertype: 'IPv4' | 'IPv6';
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string;
+}
+
+export interface BottomSecurityGroup {
+  id: string;
+  name: string;
+  project_id: string;
+  description: string;
+  stateful: boolean;
+  security_group_rules: BottomSecurityGroupRule[];
 }
 
 export interface BottomGatewayInfo {
@@ -95,6 +126,8 @@ export interface BottomTypes {
   port: BottomPort;
   router: BottomRouter;
   floatingip: BottomFloatingIp;
+  security_group: BottomSecurityGroup;
+  security_group_rule: BottomSecurityGroupRule;
 }
 
 export type ResourceKind = keyof BottomTypes;
@@ -134,6 +167,7 @@ export interface CreateBodies {
     device_owner?: string;
     admin_state_up?: boolean;
     description?: string;
+    security_groups?: string[];
   };
   router: { name: string; project_id: string; distributed?: boolean; description?: string };
   floatingip: {
@@ -142,6 +176,19 @@ export interface CreateBodies {
     floating_ip_address?: string;
     port_id?: string | null;
     fixed_ip_address?: string;
+  };
+  security_group: { name: string; project_id: string; description?: string; stateful?: boolean };
+  security_group_rule: {
+    security_group_id: string;
+    project_id: string;
+    direction: 'ingress' | 'egress';
+    ethertype: 'IPv4' | 'IPv6';
+    protocol?: string | null;
+    port_range_min?: number | null;
+    port_range_max?: number | null;
+    remote_ip_prefix?: string | null;
+    remote_group_id?: string | null;
+    description?: string;
   };
 }
 
@@ -157,9 +204,21 @@ export interface UpdateBodies {
     description?: string;
   };
   /** fixed_ips replaces the whole list; explicit addresses only (the engine always names them). */
-  port: { name?: string; device_id?: string; device_owner?: string; admin_state_up?: boolean; fixed_ips?: { subnet_id: string; ip_address: string }[]; description?: string };
+  port: {
+    name?: string;
+    device_id?: string;
+    device_owner?: string;
+    admin_state_up?: boolean;
+    fixed_ips?: { subnet_id: string; ip_address: string }[];
+    description?: string;
+    /** Replaces the port's whole list of security groups. */
+    security_groups?: string[];
+  };
   router: { name?: string; description?: string };
   floatingip: { port_id: string | null; fixed_ip_address?: string };
+  security_group: { name?: string; description?: string };
+  /** Neutron has no rule update: rules are deleted and made. */
+  security_group_rule: never;
 }
 
 /**

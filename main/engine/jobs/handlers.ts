@@ -133,5 +133,19 @@ export function jobsApp({ w, r }: HandlerContext) {
       const j = w.jobs.redo(i.id);
       op.touch('jobs.changed', j.id);
       return j;
+    })
+    .method('jobs.create', (i, op) => {
+      const router = w.top.router(i.router_id);
+      if (router.project_id !== i.project_id) {
+        throw new CrosspodError('JOB_RESOURCE_NOT_OWNED', `router ${router.name || router.id} (${router.id}) doesn't belong to the project ${i.project_id}`, { router_id: router.id, project_id: i.project_id });
+      }
+      const job = w.jobs.enqueue(i.type, router.id, router.project_id, { router_id: router.id });
+      op.touch('jobs.changed', job);
+      return w.jobs.get(job);
+    })
+    .method('jobs.delete', (i, op) => {
+      w.jobs.delete(i.id);
+      op.touch('jobs.changed', i.id);
+      return { id: i.id };
     });
 }

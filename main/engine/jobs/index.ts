@@ -44,6 +44,7 @@ export class JobQueue {
   ) {
     this.q = {
       get: db.prepare('SELECT * FROM async_jobs WHERE id = ?'),
+      delete: db.prepare("DELETE FROM async_jobs WHERE id = ? AND status IN ('NEW', 'FAIL')"),
       waiting: db.prepare("SELECT * FROM async_jobs WHERE type = ? AND resource_id = ? AND status = 'NEW' LIMIT 1"),
       insert: db.prepare(
         'INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?)',
@@ -107,6 +108,21 @@ export class JobQueue {
     if (before !== null) n += this.q.pruneOld.run(before, batch).changes;
     if (keep !== null) n += this.q.pruneExtra.run(batch, keep).changes;
     return n;
+  }
+
+  /** The job, or undefined once deleted (the runner checks before it starts one). */
+  find(id: string): Job | undefined {
+    const r = this.q.get.get(id) as JobRow | undefined;
+    return r && toJob(r);
+  }
+
+  /** Deletes a NEW or FAIL job; a RUNNING one is being done and a SUCCESS one is the log (§11.2). */
+  delete(id: string): void {
+    const j = this.get(id);
+    if (j.status === 'RUNNING' || j.status === 'SUCCESS') {
+      throw new CrosspodError('JOB_NOT_DELETABLE', j.status === 'RUNNING' ? `Failed to delete the running job ${id}` : `Job ${id} is from job log: it succeeded`, { status: j.status });
+    }
+    this.q.delete.run(id);
   }
 
   /** Redo a FAIL job (§9: failed jobs can be redone). */

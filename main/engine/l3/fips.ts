@@ -16,6 +16,21 @@ import { readPaths } from './paths';
 export const BOTTOM_BRIDGE_PORT_NAME = 'ns_bridge_port';
 export const fipBridgePortName = (project: string, bottomVmPort: string) => `ns_bridge_port_${project}_None_${bottomVmPort}`;
 
+/**
+ * Runs independent pod chains side by side (or one after another when told to, for the
+ * benchmark's before/after). Every chain ends before a failure is thrown, so the compensations
+ * the failure runs include all the steps that were made.
+ */
+async function allChains(parallel: boolean, chains: (() => Promise<void>)[]): Promise<void> {
+  if (!parallel) {
+    for (const c of chains) await c();
+    return;
+  }
+  const r = await Promise.allSettled(chains.map((c) => c()));
+  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 export class FipService {
   constructor(
     private readonly s: Services,
@@ -126,30 +141,37 @@ export class FipService {
       // The bridge is the router's project's: that is the bridge its bottom routers sit on.
       const project = router.project_id;
       const ns = await this.bridges.ensureNs(op, router);
-      await this.network.ensureBottomSubnet(op, vmPod, ns.sub, { external: true });
-      const extNsSub = await this.network.ensureBottomSubnet(op, extPod, ns.sub, { external: false });
-      const vmNsNet = routing.bottomId(ns.net.id, vmPod.pod_id, 'network')!;
-      const extNsNet = routing.bottomId(ns.net.id, extPod.pod_id, 'network')!;
       const bridge = await this.bridges.port(op, fipBridgePortName(project, vmPort), ns, project);
-      const d = op.driver(extPod.pod_id);
-      const bottomBridge = await ensureBottom(this.s, op, extPod, {
-        topId: bridge.row.id,
-        type: 'port',
-        projectId: project,
-        kind: 'port',
-        name: BOTTOM_BRIDGE_PORT_NAME,
-        // The literal name is shared by every such port (§7): the description is its lookup key.
-        create: ({ description }) =>
-          d.create('port', {
-            name: BOTTOM_BRIDGE_PORT_NAME,
-            network_id: extNsNet,
-            project_id: project,
-            fixed_ips: [{ subnet_id: extNsSub, ip_address: bridge.ip }],
-            description,
-          }),
-      });
-      await this.safeCreateFip(op, extPod, bottomExtNet, fip.floating_ip_address, bottomBridge.id, fip.project_id);
-      await this.safeCreateFip(op, vmPod, vmNsNet, bridge.ip, vmPort, fip.project_id);
+      // The VM pod's chain (bridge floating IP X -> VM) and the external pod's (bridge port X,
+      // floating IP -> X) share nothing below the top: they run side by side.
+      const vmChain = async () => {
+        await this.network.ensureBottomSubnet(op, vmPod, ns.sub, { external: true });
+        const vmNsNet = routing.bottomId(ns.net.id, vmPod.pod_id, 'network')!;
+        await this.safeCreateFip(op, vmPod, vmNsNet, bridge.ip, vmPort, fip.project_id);
+      };
+      const extChain = async () => {
+        const extNsSub = await this.network.ensureBottomSubnet(op, extPod, ns.sub, { external: false });
+        const extNsNet = routing.bottomId(ns.net.id, extPod.pod_id, 'network')!;
+        const d = op.driver(extPod.pod_id);
+        const bottomBridge = await ensureBottom(this.s, op, extPod, {
+          topId: bridge.row.id,
+          type: 'port',
+          projectId: project,
+          kind: 'port',
+          name: BOTTOM_BRIDGE_PORT_NAME,
+          // The literal name is shared by every such port (§7): the description is its lookup key.
+          create: ({ description }) =>
+            d.create('port', {
+              name: BOTTOM_BRIDGE_PORT_NAME,
+              network_id: extNsNet,
+              project_id: project,
+              fixed_ips: [{ subnet_id: extNsSub, ip_address: bridge.ip }],
+              description,
+            }),
+        });
+        await this.safeCreateFip(op, extPod, bottomExtNet, fip.floating_ip_address, bottomBridge.id, fip.project_id);
+      };
+      await allChains(core.settings.parallel_pod_steps, [extChain, vmChain]);
     }
     return this.t.toFip(this.t.fip(fip.id));
   }

@@ -8,6 +8,7 @@ import type { BottomFloatingIp, BottomNetwork, BottomPort, Filters, ResourceKind
 import type { FipRow } from '../network/top';
 import type { Services } from '../services';
 import { BOTTOM_BRIDGE_PORT_NAME, fipBridgePortName } from './fips';
+import { addAdmits, type VmPortRead } from '../secgroups/admits';
 
 type HopError = { code: string; message: string };
 
@@ -24,7 +25,7 @@ interface Pending {
 }
 
 /** One list call, bounded by the read budget; failures become a hop error instead of an exception. */
-async function listOnce<K extends ResourceKind>(s: Services, podId: string, kind: K, filters: Filters, budgetMs: number): Promise<BottomTypes[K][] | HopError> {
+export async function listOnce<K extends ResourceKind>(s: Services, podId: string, kind: K, filters: Filters, budgetMs: number): Promise<BottomTypes[K][] | HopError> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const call = s.core.driver(podId).list(kind, filters);
@@ -32,9 +33,12 @@ async function listOnce<K extends ResourceKind>(s: Services, podId: string, kind
       timer = setTimeout(() => reject(new CrosspodError('POD_TIMEOUT', `${s.pods.row(podId).region_name} did not answer within ${budgetMs} ms`)), budgetMs);
     });
     call.catch(() => undefined); // a late failure after the budget ran out is not unhandled
-    return await Promise.race([call, late]);
+    const out = await Promise.race([call, late]);
+    s.pods.observed.ok(podId);
+    return out;
   } catch (e) {
     const b = toErrorBody(e);
+    s.pods.observed.failed(podId, b);
     return { code: b.code, message: b.message };
   } finally {
     clearTimeout(timer);
@@ -80,6 +84,9 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
     };
   });
 
+  // secgroups hook: the VM ports found, for what their groups admit (read last, one list per pod).
+  const vmPorts: VmPortRead[] = [];
+
   // 1. The external pods: their floating IPs, the ports they are bound to, and bridge networks.
   const byExt = groupBy(
     pending.filter((p) => p.bottomExtNet),
@@ -108,6 +115,7 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
       if (p.extPort.name !== BOTTOM_BRIDGE_PORT_NAME) {
         p.path.mode = 'same-pod';
         p.path.hops = [p.ext, { role: 'fixed', address: p.bottom!.fixed_ip_address!, region: p.ext.region, ...topNet(podId, p.extPort.network_id) }];
+        vmPorts.push({ path: p.path, podId, port: p.extPort });
       } else {
         bridgeIds.add(p.extPort.network_id);
         twoStep.push({ ...p, bridgeNet: p.extPort.network_id, bridgeTop: topNet(podId, p.extPort.network_id) });
@@ -153,9 +161,11 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
         continue;
       }
       const vmPort = ports.find((x) => x.id === f.port_id);
+      vmPorts.push({ path: p.path, podId, port: vmPort });
       p.path.hops.push({ role: 'fixed', address: f.fixed_ip_address, region, ...(vmPort ? topNet(podId, vmPort.network_id) : { network_id: '', network_name: '' }) });
     }
   }
+  await addAdmits(s, vmPorts, budgetMs, listOnce);
   return pending.map((p) => p.path);
 }
 

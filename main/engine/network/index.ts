@@ -7,6 +7,7 @@ import { deleteIfExists, json, uuid, type Operation, type PodRow } from '../cont
 import type { BottomPort, UpdateBodies } from '../drivers/driver';
 import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet, parseCidr } from '../ipam/cidr';
 import { bottomKey, ensureBottom, type Services } from '../services';
+import { trustedOwner } from '../secgroups';
 import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type NetworkRow, type PortRow, type SubnetRow } from './top';
 
 /** Neutron's DHCP port owner, and the device id of a DHCP port made for the agent to claim. */
@@ -489,7 +490,7 @@ export class NetworkService {
       projectId: port.project_id,
       kind: 'port',
       name,
-      create: ({ description }) =>
+      create: async ({ description }) =>
         d.create('port', {
           name,
           description,
@@ -499,6 +500,8 @@ export class NetworkService {
           fixed_ips: ips.map((ip) => ({ subnet_id: bottomSubnets.get(ip.subnet_id), ip_address: ip.ip_address })),
           ...(port.admin_state_up === 0 ? { admin_state_up: false } : {}),
           ...(copiesDevice(port) && port.device_owner ? { device_owner: port.device_owner, device_id: port.device_id } : {}),
+          // secgroups hook: the port's groups, made in the pod first (else a region gives it its own default).
+          ...(trustedOwner(port.device_owner) ? {} : { security_groups: await this.s.secgroups.bottomGroupsOfPort(op, pod, port.id) }),
         }),
     });
   }
@@ -561,6 +564,7 @@ export class NetworkService {
     }
     this.t.q.insertPort.run(row);
     ips.forEach((ip, i) => this.t.q.insertPortIp.run(row.id, ip.subnet_id, ip.ip_address, i));
+    this.s.secgroups.bindNewPort(op, row, input.security_groups); // secgroups hook
     op.touch('ports.changed', row.id);
     // A compute port stands for a booted VM: realise it in its network's pod, as the Nova gateway would.
     if (row.device_owner.startsWith('compute:')) {
@@ -634,9 +638,13 @@ export class NetworkService {
     };
     this.t.q.updatePort.run(next);
     op.touch('ports.changed', cur.id);
+    // secgroups hook: the new list of groups replaces the old one, at the top and in every pod.
+    const curGroups = this.s.secgroups.st.portGroups(cur.id);
+    const regrouped = input.security_groups !== undefined && this.s.secgroups.rebindPort(op, next, input.security_groups);
+    const nextGroups = this.s.secgroups.st.portGroups(cur.id);
 
     await this.updateBottoms(op, cur.id, 'port', 'port', {}, {}, async (pod) => {
-      const body = async (p: PortRow, ips: { subnet_id: string; ip_address: string }[]): Promise<UpdateBodies['port']> => {
+      const body = async (p: PortRow, ips: { subnet_id: string; ip_address: string }[], groups: string[]): Promise<UpdateBodies['port']> => {
         const bottomIps = [];
         for (const f of ips) bottomIps.push({ subnet_id: await this.ensureBottomSubnet(op, pod, this.t.subnet(f.subnet_id)), ip_address: f.ip_address });
         return {
@@ -644,11 +652,13 @@ export class NetworkService {
           admin_state_up: p.admin_state_up === 1,
           ...(copiesDevice(next) ? { device_owner: p.device_owner, device_id: p.device_id } : {}),
           fixed_ips: bottomIps,
+          ...(regrouped ? { security_groups: await this.s.secgroups.bottomGroupsOf(op, pod, groups) } : {}),
         };
       };
-      const previous = await body(cur, curIps);
-      return { changed: diff(previous, await body(next, nextIps)), previous };
+      const previous = await body(cur, curIps, curGroups);
+      return { changed: diff(previous, await body(next, nextIps, nextGroups)), previous };
     });
+    if (regrouped) for (const m of this.s.routing.mappings(cur.id, 'port')) this.s.secgroups.queuePrune(op, m.pod_id, cur.project_id);
     if (next.device_owner.startsWith('compute:') && this.s.routing.mappings(cur.id, 'port').length === 0) {
       await this.ensureBottomPort(op, this.podOfNetwork(net, next.project_id), next);
     }
@@ -697,6 +707,8 @@ export class NetworkService {
     }
     for (const m of this.s.routing.mappings(id, 'port')) {
       this.s.jobs.enqueue('port_delete', `${m.pod_id}#${m.bottom_id}`, port.project_id, { pod_id: m.pod_id, bottom_id: m.bottom_id, top_id: id });
+      // secgroups hook: after the bottom port goes, the pod's copies of groups nothing uses go too.
+      if (this.s.secgroups.st.portGroups(id).length > 0) this.s.secgroups.queuePrune(op, m.pod_id, port.project_id);
     }
     for (const ip of this.t.portIps(id)) this.s.core.ipam.release(ip.subnet_id, ip.ip_address);
     this.t.q.deletePort.run(id);

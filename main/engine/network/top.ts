@@ -94,8 +94,11 @@ export const OWNER_ROUTER_GATEWAY = 'network:router_gateway';
 /** Prepared statements over the top tables, prepared once per engine. */
 export class TopStore {
   readonly q;
+  /** secgroups hook: a port's security groups for toPort (the table is secgroups/store.ts's). */
+  private readonly portGroups;
 
   constructor(readonly db: Db) {
+    this.portGroups = db.prepare('SELECT security_group_id FROM port_security_groups WHERE port_id = ? ORDER BY position').pluck();
     this.q = {
       net: db.prepare('SELECT * FROM networks WHERE id = ?'),
       netByName: db.prepare('SELECT * FROM networks WHERE name = ? ORDER BY created_at LIMIT 1'),
@@ -304,6 +307,7 @@ export class TopStore {
       device_id: r.device_id,
       admin_state_up: r.admin_state_up === 1,
       status: r.status,
+      security_groups: this.portGroups.all(r.id) as string[],
       created_at: r.created_at,
       updated_at: r.updated_at,
     };

@@ -1,12 +1,14 @@
 // The pod registry (reference §11, with the later region_name naming and the 62801d7 fix) and
 // the AZ -> pod binding per project (§6, with the f0f9a20 fix: never the top pod).
 import type { NeutronDriverConfig, Pod } from '../../../shared/model';
+import type { PodHealth } from '../../../shared/topology';
 import { CrosspodError } from '../../../shared/errors';
 import type { ParsedInput } from '../../../shared/contract';
 import type { PodRow } from '../context';
 import { json, uuid } from '../context';
 import type { SecretBox } from '../secrets';
 import type { Db } from '../store';
+import { PodObservations } from './observations';
 
 export function toPod(r: PodRow): Pod {
   const cfg = json<NeutronDriverConfig | null>(r.driver_config, null);
@@ -29,12 +31,15 @@ type PodInput = Omit<ParsedInput<'pods.update'>, 'pod_id'>;
 
 export class PodRegistry {
   private readonly q;
+  /** What the budgeted reads last saw of each pod (the reader's registry is the one they feed). */
+  readonly observed: PodObservations;
 
   constructor(
     private readonly db: Db,
     private readonly nowIso: () => string,
     private readonly secrets: SecretBox | undefined,
   ) {
+    this.observed = new PodObservations(() => Date.parse(nowIso()));
     this.q = {
       get: db.prepare('SELECT * FROM pods WHERE pod_id = ?'),
       byName: db.prepare('SELECT * FROM pods WHERE region_name = ?'),
@@ -87,6 +92,11 @@ export class PodRegistry {
 
   bottoms(): PodRow[] {
     return this.q.bottoms.all() as PodRow[];
+  }
+
+  /** Every bottom pod's reads as last observed (no pod is asked). */
+  health(): PodHealth[] {
+    return this.bottoms().map((p) => ({ pod_id: p.pod_id, region_name: p.region_name, reads: this.observed.of(p.pod_id, p.updated_at) }));
   }
 
   password(podId: string): string | undefined {

@@ -286,7 +286,16 @@ export interface RecoveryDeps {
   forgetRouting(podId: string, bottomId: string): number;
   /** A step recovery could not undo: kept as a FAIL compensate job, to redo. */
   failed(f: { pod_id: string; label: string; action: CompensationAction; error: unknown }): void;
+  /**
+   * How long a call the dead process had in flight may still take to land in its pod (a pod
+   * finishes a request whose client is gone). Recovery waits this long before it looks, and
+   * looks for lost creates again after it, until two looks in a row find nothing.
+   */
+  settleMs?: number;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const inFlight = (steps: JournalStep[]) => steps.some((s) => s.type === 'call' && s.state === 'intent');
 
 export interface RecoveryReport {
   /** Interrupted after their commit: only the journal entry was left. */
@@ -333,7 +342,11 @@ function identity(kind: string, body: Raw): { filters: Filters; ips: string[] } 
 /** Finishes every operation the journal holds (a crash interrupted them). */
 export async function recover(journal: Journal, deps: RecoveryDeps): Promise<RecoveryReport> {
   const rep: RecoveryReport = { committed: 0, undone: 0, steps: 0, found: 0, recreated: 0, forgotten: 0, irreversible: 0, failed: 0 };
-  for (const op of journal.openOps()) {
+  const open = journal.openOps();
+  // A call whose answer the crash lost may still be running in its pod: let it land first, or
+  // recovery's look misses a create (or reverts an update) that completes a moment later.
+  if (deps.settleMs && open.some((op) => !deps.committed(op.op_id) && inFlight(journal.steps(op.op_id)))) await sleep(deps.settleMs);
+  for (const op of open) {
     if (deps.committed(op.op_id)) {
       rep.committed++;
       journal.finish(op.op_id);
@@ -359,6 +372,21 @@ export async function undoLostAnswers(journal: Journal, opId: string, deps: Reco
 }
 
 async function undoOp(steps: JournalStep[], deps: RecoveryDeps, rep: RecoveryReport): Promise<void> {
+  // Lost creates, looked for again (after the settle delay) until two looks find nothing.
+  const lost: (() => Promise<number>)[] = [];
+  const foundBefore = rep.found;
+  await undoSteps(steps, deps, rep, lost);
+  if (!lost.length) return;
+  // The first look (in undoSteps) counts: one more empty look after it is enough.
+  for (let empty = rep.found === foundBefore ? 1 : 0, round = 0; empty < 2 && round < 8; round++) {
+    await sleep(deps.settleMs ?? 0);
+    let found = 0;
+    for (const look of lost) found += await look();
+    empty = found ? 0 : empty + 1;
+  }
+}
+
+async function undoSteps(steps: JournalStep[], deps: RecoveryDeps, rep: RecoveryReport, lost: (() => Promise<number>)[]): Promise<void> {
   const claimed = new Set(steps.filter((s) => s.type === 'undo' && s.undoes != null).map((s) => s.undoes));
   const ids = new Map<string, string>();
   for (const s of [...steps].reverse()) {
@@ -396,17 +424,35 @@ async function undoOp(steps: JournalStep[], deps: RecoveryDeps, rep: RecoveryRep
           }
           const who = identity(kind, body);
           if (!who) break;
-          pending = { label: `${kind} ${String(body.name ?? body.floating_ip_address ?? '')} possibly made in ${region}`, action: { verb: 'deleteMatching', kind, filters: who.filters, ip_addresses: who.ips } };
-          for (const r of (await d.list(kind, who.filters)) as unknown as Raw[]) {
-            const ips = Array.isArray(r.fixed_ips) ? (r.fixed_ips as { ip_address: string }[]).map((f) => f.ip_address) : [];
-            if (!who.ips.every((ip) => ips.includes(ip))) continue;
-            if (kind === 'floatingip' && body.port_id && r.port_id !== body.port_id) continue;
-            // Something the committed state knows is not this operation's.
-            if (deps.referenced(s.pod_id, r.id as string)) continue;
-            await deleteTolerant(d, kind, r.id as string);
-            rep.found++;
-            rep.steps++;
-          }
+          const action: CompensationAction = { verb: 'deleteMatching', kind, filters: who.filters, ip_addresses: who.ips };
+          const label = `${kind} ${String(body.name ?? body.floating_ip_address ?? '')} possibly made in ${region}`;
+          pending = { label, action };
+          const podId = s.pod_id;
+          const look = async (): Promise<number> => {
+            let n = 0;
+            for (const r of (await d.list(kind, who.filters)) as unknown as Raw[]) {
+              const ips = Array.isArray(r.fixed_ips) ? (r.fixed_ips as { ip_address: string }[]).map((f) => f.ip_address) : [];
+              if (!who.ips.every((ip) => ips.includes(ip))) continue;
+              if (kind === 'floatingip' && body.port_id && r.port_id !== body.port_id) continue;
+              // Something the committed state knows is not this operation's.
+              if (deps.referenced(podId, r.id as string)) continue;
+              await deleteTolerant(d, kind, r.id as string);
+              rep.found++;
+              rep.steps++;
+              n++;
+            }
+            return n;
+          };
+          await look();
+          lost.push(async () => {
+            try {
+              return await look();
+            } catch (e) {
+              deps.failed({ pod_id: podId, label, action, error: e });
+              rep.failed++;
+              return 0;
+            }
+          });
           break;
         }
         case 'update': {

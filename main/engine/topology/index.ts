@@ -1,7 +1,9 @@
 // The topology view's reads, sized to what it shows. The summary and the structure come from the
 // top tables and the routing table (aggregates in SQL); the paths of the floating IPs on a detail
 // page come from the bottom pods, on a budget: one list per (pod, resource type), joined in memory.
-import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, PodDriver } from '../drivers/driver';
+import { listOnce } from '../l3/paths';
+import { addTopoAdmits } from '../secgroups/admits';
+import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter } from '../drivers/driver';
 import { CrosspodError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import type {
@@ -24,7 +26,9 @@ import type {
 import type { Db } from '../store';
 import type { Services } from '../services';
 
-type PodRow = { pod_id: string; region_name: string; az_name: string; driver: 'lab' | 'neutron' };
+type PodRow = { pod_id: string; region_name: string; az_name: string; driver: 'lab' | 'neutron'; updated_at: string };
+type ReadError = { code: string; message: string };
+const failed = <T>(x: T | ReadError): x is ReadError => !Array.isArray(x) && !(x instanceof Map) && typeof (x as ReadError).code === 'string';
 type NetRow = { id: string; name: string; project_id: string; router_external: number; bridge: 'ew' | 'ns' | null; provider_segmentation_id: number | null; az_hints: string };
 type FipRow = { id: string; project_id: string; floating_network_id: string; floating_ip_address: string; port_id: string | null; fixed_ip_address: string | null; router_id: string | null };
 
@@ -39,7 +43,7 @@ export class TopologyService {
   constructor(private readonly s: Services) {
     const db: Db = s.core.db;
     this.q = {
-      pods: db.prepare('SELECT pod_id, region_name, az_name, driver FROM pods ORDER BY created_at, rowid'),
+      pods: db.prepare('SELECT pod_id, region_name, az_name, driver, updated_at FROM pods ORDER BY created_at, rowid'),
       // (network, pod) for every bottom copy of a top network; the top pod's rows key bridges by name.
       // Per pod, through the (pod, type) index: a pod's network and router copies.
       podCopies: db.prepare("SELECT top_id, resource_type AS type FROM resource_routings WHERE pod_id = ? AND resource_type IN ('network', 'router') AND bottom_id IS NOT NULL"),
@@ -77,7 +81,7 @@ export class TopologyService {
       vmsOnNet: db.prepare("SELECT id, name, network_id FROM ports WHERE network_id = ? AND device_owner NOT LIKE 'network:%' ORDER BY created_at, rowid LIMIT ?"),
       vmCountOnNet: db.prepare("SELECT COUNT(*) AS n FROM ports WHERE network_id = ? AND device_owner NOT LIKE 'network:%'"),
       podOfPort: db.prepare("SELECT pod_id, bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = 'port' AND bottom_id IS NOT NULL AND pod_id != ? LIMIT 1"),
-      podByName: db.prepare('SELECT pod_id, region_name, az_name, driver FROM pods WHERE region_name = ? OR az_name = ? LIMIT 1'),
+      podByName: db.prepare('SELECT pod_id, region_name, az_name, driver, updated_at FROM pods WHERE region_name = ? OR az_name = ? LIMIT 1'),
       viewGet: db.prepare('SELECT state FROM view_state WHERE view = ?'),
       viewSet: db.prepare('INSERT INTO view_state (view, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at'),
     };
@@ -181,7 +185,7 @@ export class TopologyService {
       });
     }
     segments.sort((a, b) => a.name.localeCompare(b.name));
-    const failed = new Map((q.failedJobs.all() as { pod_id: string; n: number }[]).map((r) => [r.pod_id, r.n]));
+    const failedJobs = new Map((q.failedJobs.all() as { pod_id: string; n: number }[]).map((r) => [r.pod_id, r.n]));
     const pending = new Map((q.pending.all() as { pod_id: string; n: number }[]).map((r) => [r.pod_id, r.n]));
     const routers = projectId ? (this.q.routersOfProject.all(projectId) as unknown[]).length : (q.routers.get() as { n: number }).n;
     let networks = 0;
@@ -190,15 +194,16 @@ export class TopologyService {
       lab_id: topId || 'empty',
       project_id: projectId ?? null,
       pods: pods.map((p) => {
-        const f = failed.get(p.pod_id) ?? 0;
+        const f = failedJobs.get(p.pod_id) ?? 0;
         const pe = pending.get(p.pod_id) ?? 0;
+        const reads = this.s.pods.observed.of(p.pod_id, p.updated_at);
         return {
           pod_id: p.pod_id,
           region_name: p.region_name,
           az_name: p.az_name,
           is_top: p.az_name === '',
           driver: p.driver,
-          health: { status: f + pe > 0 ? 'degraded' : 'ok', failed_jobs: f, pending_routings: pe },
+          health: { status: reads.status === 'failing' ? 'unreachable' : f + pe > 0 ? 'degraded' : 'ok', failed_jobs: f, pending_routings: pe, reads },
           counts: counts.get(p.pod_id)!,
         };
       }),
@@ -301,12 +306,18 @@ export class TopologyService {
       }
     }
 
-    // Routers, read from each focus pod's bottom: one list of routers and one of router ports.
+    // Routers, read from each focus pod's bottom: one list of routers and one of router ports. A
+    // pod that does not answer shows its router copies without interfaces (its reads say why).
     const routers: TopoRouter[] = [];
     const bottomRouters = new Map<string, { routers: Map<string, BottomRouter>; ports: BottomPort[] }>();
+    const budget = this.s.core.settings.read_budget_ms;
     for (const podId of focusPods) {
-      const d = this.s.core.driver(podId);
-      const [rs, ifs, gws] = await Promise.all([d.list('router'), d.list('port', { device_owner: 'network:router_interface' }), d.list('port', { device_owner: 'network:router_gateway' })]);
+      const [rs, ifs, gws] = await Promise.all([
+        listOnce(this.s, podId, 'router', {}, budget),
+        listOnce(this.s, podId, 'port', { device_owner: 'network:router_interface' }, budget),
+        listOnce(this.s, podId, 'port', { device_owner: 'network:router_gateway' }, budget),
+      ]);
+      if (failed(rs) || failed(ifs) || failed(gws)) continue;
       bottomRouters.set(podId, { routers: new Map(rs.map((r) => [r.id, r])), ports: [...ifs, ...gws] });
     }
     for (const rid of routerIds) {
@@ -346,7 +357,7 @@ export class TopologyService {
       scope: { kind: input.scope, id: input.id, label },
       pods: allPods
         .filter((p) => touched.has(p.pod_id))
-        .map((p) => ({ pod_id: p.pod_id, region_name: p.region_name, az_name: p.az_name, focus: inFocus.has(p.pod_id) })),
+        .map((p) => ({ pod_id: p.pod_id, region_name: p.region_name, az_name: p.az_name, focus: inFocus.has(p.pod_id), reads: this.s.pods.observed.of(p.pod_id, p.updated_at) })),
       networks,
       routers,
       vms: [...vms.values()],
@@ -375,20 +386,24 @@ export class TopologyService {
   /**
    * The paths of a page of floating IPs, as the bottom pods hold them: one floating-IP list and one
    * network list per pod involved, joined in memory (the same hops `fips.path` reads one by one).
+   * Each list waits at most the read budget; a pod that does not answer degrades only its own
+   * hops, which carry the error and are what the top says.
    */
   async paths(page: FipRow[], topPod: string): Promise<TopoFip[]> {
     const q = this.q;
     const { routing } = this.s;
+    const budget = this.s.core.settings.read_budget_ms;
     const pods = new Map((q.pods.all() as PodRow[]).map((p) => [p.pod_id, p]));
-    const lists = new Map<string, Promise<{ fips: Map<string, BottomFloatingIp>; nets: Map<string, BottomNetwork> }>>();
+    type Lists = { fips: Map<string, BottomFloatingIp>; nets: Map<string, BottomNetwork> };
+    const lists = new Map<string, Promise<Lists | ReadError>>();
     const bottomOf = (podId: string) => {
       let l = lists.get(podId);
       if (!l) {
-        const d: PodDriver = this.s.core.driver(podId);
-        l = Promise.all([d.list('floatingip'), d.list('network')]).then(([fs, ns]) => ({
-          fips: new Map(fs.map((f) => [`${f.floating_network_id}|${f.floating_ip_address}`, f])),
-          nets: new Map(ns.map((n) => [n.id, n])),
-        }));
+        l = Promise.all([listOnce(this.s, podId, 'floatingip', {}, budget), listOnce(this.s, podId, 'network', {}, budget)]).then(([fs, ns]) => {
+          if (failed(fs)) return fs;
+          if (failed(ns)) return ns;
+          return { fips: new Map(fs.map((f) => [`${f.floating_network_id}|${f.floating_ip_address}`, f])), nets: new Map(ns.map((n) => [n.id, n])) };
+        });
         lists.set(podId, l);
       }
       return l;
@@ -398,6 +413,11 @@ export class TopologyService {
     const nsNetOf = (project: string) => {
       if (!nsNets.has(project)) nsNets.set(project, (q.netByName.all(`ns_bridge_net_${project}`) as NetRow[]).find((n) => n.bridge === 'ns')?.id ?? null);
       return nsNets.get(project)!;
+    };
+    /** The VM's hop as the top has it, with the error of the pod that could not confirm it. */
+    const fixedFromTop = (f: FipRow, vm: { pod_id: string; bottom_id: string }, error?: ReadError): TopoHop => {
+      const portNet = (q.port.get(f.port_id!) as { network_id: string }).network_id;
+      return { role: 'fixed', address: f.fixed_ip_address ?? '', pod_id: vm.pod_id, region: pods.get(vm.pod_id)!.region_name, network_id: portNet, network_name: netName(portNet), bottom: { port_id: vm.bottom_id, network_id: routing.bottomId(portNet, vm.pod_id, 'network') ?? undefined }, ...(error ? { error } : {}) };
     };
     // Start every pod's lists at once (independent pods in parallel).
     const plan = page.map((f) => {
@@ -416,8 +436,16 @@ export class TopologyService {
       }
       const extPod = pods.get(ext.pod_id)!;
       const be = await bottomOf(ext.pod_id);
+      const extHop: TopoHop = { role: 'external', address: f.floating_ip_address, pod_id: ext.pod_id, region: extPod.region_name, network_id: f.floating_network_id, network_name: netName(f.floating_network_id), bottom: { network_id: ext.bottom_id } };
+      if (failed(be)) {
+        extHop.error = be;
+        if (!vm || !f.fixed_ip_address) out.push({ ...base, mode: 'unbound', hops: [extHop] });
+        else if (vm.pod_id === ext.pod_id) out.push({ ...base, mode: 'same-pod', hops: [extHop, fixedFromTop(f, vm, be)] });
+        else out.push({ ...base, mode: 'two-step', hops: [extHop, fixedFromTop(f, vm)] });
+        continue;
+      }
       const bf = be.fips.get(`${ext.bottom_id}|${f.floating_ip_address}`);
-      const extHop: TopoHop = { role: 'external', address: f.floating_ip_address, pod_id: ext.pod_id, region: extPod.region_name, network_id: f.floating_network_id, network_name: netName(f.floating_network_id), bottom: { network_id: ext.bottom_id, ...(bf ? { floatingip_id: bf.id } : {}) } };
+      if (bf) extHop.bottom.floatingip_id = bf.id;
       if (!bf?.port_id || !bf.fixed_ip_address) {
         out.push({ ...base, mode: 'unbound', hops: [extHop] });
         continue;
@@ -439,19 +467,27 @@ export class TopologyService {
       if (vm && ns) {
         const nsVm = routing.bottomId(ns, vm.pod_id, 'network');
         const bv = await bottomOf(vm.pod_id);
-        const inner = nsVm ? bv.fips.get(`${nsVm}|${bf.fixed_ip_address}`) : undefined;
-        if (inner?.port_id && inner.fixed_ip_address) {
-          const vmPod = pods.get(vm.pod_id)!;
+        const vmPod = pods.get(vm.pod_id)!;
+        if (failed(bv)) {
           bridgeHop.pod_id = vm.pod_id;
           bridgeHop.region = vmPod.region_name;
-          bridgeHop.bottom = { ...bridgeHop.bottom, floatingip_id: inner.id };
-          const portNet = (q.port.get(f.port_id!) as { network_id: string }).network_id;
-          const net = routing.bottomId(portNet, vm.pod_id, 'network');
-          hops.push({ role: 'fixed', address: inner.fixed_ip_address, pod_id: vm.pod_id, region: vmPod.region_name, network_id: topNet(vm.pod_id, net ?? portNet), network_name: netName(portNet), bottom: { port_id: inner.port_id, network_id: net ?? undefined } });
+          hops.push(fixedFromTop(f, vm, bv));
+        } else {
+          const inner = nsVm ? bv.fips.get(`${nsVm}|${bf.fixed_ip_address}`) : undefined;
+          if (inner?.port_id && inner.fixed_ip_address) {
+            bridgeHop.pod_id = vm.pod_id;
+            bridgeHop.region = vmPod.region_name;
+            bridgeHop.bottom = { ...bridgeHop.bottom, floatingip_id: inner.id };
+            const portNet = (q.port.get(f.port_id!) as { network_id: string }).network_id;
+            const net = routing.bottomId(portNet, vm.pod_id, 'network');
+            hops.push({ role: 'fixed', address: inner.fixed_ip_address, pod_id: vm.pod_id, region: vmPod.region_name, network_id: topNet(vm.pod_id, net ?? portNet), network_name: netName(portNet), bottom: { port_id: inner.port_id, network_id: net ?? undefined } });
+          }
         }
       }
       out.push({ ...base, mode: 'two-step', hops });
     }
+    // secgroups hook: what each VM's groups admit from outside, read from its pod.
+    await addTopoAdmits(this.s, out, this.s.core.settings.read_budget_ms, listOnce);
     return out;
   }
 

@@ -43,6 +43,12 @@ const TYPES: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'BadRequest',
   UNSUPPORTED_MEDIA_TYPE: 'HTTPUnsupportedMediaType',
   INTERNAL: 'HTTPInternalServerError',
+  SECURITY_GROUP_IN_USE: 'SecurityGroupInUse',
+  SECURITY_GROUP_DEFAULT_CANNOT_DELETE: 'SecurityGroupCannotRemoveDefault',
+  SECURITY_GROUP_DEFAULT_CANNOT_UPDATE: 'SecurityGroupCannotUpdateDefault',
+  SECURITY_GROUP_DEFAULT_EXISTS: 'SecurityGroupDefaultAlreadyExists',
+  SECURITY_GROUP_RULE_EXISTS: 'SecurityGroupRuleExists',
+  INVALID_SECURITY_GROUP_RULE: 'InvalidInput',
 };
 
 /** The engine's `kind` of a missing resource → Neutron's NotFound class and its noun. */
@@ -52,6 +58,10 @@ const NOT_FOUND: Record<string, [type: string, noun: string]> = {
   port: ['PortNotFound', 'Port'],
   router: ['RouterNotFound', 'Router'],
   floatingip: ['FloatingIPNotFound', 'Floating IP'],
+  'security group': ['SecurityGroupNotFound', 'Security group'],
+  security_group: ['SecurityGroupNotFound', 'Security group'],
+  'security group rule': ['SecurityGroupRuleNotFound', 'Security group rule'],
+  security_group_rule: ['SecurityGroupRuleNotFound', 'Security group rule'],
 };
 
 function byStatus(status: number): string {

@@ -3,14 +3,14 @@
 // they would a region. Same port and token as /api; Neutron's bodies, statuses and errors.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Method, Output } from '../../../shared/contract';
+import { LISTS, type Method, type Output } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { Body } from '../body';
 import { parseCidr, parseIp } from '../../engine/ipam/cidr';
 import type { Engine } from '../../engine/types';
 import { EXTENSIONS, extensionBody, resourcesDoc, versionsDoc } from './discovery';
 import { neutronError, toNeutronError } from './errors';
-import { MAX_LIMIT, nextLink, planList, project } from './query';
+import { MAX_LIMIT, nextLink, planList, project, sortRows, type Capabilities } from './query';
 import { acceptedKeys, byCollection, RESOURCES, type ResourceDef } from './resources';
 
 export interface NeutronApiOptions {
@@ -48,8 +48,16 @@ function unrecognised(attrs: Obj, allowed: Set<string>): void {
   if (extra.length) throw bad(`Unrecognized attribute(s) '${extra.join(', ')}'`, { attributes: extra });
 }
 
+/** The body key of a collection: Neutron's paths use dashes (security-groups), its bodies underscores. */
+const listKey = (def: ResourceDef): string => def.collection.replace(/-/g, '_');
+
 function projectBody(id: string, origin: string) {
   return { id, name: id, domain_id: 'default', enabled: true, description: '', is_domain: false, parent_id: 'default', tags: [], links: { self: `${origin}/projects/${encodeURIComponent(id)}` } };
+}
+
+/** What a collection's engine list filters and sorts on. */
+export function capabilities(method: keyof typeof LISTS): Capabilities {
+  return { filters: new Set<string>(LISTS[method].filters), sorts: new Set<string>(LISTS[method].sorts) };
 }
 
 export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
@@ -72,7 +80,7 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     const read = await opts.readBody(req);
     if (!read.ok) throw read.error;
     const v = read.value;
-    if (isObj(v) && Array.isArray(v[def.collection])) throw bad(`Bulk ${def.collection} create is not supported; send one ${def.singular} per request`);
+    if (isObj(v) && Array.isArray(v[listKey(def)])) throw bad(`Bulk ${def.collection} create is not supported; send one ${def.singular} per request`);
     const inner = isObj(v) ? v[def.singular] : undefined;
     if (!isObj(inner)) throw bad(`Unable to find '${def.singular}' in request body`);
     const attrs = { ...inner };
@@ -92,16 +100,17 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
   }
 
   async function list(def: ResourceDef, url: URL, origin: string): Promise<Reply> {
-    const plan = planList(def, url.searchParams);
     const method = `${def.domain}.list` as const;
+    const plan = planList(def, url.searchParams, capabilities(method));
     let items: Obj[];
     let next: string | null = null;
-    if (plan.local.length === 0 && plan.limit !== undefined) {
-      const page = await call(method, { ...plan.engine, limit: plan.limit, marker: plan.marker });
+    if (plan.local.length === 0 && !plan.localSort && plan.limit !== undefined) {
+      const page = await call(method, { ...plan.engine, ...plan.engineSort, limit: plan.limit, marker: plan.marker });
       items = page.items as unknown as Obj[];
       next = page.next_marker;
     } else {
-      const rows = (await all(method, plan.engine)).filter((i) => plan.local.every((f) => f(i)));
+      let rows = (await all(method, { ...plan.engine, ...plan.engineSort })).filter((i) => plan.local.every((f) => f(i)));
+      if (plan.localSort) rows = sortRows(rows.map((i) => def.show(i)), plan.localSort);
       const start = plan.marker === undefined ? 0 : rows.findIndex((i) => i.id === plan.marker) + 1;
       items = start === 0 && plan.marker !== undefined ? [] : rows.slice(start);
       if (plan.limit !== undefined && items.length > plan.limit) {
@@ -109,8 +118,8 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
         next = String(items[items.length - 1].id);
       }
     }
-    const body: Obj = { [def.collection]: items.map((i) => project(def.show(i), plan.fields)) };
-    if (plan.limit !== undefined) body[`${def.collection}_links`] = next === null ? [] : [nextLink(origin, def.collection, url.searchParams, plan.limit, next)];
+    const body: Obj = { [listKey(def)]: items.map((i) => project(def.show(i), plan.fields)) };
+    if (plan.limit !== undefined) body[`${listKey(def)}_links`] = next === null ? [] : [nextLink(origin, def.collection, url.searchParams, plan.limit, next)];
     return { status: 200, body };
   }
 
@@ -168,6 +177,9 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
         if (attrs.port_id === null) return wrap(await call('fips.disassociate', { id }));
         return wrap(await call('fips.associate', { ...attrs, id }));
       }
+      case 'secgroups':
+        unrecognised(attrs, acceptedKeys('secgroups.update'));
+        return wrap(await call('secgroups.update', { ...attrs, id }));
       default:
         return methodNotAllowed(`Crosspod does not update ${def.collection}; delete and create instead`, 'GET, DELETE');
     }
@@ -257,7 +269,11 @@ export function createNeutronApi(opts: NeutronApiOptions): NeutronApi {
     if (collection === 'availability_zones' && id === undefined) return onlyGet() ?? availabilityZones(url);
 
     const def = byCollection.get(collection);
-    if (!def || rest.length > 0) throw notFound();
+    if (!def) {
+      const served = [...RESOURCES.map((r) => r.collection), 'availability_zones', 'extensions'].join(', ');
+      throw new CrosspodError('UNKNOWN_METHOD', `Crosspod does not serve /v2.0/${collection}: it serves ${served} (see /v2.0/extensions)`, { resource: collection });
+    }
+    if (rest.length > 0) throw notFound();
     if (id === undefined) {
       if (method === 'GET') return list(def, url, origin);
       if (method === 'POST') return create(def, req);

@@ -3,7 +3,7 @@
 // expect to find.
 import { contract, type Method } from '../../../shared/contract';
 
-export type Domain = 'networks' | 'subnets' | 'ports' | 'routers' | 'fips';
+export type Domain = 'networks' | 'subnets' | 'ports' | 'routers' | 'fips' | 'secgroups' | 'secgroupRules';
 
 export interface ResourceDef {
   singular: string;
@@ -23,6 +23,11 @@ const standard = (b: object): Record<string, unknown> => ({ description: '', tag
 
 const BOOLEANS = new Set(['router:external', 'admin_state_up', 'shared', 'enable_dhcp']);
 const NUMBERS = new Set(['ip_version', 'provider:segmentation_id']);
+// security groups (issue 15): Neutron's security-group extension.
+const SG_BOOLEANS = new Set(['stateful']);
+const SG_NUMBERS = new Set(['port_range_min', 'port_range_max']);
+/** A rule as Neutron shows it: a protocol number stays text (Neutron's own answer), tenant_id beside project_id. */
+const showRule = (b: object): Record<string, unknown> => ({ description: '', ...b });
 
 export const RESOURCES: readonly ResourceDef[] = [
   { singular: 'network', collection: 'networks', domain: 'networks', projectRequired: true, booleans: BOOLEANS, numbers: NUMBERS, show: standard },
@@ -39,6 +44,8 @@ export const RESOURCES: readonly ResourceDef[] = [
   { singular: 'port', collection: 'ports', domain: 'ports', projectRequired: false, booleans: BOOLEANS, numbers: NUMBERS, fixed: { admin_state_up: true }, show: standard },
   { singular: 'router', collection: 'routers', domain: 'routers', projectRequired: true, booleans: BOOLEANS, numbers: NUMBERS, show: standard },
   { singular: 'floatingip', collection: 'floatingips', domain: 'fips', projectRequired: false, booleans: BOOLEANS, numbers: NUMBERS, show: standard },
+  { singular: 'security_group', collection: 'security-groups', domain: 'secgroups', projectRequired: true, booleans: SG_BOOLEANS, numbers: SG_NUMBERS, show: standard },
+  { singular: 'security_group_rule', collection: 'security-group-rules', domain: 'secgroupRules', projectRequired: false, booleans: SG_BOOLEANS, numbers: SG_NUMBERS, show: showRule },
 ];
 
 export const byCollection = new Map(RESOURCES.map((r) => [r.collection, r]));

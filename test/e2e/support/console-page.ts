@@ -1,7 +1,7 @@
 // Page object for the Crosspod console: every locator the e2e tests use lives here.
 import type { Locator, Page } from 'playwright-core';
 
-export type ViewName = 'overview' | 'pods' | 'external' | 'networks' | 'routers' | 'ports' | 'fips' | 'topology' | 'jobs' | 'routings' | 'audit';
+export type ViewName = 'overview' | 'labs' | 'pods' | 'external' | 'networks' | 'routers' | 'ports' | 'fips' | 'topology' | 'jobs' | 'routings' | 'audit';
 
 const T = 30_000;
 

@@ -19,12 +19,12 @@ export interface Serve {
   stop(): Promise<void>;
 }
 
-/** `db`: a lab file to serve a copy of (e.g. a generated lab); a fresh database otherwise. */
-export async function startServe(opts: { db?: string } = {}): Promise<Serve> {
+/** `db`: a lab file to serve a copy of (e.g. a generated lab); a fresh database otherwise. `labs`: a data folder of many labs instead. */
+export async function startServe(opts: { db?: string; labs?: boolean } = {}): Promise<Serve> {
   const dir = mkdtempSync(join(tmpdir(), 'crosspod-e2e-'));
   if (opts.db) copyFileSync(opts.db, join(dir, 'crosspod.db'));
   const token = randomBytes(18).toString('base64url');
-  const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/serve/cli.ts', '--db', join(dir, 'crosspod.db'), '--port', '0'], {
+  const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/serve/cli.ts', ...(opts.labs ? ['--data-dir', dir] : ['--db', join(dir, 'crosspod.db')]), '--port', '0'], {
     cwd: ROOT,
     env: { ...process.env, CROSSPOD_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,7 +37,7 @@ describe('migrations 0010-view-state and 0011-topology-counts', () => {
     db.prepare("INSERT INTO floating_ips (id, project_id, floating_network_id, floating_subnet_id, floating_ip_address, port_id, fixed_ip_address, router_id, created_at, updated_at) VALUES ('f', 'proj1', 'ext', 'extsub', '162.3.124.5', 'vm', '10.0.1.4', 'r', ?, ?)").run(NOW, NOW);
     v9.close();
 
-    const s = await openStore(file);
+    const s = await openStore(file, { targetVersion: 11 });
     expect(s.version).toBe(11);
     expect(s.db.prepare('SELECT network_id, n FROM topo_port_counts ORDER BY network_id').all()).toEqual([
       { network_id: 'ext', n: 1 },

@@ -75,8 +75,8 @@ export async function regionState(d: PodDriver) {
  * Opens the engine (recovery runs), checks every invariant, closes it. `projects` scopes the
  * bottom listings (a shared real Neutron holds other runs' resources too).
  */
-export async function recoverAndCheck(dbPath: string, regions: Regions, projects?: string[]): Promise<{ fipBound: boolean }> {
-  const engine: Engine = await createEngine({ dbPath });
+export async function recoverAndCheck(dbPath: string, regions: Regions, projects?: string[], settleMs?: number): Promise<{ fipBound: boolean }> {
+  const engine: Engine = await createEngine({ dbPath, settings: settleMs === undefined ? undefined : { recovery_settle_ms: settleMs } });
   const scoped = async <K extends 'network' | 'subnet' | 'router' | 'port' | 'floatingip'>(d: PodDriver, kind: K, f: Record<string, string> = {}) => {
     if (!projects) return d.list(kind, f);
     return (await Promise.all(projects.map((p) => d.list(kind, { ...f, project_id: p })))).flat();

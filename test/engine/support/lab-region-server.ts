@@ -14,7 +14,15 @@ import type { PodDriver, ResourceKind } from '../../../main/engine/drivers/drive
 import { createLabDriver } from '../../../main/engine/drivers/lab';
 import type { Engine } from '../../../main/engine/types';
 
-const KIND: Record<string, ResourceKind> = { networks: 'network', subnets: 'subnet', ports: 'port', routers: 'router', floatingips: 'floatingip' };
+const KIND: Record<string, ResourceKind> = {
+  networks: 'network',
+  subnets: 'subnet',
+  ports: 'port',
+  routers: 'router',
+  floatingips: 'floatingip',
+  'security-groups': 'security_group',
+  'security-group-rules': 'security_group_rule',
+};
 // Query values are strings; the lab driver filters with the field's own type.
 const BOOL = new Set(['router:external', 'admin_state_up', 'enable_dhcp']);
 const NUM = new Set(['provider:segmentation_id', 'ip_version']);
@@ -80,7 +88,8 @@ async function route(d: PodDriver, method: string, parts: string[], url: URL, bo
   if (!kind) throw new CrosspodError('NOT_FOUND', `The resource could not be found: ${parts[0]}`);
   const [, id, action] = parts;
   if (!id) {
-    if (method === 'GET') return { status: 200, body: { [parts[0]]: await d.list(kind, filtersOf(url) as never) } };
+    // Neutron's body key has underscores where the path has dashes (security_groups).
+    if (method === 'GET') return { status: 200, body: { [parts[0].replace(/-/g, '_')]: await d.list(kind, filtersOf(url) as never) } };
     if (method === 'POST') return { status: 201, body: { [kind]: await d.create(kind, body[kind] as never) } };
   } else if (kind === 'router' && action) {
     if (method === 'PUT' && action === 'add_router_interface') return { status: 200, body: await d.addInterface(id, body as never) };

@@ -61,6 +61,7 @@ import {
   TO_BOTTOM,
 } from './rows';
 import { type LabShared, labShared } from './shared';
+import { LabSecGroups } from './secgroups';
 
 type Db = Database.Database;
 type FixedIpRequest = { subnet_id?: string; ip_address?: string };
@@ -71,6 +72,8 @@ const LABEL: Record<ResourceKind, string> = {
   port: 'Port',
   router: 'Router',
   floatingip: 'Floating IP',
+  security_group: 'Security group',
+  security_group_rule: 'Security group rule',
 };
 
 const TABLE: Record<ResourceKind, string> = {
@@ -79,6 +82,8 @@ const TABLE: Record<ResourceKind, string> = {
   port: 'lab_ports',
   router: 'lab_routers',
   floatingip: 'lab_floating_ips',
+  security_group: 'lab_security_groups',
+  security_group_rule: 'lab_security_group_rules',
 };
 
 const notFound = (kind: ResourceKind, id: string) =>
@@ -114,12 +119,14 @@ export class LabDriver implements PodDriver {
   private readonly s: LabShared;
   /** Subnets made in the running write: the agent turns to them only from the next write on. */
   private readonly freshDhcp = new Set<string>();
+  private readonly sg: LabSecGroups;
 
   constructor(
     readonly db: Db,
     readonly podId: string,
   ) {
     this.s = labShared(db);
+    this.sg = new LabSecGroups(this.s, podId);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -153,6 +160,10 @@ export class LabDriver implements PodDriver {
           return this.createRouter(body as CreateBodies['router']) as BottomTypes[K];
         case 'floatingip':
           return this.createFloatingIp(body as CreateBodies['floatingip']) as BottomTypes[K];
+        case 'security_group':
+          return this.read('security_group', this.sg.createGroup(body as CreateBodies['security_group'])) as BottomTypes[K];
+        case 'security_group_rule':
+          return this.read('security_group_rule', this.sg.createRule(body as CreateBodies['security_group_rule'])) as BottomTypes[K];
         default:
           throw badRequest(`Unknown resource kind ${String(kind)}`);
       }
@@ -222,8 +233,14 @@ export class LabDriver implements PodDriver {
           const up = bool('admin_state_up');
           if (up !== undefined) set('admin_state_up', up ? 1 : 0);
           if (b.fixed_ips !== undefined) this.replaceFixedIps(current as PortRow, b.fixed_ips);
+          if (b.security_groups !== undefined) this.sg.setPortGroups(id, b.security_groups);
           break;
         }
+        case 'security_group':
+          common(['name', 'description']);
+          break;
+        case 'security_group_rule':
+          throw badRequest('Security group rules cannot be updated');
         case 'floatingip': {
           if (b.port_id === null) this.unbindFloatingIp(id);
           else if (b.port_id !== undefined) this.bindFloatingIp(current as FloatingIpRow, str('port_id')!, str('fixed_ip_address'));
@@ -250,6 +267,10 @@ export class LabDriver implements PodDriver {
           return this.deleteRouter(id);
         case 'floatingip':
           return this.deleteFloatingIp(id);
+        case 'security_group':
+          return this.sg.deleteGroup(id);
+        case 'security_group_rule':
+          return this.sg.deleteRule(id);
         default:
           throw badRequest(`Unknown resource kind ${String(kind)}`);
       }
@@ -587,6 +608,11 @@ export class LabDriver implements PodDriver {
   private createPort(b: CreateBodies['port']): BottomPort {
     const net = this.row('network', b.network_id);
     if (b.fixed_ips !== undefined && !Array.isArray(b.fixed_ips)) throw badRequest('fixed_ips must be a list');
+    if (b.security_groups !== undefined) {
+      const port = this.insertPort(net, { name: b.name ?? '', project_id: b.project_id ?? '', device_id: b.device_id ?? '', device_owner: b.device_owner ?? '', mac_address: b.mac_address, fixed_ips: b.fixed_ips, admin_state_up: b.admin_state_up, description: b.description });
+      this.sg.setPortGroups(port.id, b.security_groups);
+      return this.read('port', port.id);
+    }
     return this.insertPort(net, {
       name: b.name ?? '',
       project_id: b.project_id ?? '',
@@ -846,6 +872,7 @@ export class LabDriver implements PodDriver {
       admin_state_up: up,
       status: 'DOWN',
       description: p.description ?? '',
+      security_groups: [],
     };
   }
 

@@ -1,7 +1,18 @@
 // How the lab tables read back as the driver's Bottom* bodies, and which fields list() can
 // filter on. One SELECT per kind, so get() and list() build the same body.
 import type { AllocationPool, FixedIp, HostRoute, Route } from '../../../../shared/model';
-import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, BottomTypes, Filters, ResourceKind } from '../driver';
+import type {
+  BottomFloatingIp,
+  BottomNetwork,
+  BottomPort,
+  BottomRouter,
+  BottomSecurityGroup,
+  BottomSecurityGroupRule,
+  BottomSubnet,
+  BottomTypes,
+  Filters,
+  ResourceKind,
+} from '../driver';
 
 export const OWNER_INTERFACE = 'network:router_interface';
 export const OWNER_GATEWAY = 'network:router_gateway';
@@ -21,7 +32,12 @@ export const SELECT: Record<ResourceKind, { sql: string; alias: string }> = {
             FROM lab_networks t`,
   },
   subnet: { alias: 't', sql: 'SELECT t.* FROM lab_subnets t' },
-  port: { alias: 't', sql: `SELECT t.*, ${IPS_OF('t.id')} AS fixed_ips FROM lab_ports t` },
+  port: {
+    alias: 't',
+    sql: `SELECT t.*, ${IPS_OF('t.id')} AS fixed_ips,
+            (SELECT json_group_array(security_group_id) FROM (SELECT security_group_id FROM lab_port_security_groups WHERE port_id = t.id ORDER BY position)) AS security_groups
+            FROM lab_ports t`,
+  },
   router: {
     alias: 't',
     sql: `SELECT t.*, gp.network_id AS gw_network_id, ${IPS_OF('gp.id')} AS gw_ips
@@ -30,6 +46,15 @@ export const SELECT: Record<ResourceKind, { sql: string; alias: string }> = {
             LEFT JOIN lab_ports gp ON gp.id = rp.port_id`,
   },
   floatingip: { alias: 't', sql: 'SELECT t.* FROM lab_floating_ips t' },
+  security_group: {
+    alias: 't',
+    sql: `SELECT t.*, (SELECT json_group_array(json_object('id', r.id, 'security_group_id', r.security_group_id, 'project_id', r.project_id,
+              'direction', r.direction, 'ethertype', r.ethertype, 'protocol', r.protocol, 'port_range_min', r.port_range_min,
+              'port_range_max', r.port_range_max, 'remote_ip_prefix', r.remote_ip_prefix, 'remote_group_id', r.remote_group_id,
+              'description', r.description)) FROM (SELECT * FROM lab_security_group_rules r WHERE r.security_group_id = t.id ORDER BY rowid) r) AS rules
+            FROM lab_security_groups t`,
+  },
+  security_group_rule: { alias: 't', sql: 'SELECT t.* FROM lab_security_group_rules t' },
 };
 
 export interface NetworkRow {
@@ -76,7 +101,20 @@ export interface PortRow {
   status: string;
   fixed_ips: string;
   description: string;
+  security_groups: string;
 }
+
+export interface SecurityGroupRow {
+  id: string;
+  pod_id: string;
+  name: string;
+  description: string;
+  project_id: string;
+  stateful: number;
+  rules: string;
+}
+
+export type SecurityGroupRuleRow = Omit<BottomSecurityGroupRule, never> & { pod_id: string };
 
 export interface RouterRow {
   id: string;
@@ -110,6 +148,8 @@ export interface Rows {
   port: PortRow;
   router: RouterRow;
   floatingip: FloatingIpRow;
+  security_group: SecurityGroupRow;
+  security_group_rule: SecurityGroupRuleRow;
 }
 
 export const toNetwork = (r: NetworkRow): BottomNetwork => ({
@@ -153,6 +193,30 @@ export const toPort = (r: PortRow): BottomPort => ({
   admin_state_up: r.admin_state_up === 1,
   status: r.status,
   description: r.description,
+  security_groups: JSON.parse(r.security_groups) as string[],
+});
+
+export const toSecurityGroupRule = (r: BottomSecurityGroupRule): BottomSecurityGroupRule => ({
+  id: r.id,
+  security_group_id: r.security_group_id,
+  project_id: r.project_id,
+  direction: r.direction,
+  ethertype: r.ethertype,
+  protocol: r.protocol,
+  port_range_min: r.port_range_min,
+  port_range_max: r.port_range_max,
+  remote_ip_prefix: r.remote_ip_prefix,
+  remote_group_id: r.remote_group_id,
+  description: r.description,
+});
+
+export const toSecurityGroup = (r: SecurityGroupRow): BottomSecurityGroup => ({
+  id: r.id,
+  name: r.name,
+  project_id: r.project_id,
+  description: r.description,
+  stateful: r.stateful === 1,
+  security_group_rules: (JSON.parse(r.rules) as BottomSecurityGroupRule[]).map(toSecurityGroupRule),
 });
 
 export const toRouter = (r: RouterRow): BottomRouter => ({
@@ -185,6 +249,8 @@ export const TO_BOTTOM: { [K in ResourceKind]: (r: Rows[K]) => BottomTypes[K] } 
   port: toPort,
   router: toRouter,
   floatingip: toFloatingIp,
+  security_group: toSecurityGroup,
+  security_group_rule: toSecurityGroupRule,
 };
 
 /** A filterable field: its column, its JS type in the body, and whether it can be null. */
@@ -254,6 +320,20 @@ export const FILTER_FIELDS: Record<ResourceKind, Record<string, FilterField>> = 
     fixed_ip_address: f('fixed_ip_address', 'string', true),
     router_id: ownNullable('router_id'),
     status: f('status'),
+  },
+  security_group: { id: f('id'), name: f('name'), project_id: f('project_id'), description: f('description'), stateful: f('stateful', 'boolean') },
+  security_group_rule: {
+    id: f('id'),
+    security_group_id: own('security_group_id'),
+    project_id: f('project_id'),
+    direction: f('direction'),
+    ethertype: f('ethertype'),
+    protocol: f('protocol', 'string', true),
+    port_range_min: f('port_range_min', 'number', true),
+    port_range_max: f('port_range_max', 'number', true),
+    remote_ip_prefix: f('remote_ip_prefix', 'string', true),
+    remote_group_id: ownNullable('remote_group_id'),
+    description: f('description'),
   },
 };
 

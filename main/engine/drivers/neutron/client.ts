@@ -99,11 +99,13 @@ export class NeutronClient {
     let path = `/v2.0/${collection}?${params}`;
     const out: T[] = [];
     const seen = new Set<string>();
+    // Paths use dashes (security-groups), bodies underscores (security_groups).
+    const key = collection.replace(/-/g, '_');
     for (;;) {
       const page = await this.request<Record<string, unknown>>('GET', path);
-      const items = (page?.[collection] ?? []) as T[];
+      const items = (page?.[key] ?? []) as T[];
       out.push(...items);
-      const links = (page?.[`${collection}_links`] ?? []) as { rel: string; href: string }[];
+      const links = (page?.[`${key}_links`] ?? []) as { rel: string; href: string }[];
       const next = links.find((l) => l.rel === 'next');
       if (!next || items.length === 0) return out;
       // Keep our own base (the href names the host the server saw) and take only its query.

@@ -28,6 +28,11 @@ const SPECIFIC: Record<string, ErrorCode> = {
   InvalidIpForNetwork: 'IP_NOT_IN_SUBNET',
   InvalidIpForSubnet: 'IP_NOT_IN_SUBNET',
   OverQuota: 'OVER_QUOTA',
+  SecurityGroupInUse: 'SECURITY_GROUP_IN_USE',
+  SecurityGroupRuleExists: 'SECURITY_GROUP_RULE_EXISTS',
+  SecurityGroupCannotRemoveDefault: 'SECURITY_GROUP_DEFAULT_CANNOT_DELETE',
+  SecurityGroupCannotUpdateDefault: 'SECURITY_GROUP_DEFAULT_CANNOT_UPDATE',
+  SecurityGroupDefaultAlreadyExists: 'SECURITY_GROUP_DEFAULT_EXISTS',
 };
 
 /** Parses Neutron's `{"NeutronError": {type, message}}`; anything else keeps a short text excerpt. */

@@ -69,6 +69,7 @@ function buildAuth(cfg: NeutronDriverOptions, timeoutMs: number, fetchImpl: type
       project_domain_name: cfg.project_domain_name,
       region_name: cfg.region_name,
       endpoint: cfg.endpoint,
+      interface: cfg.interface,
     },
     timeoutMs,
     fetchImpl,

@@ -5,6 +5,8 @@ import type {
   BottomNetwork,
   BottomPort,
   BottomRouter,
+  BottomSecurityGroup,
+  BottomSecurityGroupRule,
   BottomSubnet,
   BottomTypes,
   ResourceKind,
@@ -18,6 +20,8 @@ export const COLLECTION: Record<ResourceKind, string> = {
   port: 'ports',
   router: 'routers',
   floatingip: 'floatingips',
+  security_group: 'security-groups',
+  security_group_rule: 'security-group-rules',
 };
 
 /**
@@ -50,6 +54,20 @@ export const FILTERABLE: Record<ResourceKind, Record<string, boolean>> = {
     fixed_ip_address: true,
     router_id: true,
     status: true,
+  },
+  security_group: { id: true, name: true, project_id: true, description: true, stateful: true },
+  security_group_rule: {
+    id: true,
+    security_group_id: true,
+    project_id: true,
+    direction: true,
+    ethertype: true,
+    protocol: true,
+    port_range_min: true,
+    port_range_max: true,
+    remote_ip_prefix: true,
+    remote_group_id: true,
+    description: true,
   },
 };
 
@@ -112,6 +130,36 @@ export function toPort(r: Raw): BottomPort {
     admin_state_up: r.admin_state_up !== false,
     status: str(r.status),
     description: str(r.description),
+    security_groups: Array.isArray(r.security_groups) ? r.security_groups.map(str) : [],
+  };
+}
+
+const intOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : v == null || v === '' ? null : Number(v));
+
+export function toSecurityGroupRule(r: Raw): BottomSecurityGroupRule {
+  return {
+    id: str(r.id),
+    security_group_id: str(r.security_group_id),
+    project_id: project(r),
+    direction: r.direction === 'egress' ? 'egress' : 'ingress',
+    ethertype: r.ethertype === 'IPv6' ? 'IPv6' : 'IPv4',
+    protocol: r.protocol == null || r.protocol === '' ? null : str(r.protocol),
+    port_range_min: intOrNull(r.port_range_min),
+    port_range_max: intOrNull(r.port_range_max),
+    remote_ip_prefix: strOrNull(r.remote_ip_prefix),
+    remote_group_id: strOrNull(r.remote_group_id),
+    description: str(r.description),
+  };
+}
+
+export function toSecurityGroup(r: Raw): BottomSecurityGroup {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    project_id: project(r),
+    description: str(r.description),
+    stateful: r.stateful !== false,
+    security_group_rules: Array.isArray(r.security_group_rules) ? r.security_group_rules.map((x: Raw) => toSecurityGroupRule(x)) : [],
   };
 }
 
@@ -150,4 +198,6 @@ export const TO_BOTTOM: { [K in ResourceKind]: (r: Raw) => BottomTypes[K] } = {
   port: toPort,
   router: toRouter,
   floatingip: toFloatingIp,
+  security_group: toSecurityGroup,
+  security_group_rule: toSecurityGroupRule,
 };

@@ -1,0 +1,184 @@
+// Concurrency by resource (issue 10, item 2): an engine with a REMOTE pod (a lab-region server,
+// its own process-like HTTP server and file) and two lab pods. Floating IP operations on
+// different routers run side by side; on the same floating IP, port or router they run one
+// after another; callers never see SQLITE_BUSY, a double binding or a lost update.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from '../../main/engine';
+import type { Engine } from '../../main/engine/types';
+import { fipBridgePortName } from '../../main/engine/l3/fips';
+import { bigIntToIp, fromHex } from '../../main/engine/ipam/cidr';
+import { createLabDriver } from '../../main/engine/drivers/lab';
+import { regionState, rng } from './support/crash';
+import { dbChecksum } from '../contract/checksum';
+import { startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
+
+const dir = mkdtempSync(join(tmpdir(), 'crosspod-concurrency-'));
+let server: LabRegionServer;
+let engine: Engine;
+const N = 5;
+const groups: { ext: string; fips: { id: string; address: string }[]; ports: { id: string; name: string; ip: string }[]; vmPod: string; extPod: string }[] = [];
+
+beforeAll(async () => {
+  server = await startLabRegionServer({ dbPath: join(dir, 'regions.db'), regions: ['Remote'] });
+  engine = await createEngine({ dbPath: join(dir, 'engine.db') });
+  const api = engine.api;
+  await api['pods.create']({ region_name: 'RegionOne' });
+  await api['pods.create']({ region_name: 'Remote', az_name: 'azR', driver: 'neutron', driver_config: { auth_type: 'noauth', endpoint: server.endpoint('Remote') } });
+  await api['pods.create']({ region_name: 'LabA', az_name: 'azA' });
+  await api['pods.create']({ region_name: 'LabB', az_name: 'azB' });
+  // Group 0: VMs in LabA, floating IPs on an external network in the remote pod (cross-pod).
+  // Group 1: VMs and external network both in LabB (same pod).
+  for (const [k, [extPod, az]] of ([['Remote', 'azA'], ['LabB', 'azB']] as const).entries()) {
+    const project = `proj${k}`;
+    const ext = await api['networks.create']({ name: `ext${k}`, project_id: 'admin', 'router:external': true, availability_zone_hints: [extPod] });
+    const extSub = await api['subnets.create']({ network_id: ext.id, cidr: `162.3.${k + 1}.0/24`, enable_dhcp: false });
+    const net = await api['networks.create']({ name: `net${k}`, project_id: project, availability_zone_hints: [az] });
+    const sub = await api['subnets.create']({ network_id: net.id, cidr: `10.0.${k + 1}.0/24` });
+    const router = await api['routers.create']({ name: `R${k}`, project_id: project });
+    await api['routers.addInterface']({ id: router.id, subnet_id: sub.id });
+    await api['routers.setGateway']({ id: router.id, network_id: ext.id, external_fixed_ips: [{ subnet_id: extSub.id, ip_address: `162.3.${k + 1}.2` }] });
+    const g = { ext: ext.id, fips: [] as { id: string; address: string }[], ports: [] as { id: string; name: string; ip: string }[], vmPod: k === 0 ? 'LabA' : 'LabB', extPod };
+    for (let i = 0; i < N; i++) {
+      const p = await api['ports.create']({ network_id: net.id, name: `vm${k}-${i}`, fixed_ips: [{ ip_address: `10.0.${k + 1}.${10 + i}` }] });
+      g.ports.push({ id: p.id, name: p.name, ip: p.fixed_ips[0].ip_address });
+      const f = await api['fips.create']({ floating_network_id: ext.id, floating_ip_address: `162.3.${k + 1}.${10 + i}` });
+      g.fips.push({ id: f.id, address: f.floating_ip_address });
+    }
+    groups.push(g);
+  }
+  // Warm up: the N-S bridge and the bottom copies exist before the measured runs.
+  for (const g of groups) {
+    await api['fips.associate']({ id: g.fips[0].id, port_id: g.ports[0].id });
+    await api['fips.disassociate']({ id: g.fips[0].id });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await engine.close();
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every bottom agrees with the top, and the top with itself. */
+async function checkConsistent(): Promise<void> {
+  const db = engine.store.db;
+  const remote = server.pod('Remote');
+  const lab = (r: string) => createLabDriver(db, db.prepare('SELECT pod_id FROM pods WHERE region_name = ?').pluck().get(r) as string);
+  const drivers = { Remote: remote, LabA: lab('LabA'), LabB: lab('LabB') } as const;
+  const fips = (await engine.api['fips.list']({ limit: 100 })).items;
+  // No double binding: a port holds at most one floating IP per external network.
+  const seen = new Set<string>();
+  for (const f of fips.filter((x) => x.port_id)) {
+    const k = `${f.port_id}/${f.floating_network_id}`;
+    expect(seen.has(k), `port ${f.port_id} bound twice on ${f.floating_network_id}`).toBe(false);
+    seen.add(k);
+  }
+  for (const g of groups) {
+    const ext = drivers[g.extPod as keyof typeof drivers];
+    const vm = drivers[g.vmPod as keyof typeof drivers];
+    const bound = (await ext.list('floatingip')).filter((f) => f.port_id && g.fips.some((x) => x.address === f.floating_ip_address));
+    const expected = fips.filter((f) => f.floating_network_id === g.ext && f.port_id);
+    expect(bound.map((b) => b.floating_ip_address).sort()).toEqual(expected.map((f) => f.floating_ip_address).sort());
+    if (g.vmPod !== g.extPod) {
+      // Cross-pod: one bridge port per bound floating IP, and a bridge floating IP on its VM.
+      const bridges = (db.prepare("SELECT name FROM ports WHERE name LIKE 'ns_bridge_port_%_None_%'").pluck().all() as string[]).sort();
+      expect(bridges.length).toBe(expected.length);
+      const vmFips = (await vm.list('floatingip')).filter((f) => f.floating_ip_address.startsWith('100.'));
+      expect(vmFips.length).toBe(expected.length);
+      for (const f of expected) {
+        const vmBottom = db.prepare("SELECT bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = 'port'").pluck().get(f.port_id) as string;
+        expect(bridges).toContain(fipBridgePortName('proj0', vmBottom)); // the router's project's bridge
+        expect(vmFips.some((v) => v.port_id === vmBottom)).toBe(true);
+      }
+    } else {
+      // Same pod: the floating IP is bound to the VM port's own bottom copy.
+      for (const f of expected) {
+        const vmBottom = db.prepare("SELECT bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = 'port'").pluck().get(f.port_id) as string;
+        expect(bound.find((b) => b.floating_ip_address === f.floating_ip_address)!.port_id).toBe(vmBottom);
+      }
+    }
+  }
+  // The top's addresses are exactly its rows', and no operation's undo log is left.
+  for (const sub of db.prepare('SELECT id FROM subnets').pluck().all() as string[]) {
+    const held = [
+      ...(db.prepare('SELECT ip_address FROM port_ips WHERE subnet_id = ?').pluck().all(sub) as string[]),
+      ...(db.prepare('SELECT floating_ip_address FROM floating_ips WHERE floating_subnet_id = ?').pluck().all(sub) as string[]),
+      ...(db.prepare('SELECT ip_address FROM dhcp_reservations WHERE subnet_id = ?').pluck().all(sub) as string[]),
+    ].sort();
+    const allocated = (db.prepare('SELECT address FROM ipam_allocations WHERE subnet_id = ?').pluck().all(sub) as string[]).map((h) => bigIntToIp(fromHex(h), h.length > 8 ? 6 : 4));
+    expect(allocated.sort(), `subnet ${sub}`).toEqual(held);
+  }
+  expect(db.prepare('SELECT COUNT(*) FROM op_undo').pluck().get()).toBe(0);
+}
+
+describe('operations on independent resources run at the same time', () => {
+  it('a slow remote pod does not hold up a floating IP operation in another pod', async () => {
+    const order: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // The remote pod answers only once the gate opens (or after 20 s, so a queue that waits on it cannot hang the test).
+    server.afterRequest = async () => {
+      await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
+    };
+    const slow = engine.api['fips.associate']({ id: groups[0].fips[1].id, port_id: groups[0].ports[1].id }).then(() => order.push('remote'));
+    const fast = engine.api['fips.associate']({ id: groups[1].fips[1].id, port_id: groups[1].ports[1].id }).then(() => order.push('lab'));
+    await fast;
+    order.push('gate');
+    server.afterRequest = undefined;
+    open();
+    await slow;
+    expect(order).toEqual(['lab', 'gate', 'remote']);
+    await checkConsistent();
+  }, 60_000);
+
+  it('50 concurrent associates and disassociates: no SQLITE_BUSY, no double binding, no lost update', async () => {
+    const seed = Number(process.env.CROSSPOD_CRASH_SEED ?? 4242);
+    const rand = rng(seed);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+    const done: { fip: string; port: string | null }[] = [];
+    const errors: string[] = [];
+    const calls = Array.from({ length: 50 }, () => {
+      const g = pick(groups);
+      const f = pick(g.fips);
+      const assoc = rand() < 0.7;
+      const port = assoc ? pick(g.ports).id : null;
+      const p = assoc ? engine.api['fips.associate']({ id: f.id, port_id: port! }) : engine.api['fips.disassociate']({ id: f.id });
+      return p.then(
+        () => done.push({ fip: f.id, port }),
+        (e: { code?: string }) => errors.push(e.code ?? String(e)),
+      );
+    });
+    await Promise.all(calls);
+    // The only refusal is the business rule (a port already holding a floating IP on that network).
+    expect(errors.filter((c) => c !== 'FLOATING_IP_ASSOCIATED')).toEqual([]);
+    expect(done.length).toBeGreaterThan(25);
+    // No lost update: each floating IP is bound as its last acknowledged operation left it.
+    const last = new Map<string, string | null>();
+    for (const d of done) last.set(d.fip, d.port);
+    for (const [fip, port] of last) expect((await engine.api['fips.get']({ id: fip })).port_id, `floating IP ${fip}`).toBe(port);
+    await checkConsistent();
+  }, 120_000);
+
+  it('a cross-pod associate that fails at its last remote call leaves the top and every pod as they were', async () => {
+    const db = engine.store.db;
+    const g = groups[0];
+    await engine.api['fips.disassociate']({ id: g.fips[2].id });
+    await engine.idle();
+    // The undo log puts the top's rows back; the audit, the jobs and derived counts are not compared.
+    const before = { top: dbChecksum(db, ['audit_log', 'async_jobs']), remote: await regionState(server.pod('Remote')) };
+    // The external pod makes the floating IP binding, then the answer is lost (a 500 after the fact).
+    server.afterRequest = (r) => {
+      if (r.method === 'PUT' && r.path.startsWith('/floatingips/')) throw new Error('answer lost');
+    };
+    const err = await engine.api['fips.associate']({ id: g.fips[2].id, port_id: g.ports[2].id }).catch((e: { code: string }) => e);
+    server.afterRequest = undefined;
+    expect((err as { code: string }).code).toMatch(/^(BOTTOM_POD_OPERATION_FAILURE|INTERNAL)$/);
+    expect(dbChecksum(db, ['audit_log', 'async_jobs'])).toEqual(before.top);
+    expect(await regionState(server.pod('Remote'))).toEqual(before.remote);
+    expect((await engine.api['fips.get']({ id: g.fips[2].id })).port_id).toBeNull();
+    await checkConsistent();
+  }, 60_000);
+});
