@@ -105,7 +105,7 @@ export class BridgeService {
         created_at: t,
         updated_at: t,
       };
-      top.q.insertNet.run(row);
+      top.insertNetwork(row);
       if (routerId) top.setBridgeRouter(row.id, routerId);
       op.touch('networks.changed', row.id);
       return row.id;
@@ -126,7 +126,7 @@ export class BridgeService {
         created_at: t,
         updated_at: t,
       };
-      top.q.insertSubnet.run(row);
+      top.insertSubnet(row);
       core.ipam.addSubnet(row.id, norm);
       op.touch('subnets.changed', row.id);
       return row.id;
@@ -199,8 +199,8 @@ export class BridgeService {
     core.ipam.removeSubnet(b.sub.id);
     core.prefixes.release(names.pool, b.sub.cidr);
     if (b.net.provider_segmentation_id != null) core.vlans.release(b.net.provider_physical_network!, b.net.provider_segmentation_id);
-    top.q.deleteSubnet.run(b.sub.id);
-    top.q.deleteNet.run(b.net.id);
+    top.deleteSubnet(b.sub.id);
+    top.deleteNetwork(b.net.id);
     op.touch('networks.changed', b.net.id);
     op.touch('subnets.changed', b.sub.id);
     op.touch('routings.changed', names.net);

@@ -78,7 +78,7 @@ export class FipService {
       created_at: t,
       updated_at: t,
     };
-    this.t.q.insertFip.run(row);
+    this.t.insertFip(row);
     op.touch('fips.changed', row.id);
     // §13 row 2: a floating IP created with a port is realised in the bottoms at once.
     if (port) return this.associate(op, { id: row.id, port_id: port.id, fixed_ip_address: input.fixed_ip_address });
@@ -102,12 +102,12 @@ export class FipService {
       });
     }
     if (fip.port_id === port.id && fip.fixed_ip_address === fixed.ip_address) return this.t.toFip(fip);
-    const other = (this.t.q.fipsOfPort.all(port.id) as FipRow[]).find((f) => f.id !== fip.id && f.floating_network_id === fip.floating_network_id);
+    const other = this.t.fipsOfPort(port.id).find((f) => f.id !== fip.id && f.floating_network_id === fip.floating_network_id);
     if (other) {
       throw new CrosspodError('FLOATING_IP_ASSOCIATED', `Cannot associate floating IP ${fip.floating_ip_address} with ${portLabel(port, portIps)}: it already has floating IP ${other.floating_ip_address} on that network`, { floatingip_id: other.id });
     }
     // The router that connects the port's subnet to the floating network (Neutron's check).
-    const router = this.t.q.routerBetween.get(fixed.subnet_id, fip.floating_network_id) as { id: string; project_id: string } | undefined;
+    const router = this.t.routerBetween(fixed.subnet_id, fip.floating_network_id);
     if (!router) {
       throw new CrosspodError('EXTERNAL_GATEWAY_NOT_FOUND', `External ${networkLabel(this.t.network(fip.floating_network_id))} is not reachable from ${subnetLabel(this.t.subnet(fixed.subnet_id))}: no router connects them. Therefore, cannot associate ${portLabel(port, portIps)} with floating IP ${fip.floating_ip_address}.`);
     }
@@ -115,7 +115,7 @@ export class FipService {
       await this.disassociateRow(op, fip);
       fip = this.t.fip(fip.id);
     }
-    this.t.q.bindFip.run(port.id, fixed.ip_address, router.id, 'ACTIVE', core.nowIso(), fip.id);
+    this.t.bindFip(fip.id, { port_id: port.id, fixed_ip_address: fixed.ip_address, router_id: router.id, status: 'ACTIVE', updated_at: core.nowIso() });
     op.touch('fips.changed', fip.id);
 
     // The VM port's bottom copy: present once the VM booted, else made now in its network's pod.
@@ -206,7 +206,7 @@ export class FipService {
   /** Before a port is deleted: every floating IP on it is disassociated (NOT_FOUND for no port). */
   async disassociatePort(op: Operation, portId: string): Promise<void> {
     const port = this.t.port(portId);
-    for (const f of this.t.q.fipsOfPort.all(port.id) as { id: string }[]) await this.disassociate(op, f.id);
+    for (const f of this.t.fipsOfPort(port.id)) await this.disassociate(op, f.id);
   }
 
   async disassociate(op: Operation, id: string): Promise<FloatingIp> {
@@ -219,8 +219,8 @@ export class FipService {
   private async disassociateRow(op: Operation, fip: FipRow): Promise<void> {
     const { core, routing } = this.s;
     if (!fip.port_id) return;
-    const project = fip.router_id ? ((this.t.q.router.get(fip.router_id) as { project_id: string } | undefined)?.project_id ?? fip.project_id) : fip.project_id;
-    this.t.q.bindFip.run(null, null, null, 'DOWN', core.nowIso(), fip.id);
+    const project = fip.router_id ? (this.t.findRouter(fip.router_id)?.project_id ?? fip.project_id) : fip.project_id;
+    this.t.bindFip(fip.id, { port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN', updated_at: core.nowIso() });
     op.touch('fips.changed', fip.id);
     const m = routing.mappings(fip.port_id, 'port')[0];
     if (!m) return; // never realised in a bottom pod: nothing below to undo
@@ -276,7 +276,7 @@ export class FipService {
       for (const f of await d.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomExtNet })) await deleteIfExists(d, 'floatingip', f.id);
     }
     core.ipam.release(fip.floating_subnet_id, fip.floating_ip_address);
-    this.t.q.deleteFip.run(fip.id);
+    this.t.deleteFip(fip.id);
     op.touch('fips.changed', fip.id);
   }
 

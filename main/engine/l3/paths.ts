@@ -64,7 +64,7 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
   const observedAt = s.core.nowIso();
   const topNet = (podId: string, bottomNet: string) => {
     const r = routing.byBottom(bottomNet, podId);
-    const n = r ? (top.q.net.get(r.top_id) as { id: string; name: string } | undefined) : undefined;
+    const n = r ? top.findNetwork(r.top_id) : undefined;
     return { network_id: n?.id ?? bottomNet, network_name: n?.name ?? '' };
   };
   const pending: Pending[] = fips.map((fip) => {
@@ -72,7 +72,7 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
     const podName = top.hints(net)[0];
     const extPod = podName ? pods.byName(podName) : undefined;
     if (!extPod) throw new CrosspodError('EXTERNAL_NET_POD_NOT_SPECIFIED', 'Pod for external network not specified');
-    const r = fip.router_id ? (top.q.router.get(fip.router_id) as { id: string; name: string } | undefined) : undefined;
+    const r = fip.router_id ? top.findRouter(fip.router_id) : undefined;
     const ext: FipHop = { role: 'external', address: fip.floating_ip_address, region: extPod.region_name, network_id: net.id, network_name: net.name };
     return {
       fip,

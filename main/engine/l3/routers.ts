@@ -44,7 +44,7 @@ export class RouterService {
       created_at: t,
       updated_at: t,
     };
-    this.t.q.insertRouter.run(row);
+    this.t.insertRouter(row);
     op.touch('routers.changed', row.id);
     return row;
   }
@@ -59,13 +59,12 @@ export class RouterService {
   async update(op: Operation, input: ParsedInput<'routers.update'>): Promise<Router> {
     const cur = this.t.router(input.id);
     if (input.routes) this.checkRoutes(cur, input.routes);
-    this.t.q.updateRouter.run(
-      input.name ?? cur.name,
-      input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
-      input.routes ? JSON.stringify(input.routes) : cur.routes,
-      this.s.core.nowIso(),
-      cur.id,
-    );
+    this.t.updateRouter(cur.id, {
+      name: input.name ?? cur.name,
+      admin_state_up: input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
+      routes: input.routes ? JSON.stringify(input.routes) : cur.routes,
+      updated_at: this.s.core.nowIso(),
+    });
     if (input.external_gateway_info !== undefined) {
       const g = input.external_gateway_info;
       if (g && 'network_id' in g) await this.setGateway(op, { ...(g as { network_id: string }), id: cur.id });
@@ -255,7 +254,7 @@ export class RouterService {
     const gwPod = this.gatewayPod(router);
     if (gwPod) return gwPod.pod_id !== pod.pod_id;
     // §8.6 step 3: any external network exists, and none of them lives in this pod.
-    const extNets = this.t.q.extNets.all() as { az_hints: string }[];
+    const extNets = this.t.externalNetworks();
     return extNets.length > 0 && !extNets.some((n) => JSON.parse(n.az_hints)[0] === pod.region_name);
   }
 
@@ -303,7 +302,7 @@ export class RouterService {
     // 5. top attach.
     let ifPort: PortRow;
     if (byPort) {
-      this.t.q.setDevice.run(router.id, OWNER_ROUTER_INTERFACE, core.nowIso(), byPort.id);
+      this.t.setDevice(byPort.id, router.id, OWNER_ROUTER_INTERFACE, core.nowIso());
       ifPort = this.t.port(byPort.id);
       op.touch('ports.changed', byPort.id);
     } else {
@@ -428,7 +427,7 @@ export class RouterService {
     });
     const gwPort = this.network.insertPort(op, { network_id: net.id, project_id: router.project_id, name: '', device_owner: OWNER_ROUTER_GATEWAY, device_id: router.id, ips });
     const snat = snatIn ?? 1;
-    this.t.q.setGateway.run(net.id, gwPort.id, snat, core.nowIso(), router.id);
+    this.t.setGateway(router.id, { gw_network_id: net.id, gw_port_id: gwPort.id, enable_snat: snat, updated_at: core.nowIso() });
     router = this.t.router(router.id);
 
     // The bottom router in the external pod takes the real gateway (§8.9).
@@ -454,7 +453,7 @@ export class RouterService {
   /** enable_snat changed on a router whose gateway stays: every bottom gateway follows. */
   private async updateSnat(op: Operation, router: RouterRow, snat: number, extPod: PodRow): Promise<void> {
     const { core, routing } = this.s;
-    this.t.q.setGateway.run(router.gw_network_id, router.gw_port_id, snat, core.nowIso(), router.id);
+    this.t.setGateway(router.id, { gw_network_id: router.gw_network_id, gw_port_id: router.gw_port_id, enable_snat: snat, updated_at: core.nowIso() });
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = this.s.pods.row(m.pod_id);
       const br = await op.driver(pod.pod_id).get('router', m.bottom_id!);
@@ -497,7 +496,7 @@ export class RouterService {
       if (m.pod_id !== extPod.pod_id) await this.dropNsGateway(op, this.s.pods.row(m.pod_id), m.bottom_id!, router.project_id);
     }
     const gwPortId = router.gw_port_id;
-    this.t.q.setGateway.run(null, null, 1, core.nowIso(), router.id);
+    this.t.setGateway(router.id, { gw_network_id: null, gw_port_id: null, enable_snat: 1, updated_at: core.nowIso() });
     if (gwPortId) await this.network.deletePortNow(op, gwPortId);
     if (this.routesDependOnGateway(router)) this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
     op.touch('routers.changed', router.id);
@@ -589,10 +588,10 @@ export class RouterService {
       routing.remove(router.id, pod.pod_id, 'router');
       op.touch('routings.changed', router.id);
     }
-    this.t.q.deleteRouter.run(router.id);
+    this.t.deleteRouter(router.id);
     op.touch('routers.changed', router.id);
     // Its N-S bridge goes with it; the project's E-W bridge with the project's last router.
     await this.bridges.dropNs(op, router);
-    if ((this.t.q.routersOfProject.get(router.project_id) as { n: number }).n === 0) await this.bridges.dropEw(op, router.project_id);
+    if (this.t.routerCount(router.project_id) === 0) await this.bridges.dropEw(op, router.project_id);
   }
 }

@@ -79,7 +79,7 @@ export class NetworkService {
       created_at: t,
       updated_at: t,
     };
-    this.t.q.insertNet.run(row);
+    this.t.insertNetwork(row);
     op.touch('networks.changed', row.id);
     if (extPod) {
       // §8.2: the external network is mirrored to its pod at once; bottom name = top id.
@@ -115,7 +115,7 @@ export class NetworkService {
       name: input.name ?? cur.name,
       admin_state_up: input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
     };
-    this.t.q.updateNet.run(next.name, next.admin_state_up, this.s.core.nowIso(), cur.id);
+    this.t.updateNetwork(cur.id, { name: next.name, admin_state_up: next.admin_state_up, updated_at: this.s.core.nowIso() });
     op.touch('networks.changed', cur.id);
     const body = (n: NetworkRow): UpdateBodies['network'] => ({ name: bottomNetworkName(n), admin_state_up: n.admin_state_up === 1 });
     await this.updateBottoms(op, cur.id, 'network', 'network', diff(body(cur), body(next)), body(cur));
@@ -156,15 +156,15 @@ export class NetworkService {
   async deleteNetwork(op: Operation, id: string): Promise<void> {
     const net = this.t.network(id);
     if (net.bridge) throw new CrosspodError('NETWORK_IN_USE', `Network ${id} is a Crosspod bridge network; it goes with the project's last router`);
-    const ports = (this.t.q.portsOfNet.get(id) as { n: number }).n;
+    const ports = this.t.portCountOfNetwork(id);
     if (ports > 0) throw new CrosspodError('NETWORK_IN_USE', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`, { ports });
-    if ((this.t.q.fipsOfNet.get(id) as { n: number }).n > 0) {
+    if (this.t.fipCountOfNetwork(id) > 0) {
       throw new CrosspodError('NETWORK_IN_USE', `Network ${id} still has floating IPs`);
     }
     for (const sub of this.t.subnetsOf(id)) await this.deleteSubnetRow(op, sub);
     await this.dropBottomCopies(op, id, 'network', 'network');
     this.s.routing.removeAllForTop(id);
-    this.t.q.deleteNet.run(id);
+    this.t.deleteNetwork(id);
     op.touch('networks.changed', id);
   }
 
@@ -189,7 +189,7 @@ export class NetworkService {
    */
   private async ensureDhcpPort(op: Operation, pod: PodRow, sub: SubnetRow, bottomSub: string): Promise<void> {
     const { core } = this.s;
-    let ip = this.t.q.dhcpReservation.get(sub.id) as string | undefined;
+    let ip = this.t.dhcpReservation(sub.id);
     if (ip === undefined) {
       try {
         ip = core.ipam.allocate(sub.id);
@@ -202,7 +202,7 @@ export class NetworkService {
           pod: pod.region_name,
         });
       }
-      this.t.q.insertDhcpReservation.run(sub.id, ip);
+      this.t.reserveDhcp(sub.id, ip);
       op.touch('subnets.changed', sub.id);
     }
     const d = op.driver(pod.pod_id);
@@ -274,10 +274,10 @@ export class NetworkService {
   }
 
   private releaseDhcp(subnetId: string): void {
-    const ip = this.t.q.dhcpReservation.get(subnetId) as string | undefined;
+    const ip = this.t.dhcpReservation(subnetId);
     if (ip === undefined || (this.s.routing.mappings(subnetId, 'subnet').length > 0 && this.t.subnet(subnetId).enable_dhcp === 1)) return;
     this.s.core.ipam.release(subnetId, ip);
-    this.t.q.deleteDhcpReservation.run(subnetId);
+    this.t.dropDhcpReservation(subnetId);
   }
 
   // ---- subnets ----
@@ -317,7 +317,7 @@ export class NetworkService {
       created_at: t,
       updated_at: t,
     };
-    this.t.q.insertSubnet.run(row);
+    this.t.insertSubnet(row);
     core.ipam.addSubnet(row.id, norm);
     op.touch('subnets.changed', row.id);
     op.touch('networks.changed', net.id);
@@ -353,7 +353,7 @@ export class NetworkService {
       gateway = input.gateway_ip === undefined ? cur.gateway_ip : input.gateway_ip === null ? null : canonicalIp(input.gateway_ip);
       if (cur.gateway_ip !== null && gateway !== cur.gateway_ip) {
         // Neutron's GatewayIpInUse: a router interface holds the current gateway.
-        const holder = this.t.q.portAt.get(cur.id, cur.gateway_ip) as PortRow | undefined;
+        const holder = this.t.portAt(cur.id, cur.gateway_ip);
         if (holder) {
           throw new CrosspodError('GATEWAY_IP_IN_USE', `Gateway ${cur.gateway_ip} of subnet ${label} is in use by port ${holder.name || holder.id} (${holder.device_owner}); it cannot move`, {
             subnet_id: cur.id,
@@ -379,7 +379,7 @@ export class NetworkService {
       host_routes: input.host_routes ? JSON.stringify(hostRoutes(input.host_routes, cur.ip_version)) : cur.host_routes,
       updated_at: core.nowIso(),
     };
-    this.t.q.updateSubnet.run(next);
+    this.t.updateSubnet(next);
     op.touch('subnets.changed', cur.id);
     const body = (x: SubnetRow): UpdateBodies['subnet'] => ({
       name: bottomChildName(x, net),
@@ -403,13 +403,13 @@ export class NetworkService {
   }
 
   private async deleteSubnetRow(op: Operation, sub: SubnetRow): Promise<void> {
-    const used = (this.t.q.ipsOfSubnet.get(sub.id) as { n: number }).n + (this.t.q.fipsOfSubnet.get(sub.id) as { n: number }).n;
+    const used = this.t.addressesInUse(sub.id);
     if (used > 0) throw new CrosspodError('SUBNET_IN_USE', `Unable to complete operation on subnet ${sub.id}: one or more ports have an IP allocation from this subnet.`, { ports: used });
     await this.dropBottomCopies(op, sub.id, 'subnet', 'subnet');
     this.s.routing.removeAllForTop(sub.id);
     this.s.core.ipam.removeSubnet(sub.id);
-    this.t.q.deleteDhcpReservation.run(sub.id);
-    this.t.q.deleteSubnet.run(sub.id);
+    this.t.dropDhcpReservation(sub.id);
+    this.t.deleteSubnet(sub.id);
     op.touch('subnets.changed', sub.id);
     op.touch('networks.changed', sub.network_id);
   }
@@ -559,11 +559,10 @@ export class NetworkService {
       created_at: t,
       updated_at: t,
     };
-    if (input.mac_address && this.t.q.macTaken.get(row.mac_address)) {
+    if (input.mac_address && this.t.macTaken(row.mac_address)) {
       throw new CrosspodError('CONFLICT', `Unable to complete operation for network ${net.id}. The mac address ${row.mac_address} is in use.`);
     }
-    this.t.q.insertPort.run(row);
-    ips.forEach((ip, i) => this.t.q.insertPortIp.run(row.id, ip.subnet_id, ip.ip_address, i));
+    this.t.insertPort(row, ips);
     this.s.secgroups.bindNewPort(op, row, input.security_groups); // secgroups hook
     op.touch('ports.changed', row.id);
     // A compute port stands for a booted VM: realise it in its network's pod, as the Nova gateway would.
@@ -605,7 +604,7 @@ export class NetworkService {
       });
       const same = (w: (typeof wanted)[number], f: { subnet_id: string; ip_address: string }) => w.sub.id === f.subnet_id && w.ip === f.ip_address;
       const dropped = curIps.filter((f) => !wanted.some((w) => same(w, f)));
-      for (const fip of this.t.q.fipsOfPort.all(cur.id) as { floating_ip_address: string; fixed_ip_address: string | null }[]) {
+      for (const fip of this.t.fipsOfPort(cur.id)) {
         if (dropped.some((f) => f.ip_address === fip.fixed_ip_address)) {
           throw new CrosspodError('PORT_IN_USE', `Floating IP ${fip.floating_ip_address} is associated with ${fip.fixed_ip_address} of port ${label}; disassociate it first`, {
             port_id: cur.id,
@@ -625,8 +624,7 @@ export class NetworkService {
         if (w.ip && w.sub.gateway_ip === w.ip) throw gatewayTaken(w.ip, w.sub.id);
         nextIps.push({ subnet_id: w.sub.id, ip_address: this.allocateNamed(w.sub, w.ip) });
       }
-      this.t.q.deletePortIps.run(cur.id);
-      nextIps.forEach((f, i) => this.t.q.insertPortIp.run(cur.id, f.subnet_id, f.ip_address, i));
+      this.t.setPortIps(cur.id, nextIps);
     }
     const next: PortRow = {
       ...cur,
@@ -636,7 +634,7 @@ export class NetworkService {
       device_id: input.device_id ?? cur.device_id,
       updated_at: core.nowIso(),
     };
-    this.t.q.updatePort.run(next);
+    this.t.updatePort(next);
     op.touch('ports.changed', cur.id);
     // secgroups hook: the new list of groups replaces the old one, at the top and in every pod.
     const curGroups = this.s.secgroups.st.portGroups(cur.id);
@@ -670,10 +668,10 @@ export class NetworkService {
     try {
       return fn();
     } catch (e) {
-      const ip = (e as CrosspodError).details && ((e as CrosspodError).details as { ip_address?: string }).ip_address;
+      const ip = ((e as CrosspodError).details as { ip_address?: string } | undefined)?.ip_address;
       if (!(e instanceof CrosspodError && e.code === 'SUBNET_IN_USE' && ip)) throw e;
-      const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
-      const what = holder ? `port ${holder.name || holder.id}` : this.t.q.dhcpReservation.get(sub.id) === ip ? 'the DHCP port' : 'an allocation';
+      const holder = this.t.portAt(sub.id, ip);
+      const what = holder ? `port ${holder.name || holder.id}` : this.t.dhcpReservation(sub.id) === ip ? 'the DHCP port' : 'an allocation';
       throw new CrosspodError('SUBNET_IN_USE', `${ip} (${what}) is allocated in subnet ${sub.name || sub.id} (${sub.cidr}) and would be outside the new allocation pools`, {
         ...(e.details as object),
         ...(holder ? { port_id: holder.id } : {}),
@@ -688,10 +686,10 @@ export class NetworkService {
     } catch (e) {
       if (!(e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE' && ip)) throw e;
       const label = `${sub.name || sub.id} (${sub.cidr})`;
-      if (this.t.q.dhcpReservation.get(sub.id) === ip) {
+      if (this.t.dhcpReservation(sub.id) === ip) {
         throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: it is the DHCP port address of subnet ${label}`, { subnet_id: sub.id, ip_address: ip, device_owner: OWNER_DHCP });
       }
-      const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
+      const holder = this.t.portAt(sub.id, ip);
       if (holder) {
         throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: held by port ${holder.name || holder.id}`, { subnet_id: sub.id, ip_address: ip, port_id: holder.id });
       }
@@ -711,18 +709,18 @@ export class NetworkService {
       if (this.s.secgroups.st.portGroups(id).length > 0) this.s.secgroups.queuePrune(op, m.pod_id, port.project_id);
     }
     for (const ip of this.t.portIps(id)) this.s.core.ipam.release(ip.subnet_id, ip.ip_address);
-    this.t.q.deletePort.run(id);
+    this.t.deletePort(id);
     op.touch('ports.changed', id);
   }
 
   /** Deletes a port and its bottom copies now (for Crosspod's own bridge and interface ports). */
   async deletePortNow(op: Operation, id: string): Promise<void> {
-    const port = this.t.q.port.get(id) as PortRow | undefined;
+    const port = this.t.findPort(id);
     if (!port) return;
     await this.dropBottomCopies(op, id, 'port', 'port');
     this.s.routing.removeAllForTop(id);
     for (const ip of this.t.portIps(id)) this.s.core.ipam.release(ip.subnet_id, ip.ip_address);
-    this.t.q.deletePort.run(id);
+    this.t.deletePort(id);
     op.touch('ports.changed', id);
   }
 
@@ -744,8 +742,7 @@ export class NetworkService {
       updated_at: t,
     };
     const ips = a.ips.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: core.ipam.allocate(ip.subnet_id, ip.ip_address) }));
-    this.t.q.insertPort.run(row);
-    ips.forEach((ip, i) => this.t.q.insertPortIp.run(row.id, ip.subnet_id, ip.ip_address, i));
+    this.t.insertPort(row, ips);
     op.touch('ports.changed', row.id);
     return row;
   }
