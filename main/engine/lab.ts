@@ -12,7 +12,7 @@ import type { Services } from './services';
 
 export async function loadExampleLab(w: Services, h: Handlers, op: Operation): Promise<Output<'lab.loadExample'>> {
   const run = async <M extends EngineMethod>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>, op);
-  if (w.top.q.netByName.get('ext-net')) throw new CrosspodError('CONFLICT', 'The example lab is already loaded (a network named ext-net exists)');
+  if (w.top.networkByName('ext-net')) throw new CrosspodError('CONFLICT', 'The example lab is already loaded (a network named ext-net exists)');
   const pods: string[] = [];
   const pod = async (region_name: string, az_name?: string) => {
     const have = w.pods.byName(region_name);
@@ -52,7 +52,7 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     const nets = (await d.list('network'))
       .map((n) => {
         const topId = topOf(n.id);
-        const t = topId ? (top.q.net.get(topId) as { name: string; bridge: 'ew' | 'ns' | null; project_id: string; router_external: number } | undefined) : undefined;
+        const t = topId ? top.findNetwork(topId) : undefined;
         return {
           keep: !projectId || (t !== undefined && (t.router_external === 1 || t.project_id === projectId)),
           id: n.id,
@@ -73,7 +73,7 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     const routers = (await d.list('router', byProject)).map((b) => ({
       id: b.id,
       top_id: topOf(b.id),
-      name: (top.q.router.get(topOf(b.id) ?? '') as { name: string } | undefined)?.name ?? b.name,
+      name: top.findRouter(topOf(b.id) ?? '')?.name ?? b.name,
       gateway_network_id: b.external_gateway_info?.network_id ?? null,
       interface_network_ids: ifaces.filter((p) => p.device_id === b.id).map((p) => p.network_id),
     }));

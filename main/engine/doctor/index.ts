@@ -16,7 +16,7 @@ import { fipBridgePortName, type FipService } from '../l3/fips';
 import { ewPortName, nsGatewayPortName, type RouterService } from '../l3/routers';
 import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import type { NetworkService } from '../network';
-import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
+import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow } from '../network/top';
 import type { AuditLog } from '../audit';
 import type { Services } from '../services';
 
@@ -79,19 +79,19 @@ export class Doctor {
   private topLabel(type: string, topId: string): string {
     const t = this.t;
     if (type === 'network') {
-      const n = t.q.net.get(topId) as NetworkRow | undefined;
+      const n = t.findNetwork(topId);
       return n ? networkLabel(n) : `network ${topId}`;
     }
     if (type === 'subnet') {
-      const x = t.q.subnet.get(topId) as SubnetRow | undefined;
+      const x = t.findSubnet(topId);
       return x ? subnetLabel(x) : `subnet ${topId}`;
     }
     if (type === 'port') {
-      const p = t.q.port.get(topId) as PortRow | undefined;
+      const p = t.findPort(topId);
       return p ? portLabel(p, t.portIps(p.id)) : `port ${topId}`;
     }
     if (type === 'router') {
-      const r = t.q.router.get(topId) as RouterRow | undefined;
+      const r = t.findRouter(topId);
       return r ? routerLabel(r) : `router ${topId}`;
     }
     return `${type} ${topId}`;
@@ -100,11 +100,11 @@ export class Doctor {
   /** The name Crosspod gave a top element's bottom copy (§7, docs/bridging.md). */
   bottomName(type: string, topId: string, podId: string): string {
     if (type === 'network') {
-      const n = this.t.q.net.get(topId) as NetworkRow | undefined;
+      const n = this.t.findNetwork(topId);
       return n && !n.bridge && n.router_external !== 1 ? `${n.id}#${n.name}` : topId;
     }
     if (type === 'port') {
-      const p = this.t.q.port.get(topId) as PortRow | undefined;
+      const p = this.t.findPort(topId);
       const extPodOfBridge = p?.name.includes('_None_') && p.name.startsWith('ns_bridge_port_');
       if (extPodOfBridge && this.s.routing.get(topId, podId, 'port')) return 'ns_bridge_port';
     }
@@ -264,7 +264,7 @@ export class Doctor {
     for (const n of p.nets) rebuilt.push(this.topLabel('network', n));
     for (const id of p.ports) rebuilt.push(this.topLabel('port', id));
     for (const id of p.routers) rebuilt.push(this.topLabel('router', id));
-    for (const id of p.fips) rebuilt.push(`floating IP ${(this.t.q.fip.get(id) as FipRow | undefined)?.floating_ip_address ?? id}`);
+    for (const id of p.fips) rebuilt.push(`floating IP ${this.t.findFip(id)?.floating_ip_address ?? id}`);
     return `: ${parts.join(', ')}${rebuilt.length ? `, then rebuild from the top ${rebuilt.join(', ')}` : ''}`;
   }
 
@@ -272,7 +272,7 @@ export class Doctor {
     const t = this.t;
     const where = `in ${pod.region_name} (bottom ${r.bottom_id})`;
     if (r.resource_type === 'network') {
-      const n = t.q.net.get(r.top_id) as NetworkRow | undefined;
+      const n = t.findNetwork(r.top_id);
       if (!n) return null;
       const bn = b as BottomNetwork;
       const external = this.expectedExternal(pod, n);
@@ -290,7 +290,7 @@ export class Doctor {
       return { detail: `${cap(networkLabel(n))} ${where}: ${diffs.join('; ')}`, action: 'update_bottom', text: `Set ${Object.entries(body).map(([k, v]) => `${k}=${v}`).join(', ')} on the bottom network`, args: { body } };
     }
     if (r.resource_type === 'subnet') {
-      const x = t.q.subnet.get(r.top_id) as SubnetRow | undefined;
+      const x = t.findSubnet(r.top_id);
       if (!x) return null;
       const bs = b as BottomSubnet;
       const diffs: string[] = [];
@@ -300,7 +300,7 @@ export class Doctor {
       return { detail: `${cap(subnetLabel(x))} ${where} has ${diffs.join('; ')}`, action: 'recreate', text: `Recreate the bottom subnet from the top${this.planText(this.plan(pod, r))}` };
     }
     if (r.resource_type === 'port') {
-      const p = t.q.port.get(r.top_id) as PortRow | undefined;
+      const p = t.findPort(r.top_id);
       if (!p) return null;
       const want = t.portIps(p.id).map((i) => i.ip_address).sort();
       const have = (b as BottomPort).fixed_ips.map((i) => i.ip_address).sort();
@@ -314,7 +314,7 @@ export class Doctor {
   private expectedExternal(pod: PodRow, n: NetworkRow): boolean {
     if (n.router_external === 1) return true;
     if (n.bridge !== 'ns') return false;
-    const router = n.bridge_router_id ? (this.t.q.router.get(n.bridge_router_id) as RouterRow | undefined) : undefined;
+    const router = n.bridge_router_id ? this.t.findRouter(n.bridge_router_id) : undefined;
     const gw = router?.gw_network_id ? this.t.hints(this.t.network(router.gw_network_id))[0] : undefined;
     return gw !== pod.region_name;
   }
@@ -338,7 +338,7 @@ export class Doctor {
   private fipOwned(pod: PodRow, f: BottomFloatingIp): boolean {
     const r = this.s.routing.byBottom(f.floating_network_id, pod.pod_id);
     if (!r || r.resource_type !== 'network') return true;
-    const net = this.t.q.net.get(r.top_id) as NetworkRow | undefined;
+    const net = this.t.findNetwork(r.top_id);
     if (!net) return true;
     if (net.router_external === 1) {
       return this.q.topFip.get(net.id, f.floating_ip_address) !== undefined;
@@ -395,7 +395,7 @@ export class Doctor {
       else if (m.pod_id === extPod.pod_id) {
         if (!extFips.some((f) => f.port_id === m.bottom_id)) problems.push(this.boundText(extPod, fip.floating_ip_address, extFips, `port ${fixed}`));
       } else {
-        const router = fip.router_id ? (this.t.q.router.get(fip.router_id) as RouterRow | undefined) : undefined;
+        const router = fip.router_id ? this.t.findRouter(fip.router_id) : undefined;
         const project = router?.project_id ?? fip.project_id;
         const bridge = bridges.findPort(fipBridgePortName(project, m.bottom_id!));
         const vmPod = pods.row(m.pod_id);
@@ -467,7 +467,7 @@ export class Doctor {
     const t = this.t;
     const { routing } = this.s;
     if (row.resource_type === 'router') {
-      const router = t.q.router.get(row.top_id) as RouterRow | undefined;
+      const router = t.findRouter(row.top_id);
       if (!router) return p;
       p.routers.add(router.id);
       t.fipsOfRouter(router.id).forEach((f) => f.port_id && p.fips.add(f.id));
@@ -475,13 +475,13 @@ export class Doctor {
       return p;
     }
     if (row.resource_type === 'port') {
-      const port = t.q.port.get(row.top_id) as PortRow | undefined;
+      const port = t.findPort(row.top_id);
       if (port) this.portDependents(pod, port, p);
       return p;
     }
-    const net = row.resource_type === 'network' ? (t.q.net.get(row.top_id) as NetworkRow | undefined) : (() => {
-      const sub = t.q.subnet.get(row.top_id) as SubnetRow | undefined;
-      return sub ? (t.q.net.get(sub.network_id) as NetworkRow | undefined) : undefined;
+    const net = row.resource_type === 'network' ? t.findNetwork(row.top_id) : (() => {
+      const sub = t.findSubnet(row.top_id);
+      return sub ? t.findNetwork(sub.network_id) : undefined;
     })();
     if (!net) return p;
     const db = this.s.core.db;
@@ -525,12 +525,12 @@ export class Doctor {
     if (port.name.startsWith(fipPrefix)) {
       const vmBottom = port.name.slice(fipPrefix.length);
       const vm = this.s.core.db.prepare("SELECT top_id FROM resource_routings WHERE bottom_id = ? AND resource_type = 'port'").pluck().get(vmBottom) as string | undefined;
-      const fips = vm ? (t.q.fipsOfPort.all(vm) as FipRow[]) : [];
+      const fips = vm ? t.fipsOfPort(vm) : [];
       if (fips.length) fips.forEach((f) => p.fips.add(f.id));
       else p.bridgePorts.push(port.name);
       return;
     }
-    for (const f of t.q.fipsOfPort.all(port.id) as FipRow[]) p.fips.add(f.id);
+    for (const f of t.fipsOfPort(port.id)) p.fips.add(f.id);
     if (port.device_owner.startsWith('compute:')) p.ports.add(port.id);
   }
 
@@ -627,14 +627,14 @@ export class Doctor {
         return `Routes of ${this.topLabel('router', String(a.router_id))} configured again`;
       }
       case 'realise_fip': {
-        const fip = this.t.q.fip.get(String(a.fip_id)) as FipRow | undefined;
+        const fip = this.t.findFip(String(a.fip_id));
         if (!fip?.port_id) return null;
         await this.s.fips.disassociate(op, fip.id);
         await this.s.fips.associate(op, { id: fip.id, port_id: fip.port_id, fixed_ip_address: fip.fixed_ip_address ?? undefined });
         return `Floating IP ${fip.floating_ip_address} realised again`;
       }
       case 'unbind_fip': {
-        const fip = this.t.q.fip.get(String(a.fip_id)) as FipRow | undefined;
+        const fip = this.t.findFip(String(a.fip_id));
         if (!fip || fip.port_id) return null;
         const extPod = pods.byName(this.t.hints(this.t.network(fip.floating_network_id))[0])!;
         const bottomNet = routing.bottomId(fip.floating_network_id, extPod.pod_id, 'network');
@@ -691,13 +691,13 @@ export class Doctor {
       for (const sub of this.t.subnetsOf(net.id)) await network.ensureBottomSubnet(op, extPod, sub);
     }
     for (const id of plan.ports) {
-      const port = this.t.q.port.get(id) as PortRow | undefined;
+      const port = this.t.findPort(id);
       if (port) await network.ensureBottomPort(op, network.podOfNetwork(this.t.network(port.network_id), port.project_id), port);
     }
-    for (const id of plan.routers) if (this.t.q.router.get(id)) await this.s.routers.resync(op, id);
+    for (const id of plan.routers) if (this.t.findRouter(id)) await this.s.routers.resync(op, id);
     for (const b of rebind) {
-      const port = this.t.q.port.get(b.port_id) as PortRow | undefined;
-      if (port && this.t.q.fip.get(b.id)) await fips.associate(op, b);
+      const port = this.t.findPort(b.port_id);
+      if (port && this.t.findFip(b.id)) await fips.associate(op, b);
     }
   }
 
@@ -792,7 +792,7 @@ export class Doctor {
   /** routers.resync's job: drops rows that point at vanished bottoms of the router, then rebuilds it. */
   async resyncRouter(op: Operation, routerId: string): Promise<void> {
     const { routing, pods } = this.s;
-    const router = this.t.q.router.get(routerId) as RouterRow | undefined;
+    const router = this.t.findRouter(routerId);
     if (!router) return; // deleted since
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = pods.row(m.pod_id);

@@ -29,7 +29,7 @@ export function registerHandlers(s: Services): void {
    */
   jobs.handlers.set('configure_extra_routes', async (op, payload) => {
     const routerId = String(payload.router_id);
-    const topRouter = s.top.q.router.get(routerId) as { routes: string; enable_snat: number } | undefined;
+    const topRouter = s.top.findRouter(routerId);
     if (!topRouter) return; // deleted since: its bottom routers went with it
     const userRoutes = json<Route[]>(topRouter.routes, []);
     const { ew_pool, ns_pool } = core.settings.bridge;
