@@ -96,7 +96,7 @@ export const OWNER_ROUTER_GATEWAY = 'network:router_gateway';
  * typed methods (no other module runs them), and the rows turned into contract bodies.
  */
 export class TopStore {
-  readonly q;
+  private readonly q;
   /** secgroups hook: a port's security groups for toPort (the table is secgroups/store.ts's). */
   private readonly portGroups;
 
