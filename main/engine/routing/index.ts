@@ -57,8 +57,26 @@ export class RoutingTable {
       update: db.prepare(
         'UPDATE resource_routings SET top_id = @top_id, bottom_id = @bottom_id, pod_id = @pod_id, project_id = @project_id, resource_type = @resource_type, updated_at = @updated_at WHERE id = @id RETURNING *',
       ),
+      referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
+      remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
+      forgetBottom: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
       countPod: db.prepare('SELECT resource_type, COUNT(*) AS n FROM resource_routings WHERE pod_id = ? GROUP BY resource_type ORDER BY resource_type'),
     };
+  }
+
+  /** Recovery: some row maps this bottom resource. */
+  referencesBottom(podId: string, bottomId: string): boolean {
+    return this.q.referenced.get(podId, bottomId) !== undefined;
+  }
+
+  /** Recovery: a create whose answer was lost made the resource under another id. */
+  remapBottom(podId: string, oldId: string, newId: string): void {
+    this.q.remap.run(newId, this.now().toISOString(), podId, oldId);
+  }
+
+  /** Recovery: the rows of a bottom resource that is gone; how many. */
+  forgetBottom(podId: string, bottomId: string): number {
+    return this.q.forgetBottom.run(podId, bottomId).changes;
   }
 
   get(topId: string, podId: string, type: string): Routing | undefined {

@@ -56,35 +56,30 @@ export class Operations {
     this.journal = new Journal(`${dbPath}.oplog`, w.core.nowIso);
     this.undo = new UndoLog(db, () => (opContext.getStore()?.undoId ?? null));
     this.sql = {
-      failJob: db.prepare("INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)"),
       markCommit: db.prepare('INSERT INTO journal_commits (op_id, committed_at) VALUES (?, ?)'),
       dropMark: db.prepare('DELETE FROM journal_commits WHERE op_id = ?'),
       committed: db.prepare('SELECT 1 FROM journal_commits WHERE op_id = ?').pluck(),
-      referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
-      remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
-      forget: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
-      remote: db.prepare("SELECT 1 FROM pods WHERE driver <> 'lab' LIMIT 1").pluck(),
     };
     this.recoveryDeps = {
       committed: (id) => this.sql.committed.get(id) !== undefined,
       settleMs: settings.recovery_settle_ms,
       driver: (podId) => w.core.driver(podId),
       podName: (podId) => w.pods.row(podId).region_name,
-      referenced: (podId, bottomId) => this.sql.referenced.get(podId, bottomId) !== undefined,
-      remapRouting: (podId, oldId, newId) => void this.sql.remap.run(newId, w.core.nowIso(), podId, oldId),
-      forgetRouting: (podId, bottomId) => this.sql.forget.run(podId, bottomId).changes,
+      referenced: (podId, bottomId) => w.routing.referencesBottom(podId, bottomId),
+      remapRouting: (podId, oldId, newId) => w.routing.remapBottom(podId, oldId, newId),
+      forgetRouting: (podId, bottomId) => w.routing.forgetBottom(podId, bottomId),
       failed: (f) => this.failJob(f.pod_id, f.label, f.action, f.error),
     };
   }
 
   /** Some pod is remote: mutations take the durable path. */
   remote(): boolean {
-    return this.sql.remote.get() !== undefined;
+    return this.w.pods.anyRemote();
   }
 
   private failJob(podId: string, label: string, action: unknown, err: unknown): void {
     const e = toErrorBody(err);
-    this.sql.failJob.run(crypto.randomUUID(), `${podId}#${label}`, this.w.core.nowIso(), JSON.stringify({ code: e.code, message: e.message }), JSON.stringify({ pod_id: podId, action, label }));
+    this.w.jobs.failedCompensation(podId, label, action, { code: e.code, message: e.message });
   }
 
   private emit(op: Operation): void {
