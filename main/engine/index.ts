@@ -25,6 +25,7 @@ import { jobsApp, registerHandlers } from './jobs/handlers';
 import { BridgeService } from './l3/bridge';
 import { FipService } from './l3/fips';
 import { l3App } from './l3/handlers';
+import { ManagedRoutes } from './l3/managed-routes';
 import { RouterService } from './l3/routers';
 import { labApp } from './lab';
 import { NetworkService } from './network';
@@ -98,7 +99,7 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routing = new RoutingTable(db, now, settings.routing_expire_seconds);
   const quotas = new Quotas(db, settings.quota_defaults);
   const jobs = new JobQueue(db, core.nowIso);
-  const s = { core, top, routing, pods, quotas, jobs } as Services;
+  const s = { core, top, routing, pods, quotas, jobs, managedRoutes: new ManagedRoutes(db) } as Services;
   s.secgroups = new SecGroupService(s);
   s.secgroups.registerJobs();
   const network = new NetworkService(s);

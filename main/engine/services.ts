@@ -2,6 +2,7 @@
 import type { Core, Operation, PodRow } from './context';
 import type { ResourceKind } from './drivers/driver';
 import type { JobQueue } from './jobs';
+import type { ManagedRoutes } from './l3/managed-routes';
 import type { TopStore } from './network/top';
 import type { PodRegistry } from './pods';
 import type { Quotas } from './quotas';
@@ -15,6 +16,8 @@ export interface Services {
   pods: PodRegistry;
   quotas: Quotas;
   jobs: JobQueue;
+  /** The routes Crosspod set on bottom routers (l3/managed-routes.ts). */
+  managedRoutes: ManagedRoutes;
   /** Security groups: ports bind to them, and their bottom copies follow the ports (secgroups/). */
   secgroups: SecGroupService;
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { DoctorFinding, FindingKind, RepairAction, RepairResult } from '../../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { Route, Routing } from '../../../shared/model';
-import { deleteIfExists, isNotFound, json, runCompensation, type Operation, type PodRow } from '../context';
+import { deleteIfExists, isNotFound, runCompensation, type Operation, type PodRow } from '../context';
 import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, PodDriver } from '../drivers/driver';
 import { bigIntToIp, fromHex } from '../ipam/cidr';
 import type { BridgeService } from '../l3/bridge';
@@ -64,7 +64,6 @@ export class Doctor {
   constructor(private readonly s: DoctorServices) {
     const db = s.core.db;
     this.q = {
-      managed: db.prepare('SELECT routes FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?'),
       topFip: db.prepare('SELECT 1 FROM floating_ips WHERE floating_network_id = ? AND floating_ip_address = ?'),
       bridgeIp: db.prepare("SELECT 1 FROM port_ips i JOIN ports p ON p.id = i.port_id WHERE p.network_id = ? AND i.ip_address = ? AND p.name LIKE 'ns\\_bridge\\_port\\_%\\_None\\_%' ESCAPE '\\'"),
     };
@@ -320,8 +319,7 @@ export class Doctor {
   }
 
   private managed(podId: string, bottomRouter: string): Route[] {
-    const row = this.q.managed.get(podId, bottomRouter) as { routes: string } | undefined;
-    return json<Route[]>(row?.routes, []);
+    return this.s.managedRoutes.of(podId, bottomRouter);
   }
 
   private routesDrift(pod: PodRow, r: Routing, b: BottomRouter): DoctorFinding | null {
@@ -703,7 +701,7 @@ export class Doctor {
 
   /** A vanished bottom router: its interface ports there are gone or dangling, and its managed routes are moot. */
   private async forgetRouterPorts(op: Operation, pod: PodRow, row: Routing): Promise<void> {
-    const { routing, core } = this.s;
+    const { routing } = this.s;
     const d = op.driver(pod.pod_id);
     for (const port of this.t.interfacePorts(row.top_id)) {
       const r = routing.get(port.id, pod.pod_id, 'port');
@@ -718,7 +716,7 @@ export class Doctor {
       if (bp) await deleteIfExists(d, 'port', bp.id);
       routing.deleteById(r.id);
     }
-    core.db.prepare('DELETE FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?').run(pod.pod_id, row.bottom_id);
+    if (row.bottom_id) this.s.managedRoutes.forget(pod.pod_id, row.bottom_id);
   }
 
   /** Deletes a bottom and what holds it there: a router's interfaces and gateway, a subnet's ports. */
@@ -784,7 +782,7 @@ export class Doctor {
       (left[r.resource_type] ??= []).push({ bottom_id: r.bottom_id, name: this.bottomName(r.resource_type, r.top_id, podId), top_id: r.top_id });
     }
     this.s.routing.removePod(podId);
-    this.s.core.db.prepare('DELETE FROM managed_routes WHERE pod_id = ?').run(podId);
+    this.s.managedRoutes.forgetPod(podId);
     op.touch('routings.changed');
     return left;
   }

@@ -14,10 +14,6 @@ const dedupe = (rs: Route[]) => rs.filter((r, i) => rs.findIndex((x) => sameRout
 
 export function registerHandlers(s: Services): void {
   const { core, routing, jobs } = s;
-  const managedGet = core.db.prepare('SELECT routes FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?');
-  const managedSet = core.db.prepare(
-    'INSERT INTO managed_routes (pod_id, bottom_router_id, routes) VALUES (?, ?, ?) ON CONFLICT (pod_id, bottom_router_id) DO UPDATE SET routes = excluded.routes',
-  );
 
   /**
    * Each bottom router routes to every other bottom router's CIDRs via that router's E-W bridge
@@ -85,7 +81,7 @@ export function registerHandlers(s: Services): void {
         else if (!owner && i.ns?.via && info.some((j) => j !== i && j.gwCidrs.some((c) => ipInCidr(r.nexthop, c)))) user.push({ destination: r.destination, nexthop: i.ns.via });
       }
       const managed = dedupe([...user, ...desired]);
-      const before = json<Route[]>((managedGet.get(i.pod_id, i.router) as { routes: string } | undefined)?.routes, []);
+      const before = s.managedRoutes.of(i.pod_id, i.router);
       if (managed.length === 0 && before.length === 0) continue;
       const d = op.driver(i.pod_id);
       try {
@@ -94,7 +90,7 @@ export function registerHandlers(s: Services): void {
         const next = dedupe([...others, ...managed]);
         const changed = next.length !== current.length || next.some((r) => !current.some((c) => sameRoute(c, r)));
         if (changed) await d.setRoutes(i.router, next);
-        managedSet.run(i.pod_id, i.router, JSON.stringify(managed));
+        s.managedRoutes.set(i.pod_id, i.router, managed);
       } catch (e) {
         failures.push({ region: s.pods.row(i.pod_id).region_name, error: e });
       }
