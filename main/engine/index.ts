@@ -136,6 +136,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const ops = new Operations(db, opts.dbPath, w, audit, settings, (e) => {
     for (const l of listeners) l(e);
   }, opts.autoRunJobs !== false);
+  ops.onCommit = () => store.checkpoints?.noteCommit();
 
   const dropDriver = (podId: string) => {
     for (const m of [drivers, readDrivers]) {
@@ -329,6 +330,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       for (const d of [...drivers.values(), ...readDrivers.values()]) await d.close?.();
       readDb.close();
       ops.closeJournal();
+      await store.checkpoints?.stop();
       store.close();
     },
   };

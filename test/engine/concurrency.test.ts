@@ -134,6 +134,90 @@ describe('operations on independent resources run at the same time', () => {
     await checkConsistent();
   }, 60_000);
 
+  it('a cross-pod associate on one router runs beside an interface-add on another; on the same router they queue', async () => {
+    const api = engine.api;
+    const order: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const gated = () => {
+      server.afterRequest = async () => {
+        await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
+      };
+    };
+    const [r0, r1] = [(await api['routers.list']({ name: 'R0' })).items[0], (await api['routers.list']({ name: 'R1' })).items[0]];
+    const extraNet = async (name: string, cidr: string, az: string, project: string) => {
+      const net = await api['networks.create']({ name, project_id: project, availability_zone_hints: [az] });
+      return api['subnets.create']({ network_id: net.id, cidr });
+    };
+    // Another router (R1, all in LabB) takes an interface while R0's cross-pod associate waits on the remote pod.
+    const s1 = await extraNet('side1', '10.9.1.0/24', 'azB', 'proj1');
+    await engine.idle();
+    gated();
+    const slow = api['fips.associate']({ id: groups[0].fips[3].id, port_id: groups[0].ports[3].id }).then(() => order.push('remote'));
+    const iface = api['routers.addInterface']({ id: r1.id, subnet_id: s1.id }).then(() => order.push('interface R1'));
+    await iface;
+    order.push('gate');
+    server.afterRequest = undefined;
+    open();
+    await slow;
+    expect(order).toEqual(['interface R1', 'gate', 'remote']);
+    expect((await api['ports.list']({ device_id: r1.id })).items.some((p) => p.fixed_ips[0].subnet_id === s1.id)).toBe(true);
+
+    // The same router: R0's interface-add waits for R0's associate to finish.
+    order.length = 0;
+    await engine.idle();
+    let open2!: () => void;
+    const gate2 = new Promise<void>((r) => (open2 = r));
+    server.afterRequest = async () => {
+      await Promise.race([gate2, new Promise((r) => setTimeout(r, 20_000))]);
+    };
+    const s0 = await extraNet('side0', '10.9.0.0/24', 'azA', 'proj0');
+    const slow2 = api['fips.disassociate']({ id: groups[0].fips[3].id }).then(() => order.push('remote'));
+    const iface2 = api['routers.addInterface']({ id: r0.id, subnet_id: s0.id }).then(() => order.push('interface R0'));
+    await new Promise((r) => setTimeout(r, 300));
+    order.push('gate');
+    server.afterRequest = undefined;
+    open2();
+    await Promise.all([slow2, iface2]);
+    expect(order).toEqual(['gate', 'remote', 'interface R0']);
+    // And out again, beside nothing: the interface port is gone from the top.
+    await api['routers.removeInterface']({ id: r0.id, subnet_id: s0.id });
+    await api['routers.removeInterface']({ id: r1.id, subnet_id: s1.id });
+    expect((await api['ports.list']({ device_id: r1.id })).items.some((p) => p.fixed_ips[0].subnet_id === s1.id)).toBe(false);
+    await checkConsistent();
+  }, 90_000);
+
+  it('a VM port made in one pod does not wait for a cross-pod associate in another', async () => {
+    const api = engine.api;
+    const order: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const net1 = (await api['networks.list']({ name: 'net1' })).items[0];
+    // Jobs left by earlier tests (extra routes) take the whole engine: let them finish first.
+    await engine.idle();
+    server.afterRequest = async () => {
+      await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
+    };
+    const slow = api['fips.associate']({ id: groups[0].fips[4].id, port_id: groups[0].ports[4].id }).then(() => order.push('remote'));
+    const vm = api['ports.create']({ network_id: net1.id, name: 'side-vm', device_owner: 'compute:azB', fixed_ips: [{ ip_address: '10.0.2.99' }] }).then((p) => {
+      order.push('port');
+      return p;
+    });
+    const port = await vm;
+    order.push('gate');
+    server.afterRequest = undefined;
+    open();
+    await slow;
+    expect(order).toEqual(['port', 'gate', 'remote']);
+    // The port's bottom copy is in LabB, named by the routing table.
+    const labB = createLabDriver(engine.store.db, (await api['pods.list']({})).items.find((p) => p.region_name === 'LabB')!.pod_id);
+    const bottomId = engine.store.db.prepare("SELECT bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = 'port'").pluck().get(port.id) as string;
+    expect((await labB.get('port', bottomId)).fixed_ips).toEqual([expect.objectContaining({ ip_address: '10.0.2.99' })]);
+    await api['ports.delete']({ id: port.id });
+    await api['fips.disassociate']({ id: groups[0].fips[4].id });
+    await checkConsistent();
+  }, 60_000);
+
   it('50 concurrent associates and disassociates: no SQLITE_BUSY, no double binding, no lost update', async () => {
     const seed = Number(process.env.CROSSPOD_CRASH_SEED ?? 4242);
     const rand = rng(seed);

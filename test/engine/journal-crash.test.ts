@@ -98,7 +98,7 @@ describe('SIGKILL with remote bottoms', () => {
     let ops = 0;
     const states = { bound: 0, unbound: 0 };
     let churnMs = 0;
-    while ((kills < 20 || ops < 1000) && kills < 45) {
+    while ((kills < 20 || ops < 1000) && kills < 90) {
       const run = churn(dbPath, { endpoints });
       await run.ready;
       // Windows sized from the pace so far, so ~22 kills carry the 1,000 operations on a busy

@@ -43,6 +43,8 @@ export class Operations {
   private closed = false;
   private jobsRunning = false;
   private jobsDone: Promise<void> = Promise.resolve();
+  /** Told after each commit (the store's WAL checkpoints watch the WAL's growth). */
+  onCommit: () => void = () => undefined;
 
   constructor(
     private readonly db: Db,
@@ -161,6 +163,7 @@ export class Operations {
           commit();
           db.exec('COMMIT');
         }
+        this.onCommit();
         if (oj.used) {
           oj.finish();
           this.staleMarks.push(oj.id);

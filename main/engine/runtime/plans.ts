@@ -22,13 +22,50 @@ function fipLocks(top: TopStore, fipId: string, next?: { port_id: string; fixed_
     const ips = top.portIps(port.id);
     const fixed = next.fixed_ip_address ? ips.find((i) => i.ip_address === next.fixed_ip_address) : (ips.find((i) => !i.ip_address.includes(':')) ?? ips[0]);
     // Its bottom copy (and its network's) may be made now.
-    out.push(X(`port:${port.id}`), X(`network:${port.network_id}`));
+    // The VM's groups are mirrored with its bottom copy.
+    out.push(X(`port:${port.id}`), X(`network:${port.network_id}`), X(`project:${port.project_id}`));
     const router = fixed && top.routerBetween(fixed.subnet_id, fip.floating_network_id);
     if (router) {
       out.push(X(`router:${router.id}`));
       if (!top.nsBridgeOfRouter(router.id)) out.push(X('bridge-pools'));
     }
   }
+  return out;
+}
+
+/**
+ * A router interface locks the router, the subnet's network and IPAM range (the interface port's
+ * address, the bottom copies), the port when one is given, and the project's bridges: the
+ * east-west bridge is shared by the project's routers, and a north-south bridge may be made.
+ */
+function interfaceLocks(top: TopStore, routerId: string, by: { subnet_id?: string; port_id?: string }, removing: boolean): LockRequest[] {
+  const router = top.router(routerId);
+  const out = [X(`router:${router.id}`), X(`bridges:${router.project_id}`)];
+  let subnetId = by.subnet_id;
+  if (by.port_id) {
+    out.push(X(`port:${by.port_id}`));
+    subnetId = top.portIps(by.port_id)[0]?.subnet_id;
+  } else if (removing && subnetId) {
+    // The interface port on that subnet is deleted.
+    const port = top.interfacePorts(router.id).find((p) => top.portIps(p.id).some((ip) => ip.subnet_id === subnetId));
+    if (port) out.push(X(`port:${port.id}`));
+  }
+  if (!subnetId) return out;
+  const sub = top.subnet(subnetId);
+  out.push(X(`network:${sub.network_id}`), X(`ipam:${sub.id}`));
+  if (!removing) out.push(X('bridge-pools'));
+  return out;
+}
+
+/**
+ * A new port locks its network and the network's IPAM ranges, and its project: the port quota,
+ * and the project's security groups (the default group may be made, and a compute port's are
+ * mirrored into its pod with its bottom copy).
+ */
+function newPortLocks(top: TopStore, input: ParsedInput<'ports.create'>): LockRequest[] {
+  const net = top.network(input.network_id);
+  const out = [X(`network:${net.id}`), X(`project:${input.project_id ?? net.project_id}`)];
+  for (const sub of top.subnetsOf(net.id)) out.push(X(`ipam:${sub.id}`));
   return out;
 }
 
@@ -42,6 +79,13 @@ export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: 
       case 'fips.disassociate':
       case 'fips.delete':
         return fipLocks(w.top, (input as ParsedInput<'fips.disassociate'>).id);
+      case 'ports.create':
+        return newPortLocks(w.top, input as ParsedInput<'ports.create'>);
+      case 'routers.addInterface':
+      case 'routers.removeInterface': {
+        const i = input as ParsedInput<'routers.addInterface'>;
+        return interfaceLocks(w.top, i.id, i, method === 'routers.removeInterface');
+      }
       default:
         return null;
     }

@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CrosspodError } from '../../../shared/errors';
 import { ensurePrivateDir, ensurePrivateFile, tightenFiles } from './files';
+import { Checkpoints } from './checkpoints';
 import { checkIntegrity, integrityError, quickCheck, type IntegrityReport } from './integrity';
 
 export { checkIntegrity, integrityError, type IntegrityReport } from './integrity';
@@ -50,6 +51,9 @@ export interface Store {
   backup(label?: string): Promise<string>;
   /** quick_check on a read-only connection in a worker thread; resolves with the report, never rejects. */
   checkIntegrity(): Promise<IntegrityReport>;
+  /** WAL checkpoints in a worker thread (none on a read-only store); stopped by close(). */
+  checkpoints: Checkpoints | null;
+  /** Closes the file; await `checkpoints.stop()` first to be sure the worker has let go of it. */
   close(): void;
 }
 
@@ -184,6 +188,7 @@ export async function openStore(file: string, opts: OpenOptions = {}): Promise<S
       version = m.version;
     }
 
+    const checkpoints = readonly ? null : new Checkpoints(file, db);
     return {
       db,
       file,
@@ -194,7 +199,11 @@ export async function openStore(file: string, opts: OpenOptions = {}): Promise<S
       backupsTaken,
       backup,
       checkIntegrity: () => checkIntegrity(file, () => quickCheck(db)),
-      close: () => db.close(),
+      checkpoints,
+      close: () => {
+        void checkpoints?.stop();
+        db.close();
+      },
     };
   } catch (e) {
     db.close();
