@@ -1,5 +1,5 @@
 // What every engine module works with: the store, allocators, the routing table, the pod
-// registry, the running operation (for compensations and change events) and the clock.
+// registry and the clock. The running operation is not here: it is passed explicitly (Operation).
 import { randomUUID } from 'node:crypto';
 import type { EventName } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
@@ -35,15 +35,30 @@ export type CompensationAction =
   | { verb: 'createRule'; body: CreateBodies['security_group_rule'] };
 
 /**
- * The running mutation: the bottom steps to undo if it fails, and what changed. With a journal
- * (every mutation the facade runs), compensations for remote pods are also committed to it.
+ * The running mutation, passed explicitly from the runner to the handler and down to every
+ * service method that mutates: the bottom steps to undo if it fails, what changed, and the
+ * drivers to mutate through. With a journal (every mutation the runner runs), remote pods'
+ * calls and compensations are also committed to it.
  */
 export class Operation {
   readonly compensations: Compensation[] = [];
   readonly changed = new Map<EventName, Set<string>>();
   readonly jobsQueued: string[] = [];
 
-  constructor(readonly journal?: OpJournal) {}
+  constructor(
+    readonly journal?: OpJournal,
+    private readonly drivers?: (podId: string) => PodDriver,
+  ) {}
+
+  /**
+   * The driver this operation mutates a pod through. Remote pods' calls go through the journal;
+   * lab pods' bottoms are in the engine's file, covered by the operation's own transaction.
+   */
+  driver(podId: string): PodDriver {
+    if (!this.drivers) throw new Error('This operation has no pod drivers');
+    const d = this.drivers(podId);
+    return this.journal && d.kind !== 'lab' ? this.journal.wrap(podId, d) : d;
+  }
 
   undo(c: Compensation): void {
     this.compensations.push(c);
@@ -83,9 +98,8 @@ export interface Core {
   vlans: VlanPool;
   now(): Date;
   nowIso(): string;
+  /** A pod's driver for reads; mutations go through their operation's `op.driver`. */
   driver(podId: string): PodDriver;
-  /** The operation being run; set by the facade around every mutation. */
-  op: Operation;
 }
 
 export const uuid = (): string => randomUUID();

@@ -1,46 +1,59 @@
-// createEngine: the facade the contract binds to. Mutations run through runtime/operations.ts:
+// createEngine: the facade the contract binds to. It builds the services, combines the domains'
+// handler apps (pods/handlers.ts, network/handlers.ts, l3/handlers.ts, ...) and hands each
+// mutation to the runner, which passes the handler its own Operation. Mutations run through runtime/operations.ts:
 // per-resource locks, the lab fast path (one transaction) or the durable path (short
 // transactions, the undo log and the journal of remote calls), audit and events, jobs and
 // recovery on open. Reads use a second connection, so they never see a half-done fast-path
 // mutation.
 import Database from 'better-sqlite3';
 import { ZodError } from 'zod';
-import { contract, isLabMethod, isMethod, methods, type Api, type EngineMethod, type EngineEvent, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
+import { contract, isLabMethod, isMethod, methods, type Api, type EngineEvent, type EngineMethod, type EventName, type Method, type Output, type ParsedInput } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
 import type { NeutronDriverConfig } from '../../shared/model';
-import { Operation, json, type Core, type PodRow } from './context';
+import { combine, type EngineServices, type HandlerContext, type Handlers } from './app';
+import { PRUNE_BATCH, summarize, AuditLog } from './audit';
+import { auditApp } from './audit/handlers';
+import { Operation, json, type Core } from './context';
+import { Doctor } from './doctor';
+import { doctorApp } from './doctor/handlers';
 import type { PodDriver } from './drivers/driver';
 import { createLabDriver } from './drivers/lab';
 import { createNeutronDriver } from './drivers/neutron';
 import { Ipam, PrefixPool, VlanPool } from './ipam';
-import { JobQueue, toJob } from './jobs';
-import { registerHandlers } from './jobs/handlers';
+import { JobQueue } from './jobs';
+import { jobsApp, registerHandlers } from './jobs/handlers';
 import { BridgeService } from './l3/bridge';
-import { readPaths } from './l3/paths';
 import { FipService } from './l3/fips';
+import { l3App } from './l3/handlers';
+import { ManagedRoutes } from './l3/managed-routes';
 import { RouterService } from './l3/routers';
+import { labApp } from './lab';
 import { NetworkService } from './network';
-import { createExternalNetwork } from './network/external';
+import { networkApp } from './network/handlers';
 import { TopStore } from './network/top';
-import { PodRegistry, toPod } from './pods';
+import { PodRegistry } from './pods';
+import { podsApp } from './pods/handlers';
 import { Quotas } from './quotas';
+import { quotasApp } from './quotas/handlers';
 import { RoutingTable } from './routing';
-import type { Services } from './services';
-import { openStore, integrityError, type Db } from './store';
-import { AuditLog, PRUNE_BATCH, summarize } from './audit';
-import { Operations } from './runtime/operations';
+import { routingApp } from './routing/handlers';
 import { ENGINE } from './runtime/locks';
+import { Operations } from './runtime/operations';
 import { lockPlan } from './runtime/plans';
-import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
-import { listPage } from './list';
-import { Doctor, ROUTING_TYPES } from './doctor';
-import { loadExampleLab, topologySnapshot } from './lab';
-import { TopologyService } from './topology';
-import { UndoLog, type UndoEntry } from './undo';
 import { SecGroupService } from './secgroups';
-import { secgroupHandlers } from './secgroups/handlers';
+import { secgroupsApp } from './secgroups/handlers';
+import type { Services } from './services';
+import { integrityError, openStore, type Db } from './store';
+import { TopologyService } from './topology';
+import { topologyApp } from './topology/handlers';
+import { defaultSettings, type Engine, type EngineOptions, type EngineSettings, type PodDescriptor } from './types';
+import { UndoLog, type UndoEntry } from './undo';
+import { undoApp } from './undo/handlers';
 
 export type { Engine, EngineOptions } from './types';
+
+/** The methods one lab's engine answers (labs.* are the lab host's). */
+const engineMethods = methods.filter((m): m is EngineMethod => !isLabMethod(m));
 
 /**
  * A pod's password may also come from the environment instead of the sealed store:
@@ -51,7 +64,7 @@ export function passwordFromEnv(region: string, env: NodeJS.ProcessEnv = process
 }
 
 /** One set of services over one connection (the writer, or the reader). */
-function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>, current: () => Operation | undefined = () => undefined): Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; topology: TopologyService; doctor: Doctor } {
+function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, drivers: Map<string, PodDriver>): EngineServices {
   const now = opts.now ?? (() => new Date());
   const pods = new PodRegistry(db, () => now().toISOString(), opts.secrets);
   const baseDriver = (p: PodDescriptor): PodDriver => {
@@ -61,8 +74,6 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
     }
     return createLabDriver(db, p.pod_id);
   };
-  // Outside any operation (reads): an operation nothing looks at.
-  const idle = new Operation();
   const core: Core = {
     db,
     settings,
@@ -71,10 +82,6 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
     vlans: new VlanPool(db),
     now,
     nowIso: () => now().toISOString(),
-    // The running operation, per async context (operations run side by side).
-    get op(): Operation {
-      return current() ?? idle;
-    },
     driver(podId: string): PodDriver {
       let d = drivers.get(podId);
       if (!d) {
@@ -85,17 +92,14 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
         d = opts.driverFactory ? opts.driverFactory(desc, baseDriver) : baseDriver(desc);
         drivers.set(podId, d);
       }
-      // Remote pods' mutating calls go through the running operation's journal; lab pods'
-      // bottoms are in this file, covered by the operation's own transaction.
-      const j = core.op.journal;
-      return j && d.kind !== 'lab' ? j.wrap(podId, d) : d;
+      return d;
     },
   };
   const top = new TopStore(db);
   const routing = new RoutingTable(db, now, settings.routing_expire_seconds);
   const quotas = new Quotas(db, settings.quota_defaults);
   const jobs = new JobQueue(db, core.nowIso);
-  const s = { core, top, routing, pods, quotas, jobs } as Services;
+  const s = { core, top, routing, pods, quotas, jobs, managedRoutes: new ManagedRoutes(db) } as Services;
   s.secgroups = new SecGroupService(s);
   s.secgroups.registerJobs();
   const network = new NetworkService(s);
@@ -103,12 +107,11 @@ function buildServices(db: Db, settings: EngineSettings, opts: EngineOptions, dr
   const routers = new RouterService(s, network, bridges);
   const fips = new FipService(s, network, bridges);
   registerHandlers(s);
-  const doctor = new Doctor({ ...s, network, routers, fips, bridges });
-  s.jobs.handlers.set('router_resync', (payload) => doctor.resyncRouter(String(payload.router_id)));
-  return { ...s, network, routers, fips, bridges, topology: new TopologyService(s), doctor };
+  const audit = new AuditLog(db, now);
+  const doctor = new Doctor({ ...s, network, routers, fips, bridges, audit });
+  s.jobs.handlers.set('router_resync', (op, payload) => doctor.resyncRouter(op, String(payload.router_id)));
+  return { ...s, network, routers, fips, bridges, audit, topology: new TopologyService(s), doctor };
 }
-
-type Handlers = { [M in EngineMethod]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings: EngineSettings = {
@@ -124,19 +127,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   readDb.pragma('busy_timeout = 5000');
   const drivers = new Map<string, PodDriver>();
   const readDrivers = new Map<string, PodDriver>();
-  // The writer's services ask the runner (made just below) which operation runs.
-  const runner: { ops?: Operations } = {};
-  const w = buildServices(db, settings, opts, drivers, () => runner.ops?.current());
+  const w = buildServices(db, settings, opts, drivers);
   const r = buildServices(readDb, settings, opts, readDrivers);
   const listeners = new Set<(e: EngineEvent) => void>();
   const undoLog = new UndoLog(w.top);
-  const clock = opts.now ?? (() => new Date());
-  const audit = new AuditLog(db, clock);
-  const readAudit = new AuditLog(readDb, clock);
+  const audit = w.audit;
+  const readAudit = r.audit;
   const ops = new Operations(db, opts.dbPath, w, audit, settings, (e) => {
     for (const l of listeners) l(e);
   }, opts.autoRunJobs !== false);
-  runner.ops = ops;
   ops.onCommit = () => store.checkpoints?.noteCommit();
 
   const dropDriver = (podId: string) => {
@@ -187,210 +186,23 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   });
   integrity.catch(() => undefined);
 
-  /** A lab pod's driver by region name: a real region has its own Neutron endpoint to ask. */
-  const labBottom = (region: string) => {
-    const pod = r.pods.byName(region);
-    if (!pod || pod.az_name === '') throw new CrosspodError('POD_NOT_FOUND', `No bottom pod has the region name ${region}`, { region_name: region });
-    if (pod.driver !== 'lab') throw new CrosspodError('POD_NOT_LAB', `${region} is a real Neutron region: ask its own endpoint`, { region_name: region });
-    return r.core.driver(pod.pod_id);
-  };
-
-  const h: Handlers = {
-    'pods.create': (i) => {
-      const p = w.pods.create(i);
-      w.core.op.touch('pods.changed', p.pod_id);
-      return p;
-    },
-    'pods.list': (i) => listPage(r.core.db, 'pods.list', i, (row) => toPod(row as PodRow)),
-    'pods.get': (i) => r.pods.get(i.pod_id),
-    'pods.update': (i) => {
-      const { pod_id, ...rest } = i;
-      const p = w.pods.update(pod_id, rest);
-      dropDriver(pod_id);
-      w.core.op.touch('pods.changed', pod_id);
-      return p;
-    },
-    'pods.delete': (i) => {
-      const left = i.force ? w.doctor.forgetPod(i.pod_id) : undefined;
-      w.pods.delete(i.pod_id);
-      dropDriver(i.pod_id);
-      w.core.op.touch('pods.changed', i.pod_id);
-      return left ? { pod_id: i.pod_id, left } : { pod_id: i.pod_id };
-    },
-    'pods.testConnection': async (i) => {
-      const pod = r.pods.get(i.pod_id);
-      if (pod.is_top) return { reachable: true, auth: 'not-required', extensions: { router: true, 'external-net': true, extraroute: true }, error: null };
-      return r.pods.observed.checked(pod.pod_id, await r.core.driver(pod.pod_id).health());
-    },
-    'pods.health': () => ({ pods: r.pods.health() }),
-    'networks.create': (i) => w.network.createNetwork(i),
-    'networks.createExternal': (i) => createExternalNetwork(w.network, i),
-    'networks.list': (i) => listPage(r.core.db, 'networks.list', i, (row) => r.top.toNetwork(row as never)),
-    'networks.get': (i) => r.top.toNetwork(r.top.network(i.id)),
-    'networks.update': (i) => w.network.updateNetwork(i),
-    'networks.delete': async (i) => {
-      await w.network.deleteNetwork(i.id);
-      return { id: i.id };
-    },
-    'subnets.create': (i) => w.network.createSubnet(i),
-    'subnets.list': (i) => listPage(r.core.db, 'subnets.list', i, (row) => r.top.toSubnet(row as never)),
-    'subnets.get': (i) => r.top.toSubnet(r.top.subnet(i.id)),
-    'subnets.update': (i) => w.network.updateSubnet(i),
-    'subnets.delete': async (i) => {
-      await w.network.deleteSubnet(i.id);
-      return { id: i.id };
-    },
-    'ports.create': (i) => w.network.createPort(i),
-    'ports.list': (i) => listPage(r.core.db, 'ports.list', i, (row) => r.top.toPort(row as never)),
-    'ports.get': (i) => r.top.toPort(r.top.port(i.id)),
-    'ports.update': (i) => w.network.updatePort(i),
-    'ports.delete': async (i) => {
-      const port = w.top.port(i.id);
-      for (const f of w.top.q.fipsOfPort.all(port.id) as { id: string }[]) await w.fips.disassociate(f.id);
-      await w.network.deletePort(i.id);
-      return { id: i.id };
-    },
-    'routers.create': async (i) => {
-      const row = w.routers.create(i);
-      if (i.external_gateway_info) return w.routers.setGateway({ id: row.id, ...i.external_gateway_info });
-      return w.top.toRouter(row);
-    },
-    'routers.list': (i) => listPage(r.core.db, 'routers.list', i, (row) => r.top.toRouter(row as never)),
-    'routers.get': (i) => r.top.toRouter(r.top.router(i.id)),
-    'routers.update': (i) => w.routers.update(i),
-    'routers.delete': async (i) => {
-      await w.routers.delete(i.id);
-      return { id: i.id };
-    },
-    'routers.addInterface': (i) => w.routers.addInterface(i),
-    'routers.removeInterface': (i) => w.routers.removeInterface(i),
-    'routers.setGateway': (i) => w.routers.setGateway(i),
-    'routers.clearGateway': (i) => w.routers.clearGateway(i.id),
-    'fips.create': (i) => w.fips.create(i),
-    'fips.list': (i) => listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never)),
-    'fips.listWithPaths': async (i) => {
-      const page = listPage(r.core.db, 'fips.list', i, (row) => r.top.toFip(row as never), 50);
-      // One list per (pod, resource type) for the whole page, not one read per floating IP.
-      const paths = await readPaths(r, page.items.map((f) => r.top.fip(f.id)), settings.read_budget_ms);
-      return { ...page, items: page.items.map((f, k) => ({ ...f, path: paths[k] })) };
-    },
-    'fips.get': (i) => r.top.toFip(r.top.fip(i.id)),
-    'fips.associate': (i) => w.fips.associate(i),
-    'fips.disassociate': (i) => w.fips.disassociate(i.id),
-    'fips.delete': async (i) => {
-      await w.fips.delete(i.id);
-      return { id: i.id };
-    },
-    'fips.path': (i) => r.fips.path(i.id),
-    'routings.list': (i) => listPage(r.core.db, 'routings.list', i, (row) => row as never),
-    'jobs.list': (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)),
-    'bottoms.list': async (i) => ({ items: (await labBottom(i.region_name).list(i.resource)) as unknown as Record<string, unknown>[] }),
-    'bottoms.get': async (i) => (await labBottom(i.region_name).get(i.resource, i.id)) as unknown as Record<string, unknown>,
-    'routings.get': (i) => {
-      const row = r.routing.byId(i.id);
-      if (!row) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
-      return row;
-    },
-    'routings.create': (i) => {
-      const f = { top_id: i.top_id.trim(), bottom_id: i.bottom_id.trim(), pod_id: i.pod_id.trim(), project_id: i.project_id.trim(), resource_type: i.resource_type.trim() };
-      if (!ROUTING_TYPES.includes(f.resource_type)) {
-        throw new CrosspodError('RESOURCE_TYPE_UNKNOWN', `There is no such resource type ${f.resource_type}: one of ${ROUTING_TYPES.join(', ')}`, { resource_type: f.resource_type });
-      }
-      const pod = w.pods.row(f.pod_id);
-      if (w.routing.get(f.top_id, f.pod_id, f.resource_type)) {
-        throw new CrosspodError('ROUTING_EXISTS', `Resource routing already exists: ${f.resource_type} ${f.top_id} is already mapped in ${pod.region_name}`, { top_id: f.top_id, pod_id: f.pod_id, resource_type: f.resource_type });
-      }
-      const row = w.routing.add(f.top_id, f.pod_id, f.project_id, f.resource_type, f.bottom_id);
-      w.core.op.touch('routings.changed', row.top_id);
-      return row;
-    },
-    'routings.delete': (i) => {
-      const row = w.routing.byId(i.id);
-      if (!row || !w.routing.deleteById(i.id)) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
-      w.core.op.touch('routings.changed', row.top_id);
-      return { id: i.id };
-    },
-    'routings.update': (i) => {
-      const cur = w.routing.byId(i.id);
-      if (!cur) throw new CrosspodError('NOT_FOUND', `Resource routing ${i.id} not found`, { kind: 'routing', id: i.id });
-      if (i.pod_id !== undefined) w.pods.row(i.pod_id);
-      if (i.resource_type !== undefined && !ROUTING_TYPES.includes(i.resource_type)) {
-        throw new CrosspodError('RESOURCE_TYPE_UNKNOWN', `There is no such resource type ${i.resource_type}: one of ${ROUTING_TYPES.join(', ')}`, { resource_type: i.resource_type });
-      }
-      const { id, ...fields } = i;
-      try {
-        const row = w.routing.update({ ...cur, ...fields, id, updated_at: w.core.nowIso() });
-        w.core.op.touch('routings.changed', row.top_id, cur.top_id);
-        return row;
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
-        throw new CrosspodError('ROUTING_EXISTS', 'Resource routing already exists: the same top_id, pod_id and resource_type are mapped by another row', { id });
-      }
-    },
-    'routers.resync': (i) => {
-      const router = w.top.router(i.id);
-      const job = w.jobs.enqueue('router_resync', router.id, router.project_id, { router_id: router.id });
-      w.core.op.touch('jobs.changed', job);
-      return w.jobs.get(job);
-    },
-    'doctor.run': async () => ({ findings: await r.doctor.scan() }),
-    'doctor.repair': async (i) => ({ results: await w.doctor.repair(i) }),
-    'jobs.get': (i) => r.jobs.get(i.id),
-    'jobs.redo': (i) => {
-      const j = w.jobs.redo(i.id);
-      w.core.op.touch('jobs.changed', j.id);
-      return j;
-    },
-    'jobs.create': (i) => {
-      const router = w.top.router(i.router_id);
-      if (router.project_id !== i.project_id) {
-        throw new CrosspodError('JOB_RESOURCE_NOT_OWNED', `router ${router.name || router.id} (${router.id}) doesn't belong to the project ${i.project_id}`, { router_id: router.id, project_id: i.project_id });
-      }
-      const job = w.jobs.enqueue(i.type, router.id, router.project_id, { router_id: router.id });
-      w.core.op.touch('jobs.changed', job);
-      return w.jobs.get(job);
-    },
-    'jobs.delete': (i) => {
-      w.jobs.delete(i.id);
-      w.core.op.touch('jobs.changed', i.id);
-      return { id: i.id };
-    },
-    'audit.export': (i) => readAudit.export(i.format, i),
-    'audit.getRetention': () => readAudit.retention(),
-    'audit.setRetention': async (i) => {
-      const r = audit.setRetention(i);
-      // Applied now, in this operation: the caller sees what the new limits removed.
-      const pruned = { audit: audit.prune(r, Number.MAX_SAFE_INTEGER), jobs: w.jobs.pruneFinished(audit.cutoff(r), r.max_entries, Number.MAX_SAFE_INTEGER) };
-      w.core.op.touch('audit.changed');
-      if (pruned.jobs) w.core.op.touch('jobs.changed');
-      return { ...r, pruned };
-    },
-        'audit.list': (i) => listPage(r.core.db, 'audit.list', i, (row) => ({ ...(row as never as { resource_ids: string }), resource_ids: json((row as { resource_ids: string }).resource_ids, []) }) as never),
-    'quotas.get': (i) => r.quotas.get(i.project_id),
-    'quotas.update': (i) => {
-      const { project_id, ...limits } = i;
-      return w.quotas.update(project_id, limits);
-    },
-    'lab.loadExample': () => loadExampleLab(w, h),
-    'lab.topology': (i) => topologySnapshot(r, i.project_id),
-    'topology.summary': (i) => r.topology.summary(i.project_id),
-    'topology.detail': (i) => r.topology.detail(i),
-    'topology.search': (i) => r.topology.search(i.q, i.limit),
-    'topology.router': (i) => r.topology.router(i.id),
-    'topology.network': (i) => r.topology.network(i.id),
-    'topology.fip': (i) => r.topology.fip(i.id),
-    'view.get': (i) => r.topology.viewGet(i.view),
-    'view.set': (i) => w.topology.viewSet(i.view, i.state),
-    // Run by runUndo below, which needs the operation's own audit id.
-    'audit.undo': () => unreachable(),
-    'undo.undo': () => unreachable(),
-    'undo.redo': () => unreachable(),
-    'undo.state': () => undoLog.state(),
-    ...secgroupHandlers(w, r),
-  };
-  const unreachable = (): never => {
-    throw new CrosspodError('INTERNAL', 'Undo and redo run through runUndo');
-  };
+  // The facade only wires: each domain declares its handlers beside its logic.
+  const ctx: HandlerContext = { w, r, settings, audit, readAudit, undoLog, dropDriver, handlers: () => h };
+  const h: Handlers = combine(
+    engineMethods,
+    podsApp(ctx),
+    networkApp(ctx),
+    l3App(ctx),
+    routingApp(ctx),
+    jobsApp(ctx),
+    auditApp(ctx),
+    quotasApp(ctx),
+    doctorApp(ctx),
+    topologyApp(ctx),
+    labApp(ctx),
+    undoApp(ctx),
+    secgroupsApp(ctx),
+  );
 
   /** Runs an action's inverse (or its forward again) as one operation, audited as `undo <method>`. */
   const runUndo = (method: 'audit.undo' | 'undo.undo' | 'undo.redo', input: { id?: number }, actor: string): Promise<Output<'undo.undo'>> => {
@@ -408,10 +220,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         label,
         actor,
         input,
-        async () => {
+        async (op) => {
           const e = pick();
-          await undoLog.run(e, dir, async (m, x) => h[m as EngineMethod](contract[m].input.parse(x) as never));
-          w.core.op.touch('audit.changed');
+          await undoLog.run(e, dir, async (m, x) => h[m as EngineMethod](contract[m].input.parse(x) as never, op));
+          op.touch('audit.changed');
           return e;
         },
         { onAudit: (id: number) => (auditId = id) },
@@ -443,8 +255,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }
     // labs.* switch between files: the lab host (main/engine/labs) answers them, not one lab's engine.
     if (isLabMethod(method)) throw new CrosspodError('LABS_SINGLE_FILE', `${method} needs the lab host: this engine runs one file (${opts.dbPath})`);
-    const handler = h[method as EngineMethod] as unknown as (i: ParsedInput<M>) => Promise<Output<M>> | Output<M>;
-    if (!contract[method].mutates) return handler(parsed);
+    const handler = h[method as EngineMethod] as unknown as (i: ParsedInput<M>, op: Operation) => Promise<Output<M>> | Output<M>;
+    if (!contract[method].mutates) return handler(parsed, new Operation());
     const actor = meta.actor ?? 'local';
     if (method === 'audit.undo' || method === 'undo.undo' || method === 'undo.redo') {
       const r = await runUndo(method, parsed as { id?: number }, actor);
@@ -458,13 +270,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       method,
       actor,
       parsed,
-      async () => {
+      async (op) => {
         try {
           undoPlan = undoLog.plan(method, parsed);
         } catch {
           undoPlan = null;
         }
-        return handler(parsed);
+        return handler(parsed, op);
       },
       {
         plan: () => lockPlan(method, parsed, w),

@@ -3,15 +3,16 @@
 import { contract, type EngineMethod, type Output, type ParsedInput, type TopologySnapshot } from '../../shared/contract';
 import { CrosspodError } from '../../shared/errors';
 import type { FipPath } from '../../shared/model';
+import { createApp, type HandlerContext, type Handlers } from './app';
+import type { Operation } from './context';
 import type { FipService } from './l3/fips';
 import { toPod } from './pods';
 import type { Services } from './services';
 
-type Handlers = { [M in EngineMethod]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
 
-export async function loadExampleLab(w: Services, h: Handlers): Promise<Output<'lab.loadExample'>> {
-  const run = async <M extends EngineMethod>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>);
-  if (w.top.q.netByName.get('ext-net')) throw new CrosspodError('CONFLICT', 'The example lab is already loaded (a network named ext-net exists)');
+export async function loadExampleLab(w: Services, h: Handlers, op: Operation): Promise<Output<'lab.loadExample'>> {
+  const run = async <M extends EngineMethod>(m: M, input: unknown): Promise<Output<M>> => h[m](contract[m].input.parse(input) as ParsedInput<M>, op);
+  if (w.top.networkByName('ext-net')) throw new CrosspodError('CONFLICT', 'The example lab is already loaded (a network named ext-net exists)');
   const pods: string[] = [];
   const pod = async (region_name: string, az_name?: string) => {
     const have = w.pods.byName(region_name);
@@ -51,7 +52,7 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     const nets = (await d.list('network'))
       .map((n) => {
         const topId = topOf(n.id);
-        const t = topId ? (top.q.net.get(topId) as { name: string; bridge: 'ew' | 'ns' | null; project_id: string; router_external: number } | undefined) : undefined;
+        const t = topId ? top.findNetwork(topId) : undefined;
         return {
           keep: !projectId || (t !== undefined && (t.router_external === 1 || t.project_id === projectId)),
           id: n.id,
@@ -72,7 +73,7 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     const routers = (await d.list('router', byProject)).map((b) => ({
       id: b.id,
       top_id: topOf(b.id),
-      name: (top.q.router.get(topOf(b.id) ?? '') as { name: string } | undefined)?.name ?? b.name,
+      name: top.findRouter(topOf(b.id) ?? '')?.name ?? b.name,
       gateway_network_id: b.external_gateway_info?.network_id ?? null,
       interface_network_ids: ifaces.filter((p) => p.device_id === b.id).map((p) => p.network_id),
     }));
@@ -96,4 +97,11 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     projectId ? r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE project_id = ?').get(projectId) : r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips').get()
   ) as { n: number };
   return { pods, bottoms, fips, fips_total: total.n };
+}
+
+/** lab.*: the worked example (it runs other methods inside its own operation) and the snapshot. */
+export function labApp(x: HandlerContext) {
+  return createApp()
+    .method('lab.loadExample', (_i, op) => loadExampleLab(x.w, x.handlers(), op))
+    .method('lab.topology', (i) => topologySnapshot(x.r, i.project_id));
 }

@@ -1,7 +1,8 @@
 // The engine's modules wired together; each service receives this and uses what it needs.
-import type { Core, PodRow } from './context';
+import type { Core, Operation, PodRow } from './context';
 import type { ResourceKind } from './drivers/driver';
 import type { JobQueue } from './jobs';
+import type { ManagedRoutes } from './l3/managed-routes';
 import type { TopStore } from './network/top';
 import type { PodRegistry } from './pods';
 import type { Quotas } from './quotas';
@@ -15,6 +16,8 @@ export interface Services {
   pods: PodRegistry;
   quotas: Quotas;
   jobs: JobQueue;
+  /** The routes Crosspod set on bottom routers (l3/managed-routes.ts). */
+  managedRoutes: ManagedRoutes;
   /** Security groups: ports bind to them, and their bottom copies follow the ports (secgroups/). */
   secgroups: SecGroupService;
 }
@@ -35,10 +38,11 @@ export function bottomKey(type: string, topId: string): string {
  */
 export async function ensureBottom<K extends ResourceKind>(
   s: Services,
+  op: Operation,
   pod: PodRow,
   a: { topId: string; type: string; projectId: string | null; kind: K; name: string; create: (stamp: { description: string }) => Promise<{ id: string }> },
 ): Promise<{ id: string; isNew: boolean }> {
-  const d = s.core.driver(pod.pod_id);
+  const d = op.driver(pod.pod_id);
   const description = bottomKey(a.type, a.topId);
   const r = await s.routing.getOrCreate({
     topId: a.topId,
@@ -53,10 +57,10 @@ export async function ensureBottom<K extends ResourceKind>(
     },
     create: async () => {
       const created = await a.create({ description });
-      s.core.op.undo({ label: `create ${a.kind} ${a.name} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: a.kind, id: created.id } });
+      op.undo({ label: `create ${a.kind} ${a.name} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: a.kind, id: created.id } });
       return created.id;
     },
   });
-  s.core.op.touch('routings.changed', a.topId);
+  op.touch('routings.changed', a.topId);
   return { id: r.bottomId, isNew: r.isNew };
 }

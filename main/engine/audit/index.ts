@@ -85,6 +85,16 @@ export class AuditLog {
     return next;
   }
 
+  /**
+   * audit.setRetention: the new limits, applied now in the caller's operation, so the caller
+   * sees what they removed (finished jobs go by the same limits).
+   */
+  applyRetention(patch: Partial<AuditRetention>, jobs: { pruneFinished(cutoff: string | null, maxEntries: number | null, batch: number): number }): AuditRetention & { pruned: { audit: number; jobs: number } } {
+    const r = this.setRetention(patch);
+    const pruned = { audit: this.prune(r, Number.MAX_SAFE_INTEGER), jobs: jobs.pruneFinished(this.cutoff(r), r.max_entries, Number.MAX_SAFE_INTEGER) };
+    return { ...r, pruned };
+  }
+
   pruneDue(): boolean {
     return this.writesSincePrune >= PRUNE_EVERY_WRITES || this.clock().getTime() - this.lastPrune >= PRUNE_EVERY_MS;
   }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { DoctorFinding, FindingKind, RepairAction, RepairResult } from '../../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { Route, Routing } from '../../../shared/model';
-import { deleteIfExists, isNotFound, json, runCompensation, type PodRow } from '../context';
+import { deleteIfExists, isNotFound, runCompensation, type Operation, type PodRow } from '../context';
 import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, PodDriver } from '../drivers/driver';
 import { bigIntToIp, fromHex } from '../ipam/cidr';
 import type { BridgeService } from '../l3/bridge';
@@ -16,16 +16,16 @@ import { fipBridgePortName, type FipService } from '../l3/fips';
 import { ewPortName, nsGatewayPortName, type RouterService } from '../l3/routers';
 import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import type { NetworkService } from '../network';
-import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
+import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow } from '../network/top';
+import type { AuditLog } from '../audit';
 import type { Services } from '../services';
 
-export type DoctorServices = Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService };
+export type DoctorServices = Services & { network: NetworkService; routers: RouterService; fips: FipService; bridges: BridgeService; audit: AuditLog };
 
 /** The routing types whose bottoms live in a bottom pod. */
 const BOTTOM_TYPES = ['network', 'subnet', 'port', 'router'] as const;
 type BottomType = (typeof BOTTOM_TYPES)[number];
 /** Tricircle's resource types (§11.2) and the bridge pools' `subnetpool`. */
-export const ROUTING_TYPES = ['network', 'subnet', 'port', 'router', 'subnetpool', 'security_group', 'trunk', 'port_pair', 'port_pair_group', 'flow_classifier', 'port_chain', 'qos_policy'];
 const OWNER_FLOATINGIP = 'network:floatingip';
 /** Bottom names Crosspod gives (§7): a top id, `<top id>#<name>`, or the literal ns_bridge_port. */
 const CROSSPOD_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(#.*)?$/i;
@@ -64,7 +64,6 @@ export class Doctor {
   constructor(private readonly s: DoctorServices) {
     const db = s.core.db;
     this.q = {
-      managed: db.prepare('SELECT routes FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?'),
       topFip: db.prepare('SELECT 1 FROM floating_ips WHERE floating_network_id = ? AND floating_ip_address = ?'),
       bridgeIp: db.prepare("SELECT 1 FROM port_ips i JOIN ports p ON p.id = i.port_id WHERE p.network_id = ? AND i.ip_address = ? AND p.name LIKE 'ns\\_bridge\\_port\\_%\\_None\\_%' ESCAPE '\\'"),
     };
@@ -79,19 +78,19 @@ export class Doctor {
   private topLabel(type: string, topId: string): string {
     const t = this.t;
     if (type === 'network') {
-      const n = t.q.net.get(topId) as NetworkRow | undefined;
+      const n = t.findNetwork(topId);
       return n ? networkLabel(n) : `network ${topId}`;
     }
     if (type === 'subnet') {
-      const x = t.q.subnet.get(topId) as SubnetRow | undefined;
+      const x = t.findSubnet(topId);
       return x ? subnetLabel(x) : `subnet ${topId}`;
     }
     if (type === 'port') {
-      const p = t.q.port.get(topId) as PortRow | undefined;
+      const p = t.findPort(topId);
       return p ? portLabel(p, t.portIps(p.id)) : `port ${topId}`;
     }
     if (type === 'router') {
-      const r = t.q.router.get(topId) as RouterRow | undefined;
+      const r = t.findRouter(topId);
       return r ? routerLabel(r) : `router ${topId}`;
     }
     return `${type} ${topId}`;
@@ -100,11 +99,11 @@ export class Doctor {
   /** The name Crosspod gave a top element's bottom copy (§7, docs/bridging.md). */
   bottomName(type: string, topId: string, podId: string): string {
     if (type === 'network') {
-      const n = this.t.q.net.get(topId) as NetworkRow | undefined;
+      const n = this.t.findNetwork(topId);
       return n && !n.bridge && n.router_external !== 1 ? `${n.id}#${n.name}` : topId;
     }
     if (type === 'port') {
-      const p = this.t.q.port.get(topId) as PortRow | undefined;
+      const p = this.t.findPort(topId);
       const extPodOfBridge = p?.name.includes('_None_') && p.name.startsWith('ns_bridge_port_');
       if (extPodOfBridge && this.s.routing.get(topId, podId, 'port')) return 'ns_bridge_port';
     }
@@ -264,7 +263,7 @@ export class Doctor {
     for (const n of p.nets) rebuilt.push(this.topLabel('network', n));
     for (const id of p.ports) rebuilt.push(this.topLabel('port', id));
     for (const id of p.routers) rebuilt.push(this.topLabel('router', id));
-    for (const id of p.fips) rebuilt.push(`floating IP ${(this.t.q.fip.get(id) as FipRow | undefined)?.floating_ip_address ?? id}`);
+    for (const id of p.fips) rebuilt.push(`floating IP ${this.t.findFip(id)?.floating_ip_address ?? id}`);
     return `: ${parts.join(', ')}${rebuilt.length ? `, then rebuild from the top ${rebuilt.join(', ')}` : ''}`;
   }
 
@@ -272,7 +271,7 @@ export class Doctor {
     const t = this.t;
     const where = `in ${pod.region_name} (bottom ${r.bottom_id})`;
     if (r.resource_type === 'network') {
-      const n = t.q.net.get(r.top_id) as NetworkRow | undefined;
+      const n = t.findNetwork(r.top_id);
       if (!n) return null;
       const bn = b as BottomNetwork;
       const external = this.expectedExternal(pod, n);
@@ -290,7 +289,7 @@ export class Doctor {
       return { detail: `${cap(networkLabel(n))} ${where}: ${diffs.join('; ')}`, action: 'update_bottom', text: `Set ${Object.entries(body).map(([k, v]) => `${k}=${v}`).join(', ')} on the bottom network`, args: { body } };
     }
     if (r.resource_type === 'subnet') {
-      const x = t.q.subnet.get(r.top_id) as SubnetRow | undefined;
+      const x = t.findSubnet(r.top_id);
       if (!x) return null;
       const bs = b as BottomSubnet;
       const diffs: string[] = [];
@@ -300,7 +299,7 @@ export class Doctor {
       return { detail: `${cap(subnetLabel(x))} ${where} has ${diffs.join('; ')}`, action: 'recreate', text: `Recreate the bottom subnet from the top${this.planText(this.plan(pod, r))}` };
     }
     if (r.resource_type === 'port') {
-      const p = t.q.port.get(r.top_id) as PortRow | undefined;
+      const p = t.findPort(r.top_id);
       if (!p) return null;
       const want = t.portIps(p.id).map((i) => i.ip_address).sort();
       const have = (b as BottomPort).fixed_ips.map((i) => i.ip_address).sort();
@@ -314,14 +313,13 @@ export class Doctor {
   private expectedExternal(pod: PodRow, n: NetworkRow): boolean {
     if (n.router_external === 1) return true;
     if (n.bridge !== 'ns') return false;
-    const router = n.bridge_router_id ? (this.t.q.router.get(n.bridge_router_id) as RouterRow | undefined) : undefined;
+    const router = n.bridge_router_id ? this.t.findRouter(n.bridge_router_id) : undefined;
     const gw = router?.gw_network_id ? this.t.hints(this.t.network(router.gw_network_id))[0] : undefined;
     return gw !== pod.region_name;
   }
 
   private managed(podId: string, bottomRouter: string): Route[] {
-    const row = this.q.managed.get(podId, bottomRouter) as { routes: string } | undefined;
-    return json<Route[]>(row?.routes, []);
+    return this.s.managedRoutes.of(podId, bottomRouter);
   }
 
   private routesDrift(pod: PodRow, r: Routing, b: BottomRouter): DoctorFinding | null {
@@ -338,7 +336,7 @@ export class Doctor {
   private fipOwned(pod: PodRow, f: BottomFloatingIp): boolean {
     const r = this.s.routing.byBottom(f.floating_network_id, pod.pod_id);
     if (!r || r.resource_type !== 'network') return true;
-    const net = this.t.q.net.get(r.top_id) as NetworkRow | undefined;
+    const net = this.t.findNetwork(r.top_id);
     if (!net) return true;
     if (net.router_external === 1) {
       return this.q.topFip.get(net.id, f.floating_ip_address) !== undefined;
@@ -395,7 +393,7 @@ export class Doctor {
       else if (m.pod_id === extPod.pod_id) {
         if (!extFips.some((f) => f.port_id === m.bottom_id)) problems.push(this.boundText(extPod, fip.floating_ip_address, extFips, `port ${fixed}`));
       } else {
-        const router = fip.router_id ? (this.t.q.router.get(fip.router_id) as RouterRow | undefined) : undefined;
+        const router = fip.router_id ? this.t.findRouter(fip.router_id) : undefined;
         const project = router?.project_id ?? fip.project_id;
         const bridge = bridges.findPort(fipBridgePortName(project, m.bottom_id!));
         const vmPod = pods.row(m.pod_id);
@@ -467,7 +465,7 @@ export class Doctor {
     const t = this.t;
     const { routing } = this.s;
     if (row.resource_type === 'router') {
-      const router = t.q.router.get(row.top_id) as RouterRow | undefined;
+      const router = t.findRouter(row.top_id);
       if (!router) return p;
       p.routers.add(router.id);
       t.fipsOfRouter(router.id).forEach((f) => f.port_id && p.fips.add(f.id));
@@ -475,13 +473,13 @@ export class Doctor {
       return p;
     }
     if (row.resource_type === 'port') {
-      const port = t.q.port.get(row.top_id) as PortRow | undefined;
+      const port = t.findPort(row.top_id);
       if (port) this.portDependents(pod, port, p);
       return p;
     }
-    const net = row.resource_type === 'network' ? (t.q.net.get(row.top_id) as NetworkRow | undefined) : (() => {
-      const sub = t.q.subnet.get(row.top_id) as SubnetRow | undefined;
-      return sub ? (t.q.net.get(sub.network_id) as NetworkRow | undefined) : undefined;
+    const net = row.resource_type === 'network' ? t.findNetwork(row.top_id) : (() => {
+      const sub = t.findSubnet(row.top_id);
+      return sub ? t.findNetwork(sub.network_id) : undefined;
     })();
     if (!net) return p;
     const db = this.s.core.db;
@@ -525,19 +523,19 @@ export class Doctor {
     if (port.name.startsWith(fipPrefix)) {
       const vmBottom = port.name.slice(fipPrefix.length);
       const vm = this.s.core.db.prepare("SELECT top_id FROM resource_routings WHERE bottom_id = ? AND resource_type = 'port'").pluck().get(vmBottom) as string | undefined;
-      const fips = vm ? (t.q.fipsOfPort.all(vm) as FipRow[]) : [];
+      const fips = vm ? t.fipsOfPort(vm) : [];
       if (fips.length) fips.forEach((f) => p.fips.add(f.id));
       else p.bridgePorts.push(port.name);
       return;
     }
-    for (const f of t.q.fipsOfPort.all(port.id) as FipRow[]) p.fips.add(f.id);
+    for (const f of t.fipsOfPort(port.id)) p.fips.add(f.id);
     if (port.device_owner.startsWith('compute:')) p.ports.add(port.id);
   }
 
   // ---- repairs -----------------------------------------------------------------------------
 
   /** Applies the repairs of the findings named (or all), each in a savepoint of its own, each audited. */
-  async repair(sel: { ids?: string[]; all?: true }): Promise<RepairResult[]> {
+  async repair(op: Operation, sel: { ids?: string[]; all?: true }): Promise<RepairResult[]> {
     const findings = await this.scan();
     let chosen: DoctorFinding[];
     if (sel.ids) {
@@ -552,18 +550,16 @@ export class Doctor {
     chosen = [...chosen].sort((a, b) => rank(a) - rank(b));
     const results: RepairResult[] = [];
     const db = this.s.core.db;
-    const audit = db.prepare('INSERT INTO audit_log (at, actor, operation, input_summary, result_code, resource_ids) VALUES (?, ?, ?, ?, ?, ?)');
     for (const f of chosen) {
-      const op = this.s.core.op;
       const mark = op.compensations.length;
       db.exec('SAVEPOINT doctor_repair');
       let result: RepairResult;
       try {
-        const message = await this.apply(f);
+        const message = await this.apply(op, f);
         db.exec('RELEASE doctor_repair');
         result = { id: f.id, kind: f.kind, status: message === null ? 'skipped' : 'repaired', message: message ?? 'Already gone: nothing to do' };
       } catch (e) {
-        for (const c of op.compensations.splice(mark).reverse()) await runCompensation(this.s.core.driver(c.pod_id), c.action).catch(() => undefined);
+        for (const c of op.compensations.splice(mark).reverse()) await runCompensation(op.driver(c.pod_id), c.action).catch(() => undefined);
         db.exec('ROLLBACK TO doctor_repair');
         db.exec('RELEASE doctor_repair');
         const err = toErrorBody(e);
@@ -571,15 +567,15 @@ export class Doctor {
       }
       results.push(result);
       const summary = JSON.stringify({ finding: f.id, kind: f.kind, detail: f.detail, repair: f.repair.text, status: result.status }).slice(0, 500);
-      audit.run(this.s.core.nowIso(), 'doctor', `doctor.repair.${f.kind}`, summary, result.error?.code ?? 'OK', JSON.stringify([f.top_id, f.bottom_id].filter(Boolean)));
+      this.s.audit.run(this.s.core.nowIso(), 'doctor', `doctor.repair.${f.kind}`, summary, result.error?.code ?? 'OK', JSON.stringify([f.top_id, f.bottom_id].filter(Boolean)));
     }
-    this.s.core.op.touch('audit.changed');
-    this.s.core.op.touch('routings.changed');
+    op.touch('audit.changed');
+    op.touch('routings.changed');
     return results;
   }
 
   /** One repair; null when the drift is gone already. */
-  private async apply(f: DoctorFinding): Promise<string | null> {
+  private async apply(op: Operation, f: DoctorFinding): Promise<string | null> {
     const { routing, core, pods } = this.s;
     const a = f.repair.args;
     switch (f.repair.action) {
@@ -589,7 +585,7 @@ export class Doctor {
         const r = routing.byId(Number(a.routing_id));
         if (!r || r.bottom_id) return null;
         routing.deleteById(r.id);
-        core.op.touch('routings.changed', r.top_id);
+        op.touch('routings.changed', r.top_id);
         return `Dropped routing row #${r.id}`;
       }
       case 'rebuild':
@@ -597,23 +593,23 @@ export class Doctor {
         const r = routing.byId(Number(a.routing_id));
         if (!r || r.bottom_id !== f.bottom_id) return null;
         const pod = pods.row(r.pod_id);
-        const exists = await this.exists(pod, r.resource_type, r.bottom_id!);
+        const exists = await this.exists(op, pod, r.resource_type, r.bottom_id!);
         if (f.repair.action === 'rebuild' && exists) return null;
-        await this.rebuild(pod, r, f.repair.action === 'recreate');
+        await this.rebuild(op, pod, r, f.repair.action === 'recreate');
         return `Rebuilt ${this.topLabel(r.resource_type, r.top_id)} in ${pod.region_name}`;
       }
       case 'update_bottom': {
         const r = routing.byId(Number(a.routing_id));
         if (!r) return null;
         const pod = pods.row(r.pod_id);
-        await core.driver(pod.pod_id).update('network', r.bottom_id!, a.body as { admin_state_up?: boolean; 'router:external'?: boolean });
+        await op.driver(pod.pod_id).update('network', r.bottom_id!, a.body as { admin_state_up?: boolean; 'router:external'?: boolean });
         return `Updated the bottom network in ${pod.region_name}`;
       }
       case 'delete_bottom': {
         const pod = pods.row(String(a.pod_id));
         const id = String(a.bottom_id);
         if (routing.byBottom(id, pod.pod_id)) return null;
-        await this.destroy(pod, String(a.type), id);
+        await this.destroy(op, pod, String(a.type), id);
         return `Deleted bottom ${String(a.type)} ${id} in ${pod.region_name}`;
       }
       case 'release_address': {
@@ -625,27 +621,27 @@ export class Doctor {
       }
       case 'configure_routes': {
         const handler = this.s.jobs.handlers.get('configure_extra_routes')!;
-        await handler({ router_id: String(a.router_id) }, undefined as never);
+        await handler(op, { router_id: String(a.router_id) }, undefined as never);
         return `Routes of ${this.topLabel('router', String(a.router_id))} configured again`;
       }
       case 'realise_fip': {
-        const fip = this.t.q.fip.get(String(a.fip_id)) as FipRow | undefined;
+        const fip = this.t.findFip(String(a.fip_id));
         if (!fip?.port_id) return null;
-        await this.s.fips.disassociate(fip.id);
-        await this.s.fips.associate({ id: fip.id, port_id: fip.port_id, fixed_ip_address: fip.fixed_ip_address ?? undefined });
+        await this.s.fips.disassociate(op, fip.id);
+        await this.s.fips.associate(op, { id: fip.id, port_id: fip.port_id, fixed_ip_address: fip.fixed_ip_address ?? undefined });
         return `Floating IP ${fip.floating_ip_address} realised again`;
       }
       case 'unbind_fip': {
-        const fip = this.t.q.fip.get(String(a.fip_id)) as FipRow | undefined;
+        const fip = this.t.findFip(String(a.fip_id));
         if (!fip || fip.port_id) return null;
         const extPod = pods.byName(this.t.hints(this.t.network(fip.floating_network_id))[0])!;
         const bottomNet = routing.bottomId(fip.floating_network_id, extPod.pod_id, 'network');
-        const d = core.driver(extPod.pod_id);
+        const d = op.driver(extPod.pod_id);
         let n = 0;
         for (const b of bottomNet ? await d.list('floatingip', { floating_ip_address: fip.floating_ip_address, floating_network_id: bottomNet }) : []) {
           if (!b.port_id) continue;
           await d.update('floatingip', b.id, { port_id: null });
-          core.op.undo({ label: `unbind floating IP ${fip.floating_ip_address} in ${extPod.region_name}`, pod_id: extPod.pod_id, action: { verb: 'bindFip', id: b.id, port_id: b.port_id } });
+          op.undo({ label: `unbind floating IP ${fip.floating_ip_address} in ${extPod.region_name}`, pod_id: extPod.pod_id, action: { verb: 'bindFip', id: b.id, port_id: b.port_id } });
           n++;
         }
         return n ? `Unbound ${fip.floating_ip_address} in ${extPod.region_name}` : null;
@@ -653,9 +649,9 @@ export class Doctor {
     }
   }
 
-  private async exists(pod: PodRow, type: string, id: string): Promise<boolean> {
+  private async exists(op: Operation, pod: PodRow, type: string, id: string): Promise<boolean> {
     try {
-      await this.s.core.driver(pod.pod_id).get(type as BottomType, id);
+      await op.driver(pod.pod_id).get(type as BottomType, id);
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -668,45 +664,45 @@ export class Doctor {
    * top. Floating IPs through it are disassociated first, while their rows still describe the
    * old path, so their bridge addresses are freed; then they are associated again.
    */
-  private async rebuild(pod: PodRow, row: Routing, destroy: boolean): Promise<void> {
-    const { routing, core, fips, network, bridges } = this.s;
+  private async rebuild(op: Operation, pod: PodRow, row: Routing, destroy: boolean): Promise<void> {
+    const { routing, fips, network, bridges } = this.s;
     const plan = this.plan(pod, row);
     const rebind: { id: string; port_id: string; fixed_ip_address?: string }[] = [];
     for (const id of plan.fips) {
       const f = this.t.fip(id);
       if (!f.port_id) continue;
       rebind.push({ id, port_id: f.port_id, fixed_ip_address: f.fixed_ip_address ?? undefined });
-      await fips.disassociate(id);
+      await fips.disassociate(op, id);
     }
-    if (destroy) await this.destroy(pod, row.resource_type, row.bottom_id!);
-    if (row.resource_type === 'router') await this.forgetRouterPorts(pod, row);
+    if (destroy) await this.destroy(op, pod, row.resource_type, row.bottom_id!);
+    if (row.resource_type === 'router') await this.forgetRouterPorts(op, pod, row);
     for (const r of plan.rows) {
       const cur = routing.byId(r.id);
       if (cur) routing.deleteById(cur.id);
-      core.op.touch('routings.changed', r.top_id);
+      op.touch('routings.changed', r.top_id);
     }
-    for (const name of plan.bridgePorts) await bridges.dropPort(name);
+    for (const name of plan.bridgePorts) await bridges.dropPort(op, name);
     for (const netId of plan.nets) {
       const net = this.t.network(netId);
       const extPod = this.s.pods.byName(this.t.hints(net)[0])!;
-      await network.ensureBottomNetwork(extPod, net);
-      for (const sub of this.t.subnetsOf(net.id)) await network.ensureBottomSubnet(extPod, sub);
+      await network.ensureBottomNetwork(op, extPod, net);
+      for (const sub of this.t.subnetsOf(net.id)) await network.ensureBottomSubnet(op, extPod, sub);
     }
     for (const id of plan.ports) {
-      const port = this.t.q.port.get(id) as PortRow | undefined;
-      if (port) await network.ensureBottomPort(network.podOfNetwork(this.t.network(port.network_id), port.project_id), port);
+      const port = this.t.findPort(id);
+      if (port) await network.ensureBottomPort(op, network.podOfNetwork(this.t.network(port.network_id), port.project_id), port);
     }
-    for (const id of plan.routers) if (this.t.q.router.get(id)) await this.s.routers.resync(id);
+    for (const id of plan.routers) if (this.t.findRouter(id)) await this.s.routers.resync(op, id);
     for (const b of rebind) {
-      const port = this.t.q.port.get(b.port_id) as PortRow | undefined;
-      if (port && this.t.q.fip.get(b.id)) await fips.associate(b);
+      const port = this.t.findPort(b.port_id);
+      if (port && this.t.findFip(b.id)) await fips.associate(op, b);
     }
   }
 
   /** A vanished bottom router: its interface ports there are gone or dangling, and its managed routes are moot. */
-  private async forgetRouterPorts(pod: PodRow, row: Routing): Promise<void> {
-    const { routing, core } = this.s;
-    const d = core.driver(pod.pod_id);
+  private async forgetRouterPorts(op: Operation, pod: PodRow, row: Routing): Promise<void> {
+    const { routing } = this.s;
+    const d = op.driver(pod.pod_id);
     for (const port of this.t.interfacePorts(row.top_id)) {
       const r = routing.get(port.id, pod.pod_id, 'port');
       if (!r?.bottom_id) continue;
@@ -720,12 +716,12 @@ export class Doctor {
       if (bp) await deleteIfExists(d, 'port', bp.id);
       routing.deleteById(r.id);
     }
-    core.db.prepare('DELETE FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?').run(pod.pod_id, row.bottom_id);
+    if (row.bottom_id) this.s.managedRoutes.forget(pod.pod_id, row.bottom_id);
   }
 
   /** Deletes a bottom and what holds it there: a router's interfaces and gateway, a subnet's ports. */
-  async destroy(pod: PodRow, type: string, id: string): Promise<void> {
-    const d = this.s.core.driver(pod.pod_id);
+  async destroy(op: Operation, pod: PodRow, type: string, id: string): Promise<void> {
+    const d = op.driver(pod.pod_id);
     const tolerate = (e: unknown) => {
       if (!isNotFound(e)) throw e;
     };
@@ -777,7 +773,7 @@ export class Doctor {
   // ---- admin operations --------------------------------------------------------------------
 
   /** pods.delete with force: forgets the pod's routing rows and says what Crosspod had there. */
-  forgetPod(podId: string): Record<string, { bottom_id: string; name: string; top_id: string }[]> {
+  forgetPod(op: Operation, podId: string): Record<string, { bottom_id: string; name: string; top_id: string }[]> {
     const pod = this.s.pods.row(podId);
     if (pod.az_name === '') throw new CrosspodError('INVALID_INPUT', `force is for a dead bottom pod; ${pod.region_name} is the top pod`, { pod_id: podId });
     const left: Record<string, { bottom_id: string; name: string; top_id: string }[]> = {};
@@ -786,20 +782,20 @@ export class Doctor {
       (left[r.resource_type] ??= []).push({ bottom_id: r.bottom_id, name: this.bottomName(r.resource_type, r.top_id, podId), top_id: r.top_id });
     }
     this.s.routing.removePod(podId);
-    this.s.core.db.prepare('DELETE FROM managed_routes WHERE pod_id = ?').run(podId);
-    this.s.core.op.touch('routings.changed');
+    this.s.managedRoutes.forgetPod(podId);
+    op.touch('routings.changed');
     return left;
   }
 
   /** routers.resync's job: drops rows that point at vanished bottoms of the router, then rebuilds it. */
-  async resyncRouter(routerId: string): Promise<void> {
+  async resyncRouter(op: Operation, routerId: string): Promise<void> {
     const { routing, pods } = this.s;
-    const router = this.t.q.router.get(routerId) as RouterRow | undefined;
+    const router = this.t.findRouter(routerId);
     if (!router) return; // deleted since
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = pods.row(m.pod_id);
-      if (await this.exists(pod, 'router', m.bottom_id!)) continue;
-      await this.rebuild(pod, m, false);
+      if (await this.exists(op, pod, 'router', m.bottom_id!)) continue;
+      await this.rebuild(op, pod, m, false);
     }
     const ports = [...this.t.interfacePorts(router.id)];
     for (const m of routing.mappings(router.id, 'router')) {
@@ -808,9 +804,9 @@ export class Doctor {
     }
     for (const port of ports) {
       for (const m of routing.mappings(port.id, 'port')) {
-        if (!(await this.exists(pods.row(m.pod_id), 'port', m.bottom_id!))) routing.deleteById(m.id);
+        if (!(await this.exists(op, pods.row(m.pod_id), 'port', m.bottom_id!))) routing.deleteById(m.id);
       }
     }
-    await this.s.routers.resync(router.id);
+    await this.s.routers.resync(op, router.id);
   }
 }

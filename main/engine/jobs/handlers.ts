@@ -4,17 +4,16 @@ import { CrosspodError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import { deleteIfExists, json, runCompensation, type CompensationAction } from '../context';
 import { ipInCidr, ipVersionOf } from '../ipam/cidr';
+import { createApp, type HandlerContext } from '../app';
+import { listPage } from '../list';
 import type { Services } from '../services';
+import { toJob } from './index';
 
 const sameRoute = (a: Route, b: Route) => a.destination === b.destination && a.nexthop === b.nexthop;
 const dedupe = (rs: Route[]) => rs.filter((r, i) => rs.findIndex((x) => sameRoute(x, r)) === i);
 
 export function registerHandlers(s: Services): void {
   const { core, routing, jobs } = s;
-  const managedGet = core.db.prepare('SELECT routes FROM managed_routes WHERE pod_id = ? AND bottom_router_id = ?');
-  const managedSet = core.db.prepare(
-    'INSERT INTO managed_routes (pod_id, bottom_router_id, routes) VALUES (?, ?, ?) ON CONFLICT (pod_id, bottom_router_id) DO UPDATE SET routes = excluded.routes',
-  );
 
   /**
    * Each bottom router routes to every other bottom router's CIDRs via that router's E-W bridge
@@ -24,9 +23,9 @@ export function registerHandlers(s: Services): void {
    * bridges are IPv4, so an IPv6 destination is never routed through them. One bottom router
    * that refuses its routes does not keep the others from theirs.
    */
-  jobs.handlers.set('configure_extra_routes', async (payload) => {
+  jobs.handlers.set('configure_extra_routes', async (op, payload) => {
     const routerId = String(payload.router_id);
-    const topRouter = s.top.q.router.get(routerId) as { routes: string; enable_snat: number } | undefined;
+    const topRouter = s.top.findRouter(routerId);
     if (!topRouter) return; // deleted since: its bottom routers went with it
     const userRoutes = json<Route[]>(topRouter.routes, []);
     const { ew_pool, ns_pool } = core.settings.bridge;
@@ -42,7 +41,7 @@ export function registerHandlers(s: Services): void {
     }
     const info: Info[] = [];
     for (const m of routing.mappings(routerId, 'router')) {
-      const d = core.driver(m.pod_id);
+      const d = op.driver(m.pod_id);
       const entry: Info = { pod_id: m.pod_id, router: m.bottom_id!, ew: null, cidrs: [], gwCidrs: [], ns: null };
       for (const p of await d.list('port', { device_id: m.bottom_id!, device_owner: 'network:router_interface' })) {
         const ip = p.fixed_ips[0];
@@ -82,21 +81,21 @@ export function registerHandlers(s: Services): void {
         else if (!owner && i.ns?.via && info.some((j) => j !== i && j.gwCidrs.some((c) => ipInCidr(r.nexthop, c)))) user.push({ destination: r.destination, nexthop: i.ns.via });
       }
       const managed = dedupe([...user, ...desired]);
-      const before = json<Route[]>((managedGet.get(i.pod_id, i.router) as { routes: string } | undefined)?.routes, []);
+      const before = s.managedRoutes.of(i.pod_id, i.router);
       if (managed.length === 0 && before.length === 0) continue;
-      const d = core.driver(i.pod_id);
+      const d = op.driver(i.pod_id);
       try {
         const current = (await d.get('router', i.router)).routes;
         const others = current.filter((r) => !before.some((b) => sameRoute(b, r)));
         const next = dedupe([...others, ...managed]);
         const changed = next.length !== current.length || next.some((r) => !current.some((c) => sameRoute(c, r)));
         if (changed) await d.setRoutes(i.router, next);
-        managedSet.run(i.pod_id, i.router, JSON.stringify(managed));
+        s.managedRoutes.set(i.pod_id, i.router, managed);
       } catch (e) {
         failures.push({ region: s.pods.row(i.pod_id).region_name, error: e });
       }
     }
-    core.op.touch('routers.changed', routerId);
+    op.touch('routers.changed', routerId);
     if (failures.length === 1) throw failures[0].error;
     // Several pods failed: one error naming them all, with their common code when they share one.
     const codes = new Set(failures.map((f) => (f.error instanceof CrosspodError ? f.error.code : 'BOTTOM_POD_OPERATION_FAILURE')));
@@ -105,18 +104,44 @@ export function registerHandlers(s: Services): void {
       });
   });
 
-  jobs.handlers.set('port_delete', async (payload) => {
+  jobs.handlers.set('port_delete', async (op, payload) => {
     const podId = String(payload.pod_id);
     const bottomId = String(payload.bottom_id);
-    await deleteIfExists(core.driver(podId), 'port', bottomId);
+    await deleteIfExists(op.driver(podId), 'port', bottomId);
     const top = payload.top_id ? String(payload.top_id) : null;
     if (top) {
       routing.remove(top, podId, 'port');
-      core.op.touch('routings.changed', top);
+      op.touch('routings.changed', top);
     }
   });
 
-  jobs.handlers.set('compensate', async (payload) => {
-    await runCompensation(core.driver(String(payload.pod_id)), payload.action as CompensationAction);
+  jobs.handlers.set('compensate', async (op, payload) => {
+    await runCompensation(op.driver(String(payload.pod_id)), payload.action as CompensationAction);
   });
+}
+
+/** jobs.*: the persisted job queue, read, and a failed job queued again. */
+export function jobsApp({ w, r }: HandlerContext) {
+  return createApp()
+    .method('jobs.list', (i) => listPage(r.core.db, 'jobs.list', i, (row) => toJob(row as never)))
+    .method('jobs.get', (i) => r.jobs.get(i.id))
+    .method('jobs.redo', (i, op) => {
+      const j = w.jobs.redo(i.id);
+      op.touch('jobs.changed', j.id);
+      return j;
+    })
+    .method('jobs.create', (i, op) => {
+      const router = w.top.router(i.router_id);
+      if (router.project_id !== i.project_id) {
+        throw new CrosspodError('JOB_RESOURCE_NOT_OWNED', `router ${router.name || router.id} (${router.id}) doesn't belong to the project ${i.project_id}`, { router_id: router.id, project_id: i.project_id });
+      }
+      const job = w.jobs.enqueue(i.type, router.id, router.project_id, { router_id: router.id });
+      op.touch('jobs.changed', job);
+      return w.jobs.get(job);
+    })
+    .method('jobs.delete', (i, op) => {
+      w.jobs.delete(i.id);
+      op.touch('jobs.changed', i.id);
+      return { id: i.id };
+    });
 }

@@ -3,7 +3,7 @@
 // Jobs are coalesced per (type, resource): a NEW job already waiting absorbs a newer request.
 import type { Job, JobStatus } from '../../../shared/model';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
-import { json, uuid } from '../context';
+import { json, uuid, type Operation } from '../context';
 import type { Db } from '../store';
 
 interface JobRow {
@@ -18,7 +18,7 @@ interface JobRow {
   payload: string;
 }
 
-export type JobHandler = (payload: Record<string, unknown>, job: Job) => Promise<void>;
+export type JobHandler = (op: Operation, payload: Record<string, unknown>, job: Job) => Promise<void>;
 
 export function toJob(r: JobRow): Job {
   return {
@@ -49,6 +49,9 @@ export class JobQueue {
       insert: db.prepare(
         'INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?)',
       ),
+      insertFailed: db.prepare(
+        "INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)",
+      ),
       touch: db.prepare('UPDATE async_jobs SET timestamp = ?, payload = ? WHERE id = ?'),
       next: db.prepare("SELECT * FROM async_jobs WHERE status = 'NEW' ORDER BY timestamp, rowid LIMIT 1"),
       setStatus: db.prepare('UPDATE async_jobs SET status = ?, error = ?, timestamp = ?, attempts = attempts + ? WHERE id = ?'),
@@ -62,6 +65,11 @@ export class JobQueue {
   }
 
   /** Records a NEW job (inside the caller's transaction); coalesces with one already waiting. */
+  /** A compensation that failed (rollback or recovery): a FAIL compensate job, visible and redoable. */
+  failedCompensation(podId: string, label: string, action: unknown, error: { code: string; message: string }): void {
+    this.q.insertFailed.run(crypto.randomUUID(), `${podId}#${label}`, this.nowIso(), JSON.stringify(error), JSON.stringify({ pod_id: podId, action, label }));
+  }
+
   enqueue(type: string, resourceId: string, projectId: string | null, payload: Record<string, unknown>): string {
     const waiting = this.q.waiting.get(type, resourceId) as JobRow | undefined;
     if (waiting) {

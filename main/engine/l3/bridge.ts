@@ -1,7 +1,7 @@
 // Bridge networks per project (reference §7, §8.6, §8.11): east-west and north-south /24s carved
 // lowest-first from the bridge pools, each with a VLAN, as top elements keyed by name in the
 // routing table; bridge addresses come from top IPAM and are told to the bottom pods explicitly.
-import type { PodRow } from '../context';
+import type { Operation, PodRow } from '../context';
 import { uuid } from '../context';
 import { normalizeSubnet } from '../ipam/cidr';
 import type { NetworkService } from '../network';
@@ -42,7 +42,7 @@ export class BridgeService {
   }
 
   /** A top element: get-or-create through the routing table in the top pod (§8.6 step 2). */
-  private async topElement(topId: string, type: string, projectId: string | null, create: () => string): Promise<string> {
+  private async topElement(op: Operation, topId: string, type: string, projectId: string | null, create: () => string): Promise<string> {
     const top = this.topPod();
     const r = await this.s.routing.getOrCreate({
       topId,
@@ -52,22 +52,22 @@ export class BridgeService {
       find: async () => null,
       create: async () => create(),
     });
-    this.s.core.op.touch('routings.changed', topId);
+    op.touch('routings.changed', topId);
     return r.bottomId;
   }
 
   /** The project's E-W bridge network and subnet, created on first use. */
-  async ensure(project: string, kind: 'ew'): Promise<Bridge> {
-    return this.ensureNamed(project, kind, bridgeNames(kind, project), null);
+  async ensure(op: Operation, project: string, kind: 'ew'): Promise<Bridge> {
+    return this.ensureNamed(op, project, kind, bridgeNames(kind, project), null);
   }
 
   /** The router's N-S bridge, created on first use (see nsBridgeNames for its names). */
-  async ensureNs(router: { id: string; project_id: string }): Promise<Bridge> {
+  async ensureNs(op: Operation, router: { id: string; project_id: string }): Promise<Bridge> {
     const found = this.findNs(router.id);
     if (found) return found;
     const top = this.s.pods.requireTop();
     const primaryTaken = this.s.routing.bottomId(bridgeNames('ns', router.project_id).net, top.pod_id, 'network') !== null;
-    return this.ensureNamed(router.project_id, 'ns', nsBridgeNames(router.project_id, router.id, !primaryTaken), router.id);
+    return this.ensureNamed(op, router.project_id, 'ns', nsBridgeNames(router.project_id, router.id, !primaryTaken), router.id);
   }
 
   /** The router's N-S bridge if it has one. */
@@ -78,15 +78,15 @@ export class BridgeService {
     return sub ? { kind: 'ns', net, sub } : null;
   }
 
-  private async ensureNamed(project: string, kind: BridgeKind, names: ReturnType<typeof bridgeNames>, routerId: string | null): Promise<Bridge> {
+  private async ensureNamed(op: Operation, project: string, kind: BridgeKind, names: ReturnType<typeof bridgeNames>, routerId: string | null): Promise<Bridge> {
     const { core, top } = this.s;
     const b = core.settings.bridge;
     const poolCidr = kind === 'ew' ? b.ew_pool : b.ns_pool;
-    await this.topElement(names.pool, 'subnetpool', null, () => {
+    await this.topElement(op, names.pool, 'subnetpool', null, () => {
       core.prefixes.ensurePool(names.pool, poolCidr, b.prefixlen);
       return uuid();
     });
-    const netId = await this.topElement(names.net, 'network', project, () => {
+    const netId = await this.topElement(op, names.net, 'network', project, () => {
       core.vlans.ensureRange(b.physical_network, b.vlan_min, b.vlan_max);
       const t = core.nowIso();
       const row: NetworkRow = {
@@ -105,12 +105,12 @@ export class BridgeService {
         created_at: t,
         updated_at: t,
       };
-      top.q.insertNet.run(row);
+      top.insertNetwork(row);
       if (routerId) top.setBridgeRouter(row.id, routerId);
-      core.op.touch('networks.changed', row.id);
+      op.touch('networks.changed', row.id);
       return row.id;
     });
-    const subId = await this.topElement(names.subnet, 'subnet', project, () => {
+    const subId = await this.topElement(op, names.subnet, 'subnet', project, () => {
       const norm = normalizeSubnet({ cidr: core.prefixes.allocate(names.pool) });
       const t = core.nowIso();
       const row: SubnetRow = {
@@ -126,9 +126,9 @@ export class BridgeService {
         created_at: t,
         updated_at: t,
       };
-      top.q.insertSubnet.run(row);
+      top.insertSubnet(row);
       core.ipam.addSubnet(row.id, norm);
-      core.op.touch('subnets.changed', row.id);
+      op.touch('subnets.changed', row.id);
       return row.id;
     });
     return { kind, net: top.network(netId), sub: top.subnet(subId) };
@@ -146,9 +146,9 @@ export class BridgeService {
   }
 
   /** A named top bridge port (next free address of the bridge /24), get-or-create. */
-  async port(name: string, bridge: Bridge, project: string): Promise<{ row: PortRow; ip: string }> {
-    const id = await this.topElement(name, 'port', project, () =>
-      this.network.insertPort({ network_id: bridge.net.id, project_id: project, name, device_owner: '', device_id: '', ips: [{ subnet_id: bridge.sub.id }] }).id,
+  async port(op: Operation, name: string, bridge: Bridge, project: string): Promise<{ row: PortRow; ip: string }> {
+    const id = await this.topElement(op, name, 'port', project, () =>
+      this.network.insertPort(op, { network_id: bridge.net.id, project_id: project, name, device_owner: '', device_id: '', ips: [{ subnet_id: bridge.sub.id }] }).id,
     );
     const row = this.s.top.port(id);
     return { row, ip: this.s.top.portIps(id)[0].ip_address };
@@ -162,36 +162,36 @@ export class BridgeService {
   }
 
   /** Releases a named bridge port: its bottom copies, routing rows and top address. */
-  async dropPort(name: string): Promise<void> {
+  async dropPort(op: Operation, name: string): Promise<void> {
     const top = this.s.pods.top();
     if (!top) return;
     const id = this.s.routing.bottomId(name, top.pod_id, 'port');
-    if (id) await this.network.deletePortNow(id);
+    if (id) await this.network.deletePortNow(op, id);
     this.s.routing.remove(name, top.pod_id, 'port');
-    this.s.core.op.touch('routings.changed', name);
+    op.touch('routings.changed', name);
   }
 
   /** Removes the project's E-W bridge everywhere (§13 row 4: when its last router goes). */
-  async dropEw(project: string): Promise<void> {
+  async dropEw(op: Operation, project: string): Promise<void> {
     const b = this.find(project, 'ew');
-    if (b) await this.drop(b, bridgeNames('ew', project));
+    if (b) await this.drop(op, b, bridgeNames('ew', project));
   }
 
   /** Removes a router's N-S bridge everywhere (when the router goes). */
-  async dropNs(router: { id: string; project_id: string }): Promise<void> {
+  async dropNs(op: Operation, router: { id: string; project_id: string }): Promise<void> {
     const b = this.findNs(router.id);
     if (!b) return;
     const primary = b.net.name === bridgeNames('ns', router.project_id).net;
-    await this.drop(b, nsBridgeNames(router.project_id, router.id, primary));
+    await this.drop(op, b, nsBridgeNames(router.project_id, router.id, primary));
   }
 
   /** A bridge's bottom copies, routing rows, /24, VLAN and top rows. */
-  private async drop(b: Bridge, names: ReturnType<typeof bridgeNames>): Promise<void> {
+  private async drop(op: Operation, b: Bridge, names: ReturnType<typeof bridgeNames>): Promise<void> {
     const { core, top, routing } = this.s;
     const topPod = this.s.pods.top();
     if (!topPod) return;
-    await this.network.dropBottomCopies(b.sub.id, 'subnet', 'subnet');
-    await this.network.dropBottomCopies(b.net.id, 'network', 'network');
+    await this.network.dropBottomCopies(op, b.sub.id, 'subnet', 'subnet');
+    await this.network.dropBottomCopies(op, b.net.id, 'network', 'network');
     routing.removeAllForTop(b.sub.id);
     routing.removeAllForTop(b.net.id);
     routing.remove(names.subnet, topPod.pod_id, 'subnet');
@@ -199,10 +199,10 @@ export class BridgeService {
     core.ipam.removeSubnet(b.sub.id);
     core.prefixes.release(names.pool, b.sub.cidr);
     if (b.net.provider_segmentation_id != null) core.vlans.release(b.net.provider_physical_network!, b.net.provider_segmentation_id);
-    top.q.deleteSubnet.run(b.sub.id);
-    top.q.deleteNet.run(b.net.id);
-    core.op.touch('networks.changed', b.net.id);
-    core.op.touch('subnets.changed', b.sub.id);
-    core.op.touch('routings.changed', names.net);
+    top.deleteSubnet(b.sub.id);
+    top.deleteNetwork(b.net.id);
+    op.touch('networks.changed', b.net.id);
+    op.touch('subnets.changed', b.sub.id);
+    op.touch('routings.changed', names.net);
   }
 }

@@ -5,7 +5,7 @@
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { FipHop, FipPath } from '../../../shared/model';
 import type { BottomFloatingIp, BottomNetwork, BottomPort, Filters, ResourceKind, BottomTypes } from '../drivers/driver';
-import type { FipRow, PortRow } from '../network/top';
+import type { FipRow } from '../network/top';
 import type { Services } from '../services';
 import { BOTTOM_BRIDGE_PORT_NAME, fipBridgePortName } from './fips';
 import { addAdmits, type VmPortRead } from '../secgroups/admits';
@@ -64,7 +64,7 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
   const observedAt = s.core.nowIso();
   const topNet = (podId: string, bottomNet: string) => {
     const r = routing.byBottom(bottomNet, podId);
-    const n = r ? (top.q.net.get(r.top_id) as { id: string; name: string } | undefined) : undefined;
+    const n = r ? top.findNetwork(r.top_id) : undefined;
     return { network_id: n?.id ?? bottomNet, network_name: n?.name ?? '' };
   };
   const pending: Pending[] = fips.map((fip) => {
@@ -72,7 +72,7 @@ export async function readPaths(s: Services, fips: FipRow[], budgetMs: number): 
     const podName = top.hints(net)[0];
     const extPod = podName ? pods.byName(podName) : undefined;
     if (!extPod) throw new CrosspodError('EXTERNAL_NET_POD_NOT_SPECIFIED', 'Pod for external network not specified');
-    const r = fip.router_id ? (top.q.router.get(fip.router_id) as { id: string; name: string } | undefined) : undefined;
+    const r = fip.router_id ? top.findRouter(fip.router_id) : undefined;
     const ext: FipHop = { role: 'external', address: fip.floating_ip_address, region: extPod.region_name, network_id: net.id, network_name: net.name };
     return {
       fip,
@@ -188,7 +188,7 @@ function fromTop(s: Services, p: Pending, podId: string, error: HopError): void 
     p.path.hops = [p.ext, { ...fixed, error }];
     return;
   }
-  const bridge = s.top.q.portByName.get(fipBridgePortName(s.top.router(fip.router_id!).project_id, vm.bottom_id!)) as PortRow | undefined;
+  const bridge = s.top.portByName(fipBridgePortName(s.top.router(fip.router_id!).project_id, vm.bottom_id!));
   const bridgeNet = bridge ? s.top.network(bridge.network_id) : null;
   p.path.mode = 'two-step';
   p.path.hops = [

@@ -4,7 +4,7 @@
 import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { Router, RouterInterfaceInfo } from '../../../shared/model';
-import { deleteIfExists, isNotFound, uuid, type PodRow } from '../context';
+import { deleteIfExists, isNotFound, uuid, type Operation, type PodRow } from '../context';
 import { canonicalIp, cidrsOverlap, ipInCidr, ipVersionOf } from '../ipam/cidr';
 import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import { gatewayTaken, type NetworkService } from '../network';
@@ -27,7 +27,7 @@ export class RouterService {
     return this.s.top;
   }
 
-  create(input: ParsedInput<'routers.create'>): RouterRow {
+  create(op: Operation, input: ParsedInput<'routers.create'>): RouterRow {
     const { core } = this.s;
     this.s.quotas.check(input.project_id, { router: 1 });
     const t = core.nowIso();
@@ -44,28 +44,34 @@ export class RouterService {
       created_at: t,
       updated_at: t,
     };
-    this.t.q.insertRouter.run(row);
-    core.op.touch('routers.changed', row.id);
+    this.t.insertRouter(row);
+    op.touch('routers.changed', row.id);
     return row;
   }
 
-  async update(input: ParsedInput<'routers.update'>): Promise<Router> {
+  /** routers.create: the router, with its gateway set at once when the input has one. */
+  async createRouter(op: Operation, input: ParsedInput<'routers.create'>): Promise<Router> {
+    const row = this.create(op, input);
+    if (input.external_gateway_info) return this.setGateway(op, { id: row.id, ...input.external_gateway_info });
+    return this.t.toRouter(row);
+  }
+
+  async update(op: Operation, input: ParsedInput<'routers.update'>): Promise<Router> {
     const cur = this.t.router(input.id);
     if (input.routes) this.checkRoutes(cur, input.routes);
-    this.t.q.updateRouter.run(
-      input.name ?? cur.name,
-      input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
-      input.routes ? JSON.stringify(input.routes) : cur.routes,
-      this.s.core.nowIso(),
-      cur.id,
-    );
+    this.t.updateRouter(cur.id, {
+      name: input.name ?? cur.name,
+      admin_state_up: input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
+      routes: input.routes ? JSON.stringify(input.routes) : cur.routes,
+      updated_at: this.s.core.nowIso(),
+    });
     if (input.external_gateway_info !== undefined) {
       const g = input.external_gateway_info;
-      if (g && 'network_id' in g) await this.setGateway({ ...(g as { network_id: string }), id: cur.id });
-      else await this.clearGateway(cur.id);
+      if (g && 'network_id' in g) await this.setGateway(op, { ...(g as { network_id: string }), id: cur.id });
+      else await this.clearGateway(op, cur.id);
     }
     if (input.routes) this.s.jobs.enqueue('configure_extra_routes', cur.id, cur.project_id, { router_id: cur.id });
-    this.s.core.op.touch('routers.changed', cur.id);
+    op.touch('routers.changed', cur.id);
     return this.t.toRouter(this.t.router(cur.id));
   }
 
@@ -144,9 +150,9 @@ export class RouterService {
     }
   }
 
-  private async ensureBottomRouter(pod: PodRow, router: RouterRow): Promise<string> {
-    const d = this.s.core.driver(pod.pod_id);
-    const r = await ensureBottom(this.s, pod, {
+  private async ensureBottomRouter(op: Operation, pod: PodRow, router: RouterRow): Promise<string> {
+    const d = op.driver(pod.pod_id);
+    const r = await ensureBottom(this.s, op, pod, {
       topId: router.id,
       type: 'router',
       projectId: router.project_id,
@@ -154,7 +160,7 @@ export class RouterService {
       name: router.id,
       create: ({ description }) => d.create('router', { name: router.id, project_id: router.project_id, distributed: false, description }),
     });
-    this.s.core.op.touch('routers.changed', router.id);
+    op.touch('routers.changed', router.id);
     return r.id;
   }
 
@@ -167,16 +173,16 @@ export class RouterService {
    * The north-south bridge in a VM pod: the bridge network is external there and the bottom
    * router's gateway sits on it at a top-allocated address (§8.6 step 4).
    */
-  private async ensureNsGateway(pod: PodRow, bottomRouter: string, router: RouterRow): Promise<void> {
-    const ns = await this.bridges.ensureNs(router);
-    const bottomSub = await this.network.ensureBottomSubnet(pod, ns.sub, { external: true });
-    const bottomNet = await this.nsRole(pod, ns.net.id, true);
-    const { ip } = await this.bridges.port(nsGatewayPortName(router.project_id, bottomRouter), ns, router.project_id);
-    const d = this.s.core.driver(pod.pod_id);
+  private async ensureNsGateway(op: Operation, pod: PodRow, bottomRouter: string, router: RouterRow): Promise<void> {
+    const ns = await this.bridges.ensureNs(op, router);
+    const bottomSub = await this.network.ensureBottomSubnet(op, pod, ns.sub, { external: true });
+    const bottomNet = await this.nsRole(op, pod, ns.net.id, true);
+    const { ip } = await this.bridges.port(op, nsGatewayPortName(router.project_id, bottomRouter), ns, router.project_id);
+    const d = op.driver(pod.pod_id);
     const br = await d.get('router', bottomRouter);
     const snat = router.enable_snat === 1;
     if (br.external_gateway_info?.network_id === bottomNet) {
-      await this.syncSnat(pod, bottomRouter, br.external_gateway_info.enable_snat, snat);
+      await this.syncSnat(op, pod, bottomRouter, br.external_gateway_info.enable_snat, snat);
       return;
     }
     if (br.external_gateway_info) {
@@ -184,7 +190,7 @@ export class RouterService {
     }
     // SNAT on the bridge follows the router's enable_snat (§12: on by default).
     await d.addGateway(bottomRouter, { network_id: bottomNet, enable_snat: snat, external_fixed_ips: [{ subnet_id: bottomSub, ip_address: ip }] });
-    this.s.core.op.undo({ label: `gateway of ${bottomRouter} on the N-S bridge`, pod_id: pod.pod_id, action: { verb: 'removeGateway', router_id: bottomRouter } });
+    op.undo({ label: `gateway of ${bottomRouter} on the N-S bridge`, pod_id: pod.pod_id, action: { verb: 'removeGateway', router_id: bottomRouter } });
   }
 
   /** Only user routes and SNAT-off return routes follow the gateway; plain E-W routes do not. */
@@ -193,38 +199,38 @@ export class RouterService {
   }
 
   /** Brings a bottom gateway's SNAT to the router's setting. */
-  private async syncSnat(pod: PodRow, bottomRouter: string, current: boolean, wanted: boolean): Promise<void> {
+  private async syncSnat(op: Operation, pod: PodRow, bottomRouter: string, current: boolean, wanted: boolean): Promise<void> {
     if (current === wanted) return;
-    await this.s.core.driver(pod.pod_id).setGatewaySnat(bottomRouter, wanted);
-    this.s.core.op.undo({ label: `SNAT of a bottom gateway in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'setSnat', router_id: bottomRouter, enable_snat: current } });
+    await op.driver(pod.pod_id).setGatewaySnat(bottomRouter, wanted);
+    op.undo({ label: `SNAT of a bottom gateway in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'setSnat', router_id: bottomRouter, enable_snat: current } });
   }
 
   /**
    * The N-S bridge is external in a VM pod and internal in the external network's pod. When a
    * gateway moves, a pod can change role: its bottom bridge network is flipped to match.
    */
-  private async nsRole(pod: PodRow, nsNetTopId: string, external: boolean): Promise<string> {
+  private async nsRole(op: Operation, pod: PodRow, nsNetTopId: string, external: boolean): Promise<string> {
     const id = this.s.routing.bottomId(nsNetTopId, pod.pod_id, 'network')!;
-    const d = this.s.core.driver(pod.pod_id);
+    const d = op.driver(pod.pod_id);
     const net = await d.get('network', id);
     if (net['router:external'] !== external) {
       await d.update('network', id, { 'router:external': external });
-      this.s.core.op.undo({ label: `N-S bridge role in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'setExternal', network_id: id, external: !external } });
+      op.undo({ label: `N-S bridge role in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'setExternal', network_id: id, external: !external } });
     }
     return id;
   }
 
   /** Detaches a bottom router from the N-S bridge and releases its bridge address. */
-  private async dropNsGateway(pod: PodRow, bottomRouter: string, project: string): Promise<void> {
+  private async dropNsGateway(op: Operation, pod: PodRow, bottomRouter: string, project: string): Promise<void> {
     const name = nsGatewayPortName(project, bottomRouter);
     if (!this.bridges.findPort(name)) return;
-    const d = this.s.core.driver(pod.pod_id);
+    const d = op.driver(pod.pod_id);
     try {
       await d.removeGateway(bottomRouter);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
-    await this.bridges.dropPort(name);
+    await this.bridges.dropPort(op, name);
   }
 
   /**
@@ -232,15 +238,15 @@ export class RouterService {
    * the bridge gateway address (§8.9 steps 4-5). Built only when a bottom router of the same
    * router lives in another pod: a same-pod router needs no bridge.
    */
-  private async ensureNsInExtPod(extPod: PodRow, extRouter: string, router: RouterRow): Promise<void> {
-    const d = this.s.core.driver(extPod.pod_id);
-    const ns = await this.bridges.ensureNs(router);
-    const nsSub = await this.network.ensureBottomSubnet(extPod, ns.sub, { external: false });
-    await this.nsRole(extPod, ns.net.id, false);
+  private async ensureNsInExtPod(op: Operation, extPod: PodRow, extRouter: string, router: RouterRow): Promise<void> {
+    const d = op.driver(extPod.pod_id);
+    const ns = await this.bridges.ensureNs(op, router);
+    const nsSub = await this.network.ensureBottomSubnet(op, extPod, ns.sub, { external: false });
+    await this.nsRole(op, extPod, ns.net.id, false);
     const onBridge = (await d.list('port', { device_id: extRouter })).some((p) => p.fixed_ips.some((ip) => ip.subnet_id === nsSub));
     if (onBridge) return;
     await d.addInterface(extRouter, { subnet_id: nsSub });
-    this.s.core.op.undo({ label: 'N-S bridge interface', pod_id: extPod.pod_id, action: { verb: 'removeInterface', router_id: extRouter, subnet_id: nsSub } });
+    op.undo({ label: 'N-S bridge interface', pod_id: extPod.pod_id, action: { verb: 'removeInterface', router_id: extRouter, subnet_id: nsSub } });
   }
 
   /** Does the router need the N-S bridge in this pod? The reference's rule until a gateway is set. */
@@ -248,11 +254,11 @@ export class RouterService {
     const gwPod = this.gatewayPod(router);
     if (gwPod) return gwPod.pod_id !== pod.pod_id;
     // §8.6 step 3: any external network exists, and none of them lives in this pod.
-    const extNets = this.t.q.extNets.all() as { az_hints: string }[];
+    const extNets = this.t.externalNetworks();
     return extNets.length > 0 && !extNets.some((n) => JSON.parse(n.az_hints)[0] === pod.region_name);
   }
 
-  async addInterface(input: ParsedInput<'routers.addInterface'>): Promise<RouterInterfaceInfo> {
+  async addInterface(op: Operation, input: ParsedInput<'routers.addInterface'>): Promise<RouterInterfaceInfo> {
     const { core } = this.s;
     if (!!input.subnet_id === !!input.port_id) throw new CrosspodError('BAD_REQUEST', 'Either subnet_id or port_id must be specified, not both');
     const router = this.t.router(input.id);
@@ -279,28 +285,28 @@ export class RouterService {
     this.refuseOverlap(router, [sub], 'interface');
     const pod = this.s.pods.podForAz(hints[0], router.project_id);
     this.checkIpv6(router, { pod: pod.pod_id, sub }, this.gatewayPod(router));
-    const d = core.driver(pod.pod_id);
+    const d = op.driver(pod.pod_id);
 
     // 1. bottom router; 2. east-west bridge and its port in this pod.
-    const bottomRouter = await this.ensureBottomRouter(pod, router);
-    const ew = await this.bridges.ensure(router.project_id, 'ew');
-    const ewTop = await this.bridges.port(ewPortName(router.project_id, bottomRouter), ew, router.project_id);
-    const ewBottom = await this.network.ensureBottomPort(pod, ewTop.row);
+    const bottomRouter = await this.ensureBottomRouter(op, pod, router);
+    const ew = await this.bridges.ensure(op, router.project_id, 'ew');
+    const ewTop = await this.bridges.port(op, ewPortName(router.project_id, bottomRouter), ew, router.project_id);
+    const ewBottom = await this.network.ensureBottomPort(op, pod, ewTop.row);
     // 3–4. north-south bridge where this pod is not the external network's.
     if (this.needsNsBridge(router, pod)) {
-      await this.ensureNsGateway(pod, bottomRouter, router);
+      await this.ensureNsGateway(op, pod, bottomRouter, router);
       const gwPod = this.gatewayPod(router);
-      if (gwPod) await this.ensureNsInExtPod(gwPod, this.s.routing.bottomId(router.id, gwPod.pod_id, 'router')!, router);
+      if (gwPod) await this.ensureNsInExtPod(op, gwPod, this.s.routing.bottomId(router.id, gwPod.pod_id, 'router')!, router);
     }
 
     // 5. top attach.
     let ifPort: PortRow;
     if (byPort) {
-      this.t.q.setDevice.run(router.id, OWNER_ROUTER_INTERFACE, core.nowIso(), byPort.id);
+      this.t.setDevice(byPort.id, router.id, OWNER_ROUTER_INTERFACE, core.nowIso());
       ifPort = this.t.port(byPort.id);
-      core.op.touch('ports.changed', byPort.id);
+      op.touch('ports.changed', byPort.id);
     } else {
-      ifPort = this.network.insertPort({
+      ifPort = this.network.insertPort(op, {
         network_id: net.id,
         project_id: router.project_id,
         name: '',
@@ -310,22 +316,22 @@ export class RouterService {
       });
     }
     // 6. bottom internal network, subnet and interface port; 7. bottom attach.
-    const ifBottom = await this.network.ensureBottomPort(pod, ifPort);
+    const ifBottom = await this.network.ensureBottomPort(op, pod, ifPort);
     const ewPort = await d.get('port', ewBottom.id);
     if (!ewPort.device_id) {
       await d.addInterface(bottomRouter, { port_id: ewBottom.id });
-      core.op.undo({ label: 'attach E-W bridge port', pod_id: pod.pod_id, action: { verb: 'removeInterface', router_id: bottomRouter, port_id: ewBottom.id } });
+      op.undo({ label: 'attach E-W bridge port', pod_id: pod.pod_id, action: { verb: 'removeInterface', router_id: bottomRouter, port_id: ewBottom.id } });
     }
     await d.addInterface(bottomRouter, { port_id: ifBottom.id });
-    core.op.undo({ label: 'attach interface port', pod_id: pod.pod_id, action: { verb: 'removeInterface', router_id: bottomRouter, port_id: ifBottom.id } });
+    op.undo({ label: 'attach interface port', pod_id: pod.pod_id, action: { verb: 'removeInterface', router_id: bottomRouter, port_id: ifBottom.id } });
     // 8. routes between this router's pods.
     this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
-    core.op.touch('routers.changed', router.id);
+    op.touch('routers.changed', router.id);
     return { id: router.id, tenant_id: router.project_id, project_id: router.project_id, port_id: ifPort.id, subnet_id: sub.id, subnet_ids: [sub.id], network_id: net.id };
   }
 
-  async removeInterface(input: ParsedInput<'routers.removeInterface'>): Promise<RouterInterfaceInfo> {
-    const { core, routing } = this.s;
+  async removeInterface(op: Operation, input: ParsedInput<'routers.removeInterface'>): Promise<RouterInterfaceInfo> {
+    const { routing } = this.s;
     if (!!input.subnet_id === !!input.port_id) throw new CrosspodError('BAD_REQUEST', 'Either subnet_id or port_id must be specified, not both');
     const router = this.t.router(input.id);
     const ports = this.t.interfacePorts(router.id);
@@ -361,19 +367,19 @@ export class RouterService {
     const bottomPort = routing.bottomId(port.id, pod.pod_id, 'port');
     if (bottomRouter && bottomPort) {
       try {
-        await core.driver(pod.pod_id).removeInterface(bottomRouter, { port_id: bottomPort });
+        await op.driver(pod.pod_id).removeInterface(bottomRouter, { port_id: bottomPort });
       } catch (e) {
         if (!isNotFound(e)) throw e; // §8.7: a bottom 404 is tolerated
       }
     }
     // Neutron deletes the interface port on removal, whichever way it was added.
-    await this.network.deletePortNow(port.id);
+    await this.network.deletePortNow(op, port.id);
     this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
-    core.op.touch('routers.changed', router.id);
+    op.touch('routers.changed', router.id);
     return { id: router.id, tenant_id: router.project_id, project_id: router.project_id, port_id: port.id, subnet_id: sub.id, subnet_ids: [sub.id], network_id: net.id };
   }
 
-  async setGateway(input: ParsedInput<'routers.setGateway'>): Promise<Router> {
+  async setGateway(op: Operation, input: ParsedInput<'routers.setGateway'>): Promise<Router> {
     const { core, routing } = this.s;
     let router = this.t.router(input.id);
     const net = this.t.network(input.network_id);
@@ -400,10 +406,10 @@ export class RouterService {
         router.gw_network_id === net.id &&
         (wanted.length === 0 || wanted.every((w) => cur.external_fixed_ips.some((c) => (!w.ip_address || c.ip_address === w.ip_address) && (!w.subnet_id || c.subnet_id === w.subnet_id))));
       if (same) {
-        if (snatIn !== null && snatIn !== router.enable_snat) await this.updateSnat(router, snatIn, extPod);
+        if (snatIn !== null && snatIn !== router.enable_snat) await this.updateSnat(op, router, snatIn, extPod);
         return this.t.toRouter(this.t.router(router.id));
       }
-      await this.clearGateway(router.id);
+      await this.clearGateway(op, router.id);
       router = this.t.router(router.id);
     }
     this.checkIpv6(router, null, extPod);
@@ -419,49 +425,49 @@ export class RouterService {
       if (!sub) throw new CrosspodError('IP_NOT_IN_SUBNET', `No subnet of ${networkLabel(net)} holds ${w.ip_address ?? w.subnet_id}`);
       return { subnet_id: sub.id, ip_address: w.ip_address };
     });
-    const gwPort = this.network.insertPort({ network_id: net.id, project_id: router.project_id, name: '', device_owner: OWNER_ROUTER_GATEWAY, device_id: router.id, ips });
+    const gwPort = this.network.insertPort(op, { network_id: net.id, project_id: router.project_id, name: '', device_owner: OWNER_ROUTER_GATEWAY, device_id: router.id, ips });
     const snat = snatIn ?? 1;
-    this.t.q.setGateway.run(net.id, gwPort.id, snat, core.nowIso(), router.id);
+    this.t.setGateway(router.id, { gw_network_id: net.id, gw_port_id: gwPort.id, enable_snat: snat, updated_at: core.nowIso() });
     router = this.t.router(router.id);
 
     // The bottom router in the external pod takes the real gateway (§8.9).
-    const d = core.driver(extPod.pod_id);
-    const extRouter = await this.ensureBottomRouter(extPod, router);
+    const d = op.driver(extPod.pod_id);
+    const extRouter = await this.ensureBottomRouter(op, extPod, router);
     // A bottom router that got the N-S bridge as its gateway by the reference's rule gives it up here.
-    await this.dropNsGateway(extPod, extRouter, router.project_id);
+    await this.dropNsGateway(op, extPod, extRouter, router.project_id);
     const bottomExtNet = routing.bottomId(net.id, extPod.pod_id, 'network')!;
     const gwIps = this.t.portIps(gwPort.id).map((ip) => ({ subnet_id: routing.bottomId(ip.subnet_id, extPod.pod_id, 'subnet')!, ip_address: ip.ip_address }));
     await d.addGateway(extRouter, { network_id: bottomExtNet, enable_snat: snat === 1, external_fixed_ips: gwIps });
-    core.op.undo({ label: 'real gateway', pod_id: extPod.pod_id, action: { verb: 'removeGateway', router_id: extRouter } });
+    op.undo({ label: 'real gateway', pod_id: extPod.pod_id, action: { verb: 'removeGateway', router_id: extRouter } });
 
     // Every bottom router outside the external pod reaches it over the N-S bridge.
     const others = routing.mappings(router.id, 'router').filter((m) => m.pod_id !== extPod.pod_id);
-    if (others.length > 0) await this.ensureNsInExtPod(extPod, extRouter, router);
-    for (const m of others) await this.ensureNsGateway(this.s.pods.row(m.pod_id), m.bottom_id!, router);
+    if (others.length > 0) await this.ensureNsInExtPod(op, extPod, extRouter, router);
+    for (const m of others) await this.ensureNsGateway(op, this.s.pods.row(m.pod_id), m.bottom_id!, router);
     // Routes depend on the gateway when the router has its own routes, or return routes without SNAT.
     if (this.routesDependOnGateway(router)) this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
-    core.op.touch('routers.changed', router.id);
+    op.touch('routers.changed', router.id);
     return this.t.toRouter(this.t.router(router.id));
   }
 
   /** enable_snat changed on a router whose gateway stays: every bottom gateway follows. */
-  private async updateSnat(router: RouterRow, snat: number, extPod: PodRow): Promise<void> {
+  private async updateSnat(op: Operation, router: RouterRow, snat: number, extPod: PodRow): Promise<void> {
     const { core, routing } = this.s;
-    this.t.q.setGateway.run(router.gw_network_id, router.gw_port_id, snat, core.nowIso(), router.id);
+    this.t.setGateway(router.id, { gw_network_id: router.gw_network_id, gw_port_id: router.gw_port_id, enable_snat: snat, updated_at: core.nowIso() });
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = this.s.pods.row(m.pod_id);
-      const br = await core.driver(pod.pod_id).get('router', m.bottom_id!);
+      const br = await op.driver(pod.pod_id).get('router', m.bottom_id!);
       if (!br.external_gateway_info) continue;
       // The real gateway in the external pod, and the N-S bridge gateways elsewhere.
       if (pod.pod_id === extPod.pod_id || this.bridges.findPort(nsGatewayPortName(router.project_id, m.bottom_id!))) {
-        await this.syncSnat(pod, m.bottom_id!, br.external_gateway_info.enable_snat, snat === 1);
+        await this.syncSnat(op, pod, m.bottom_id!, br.external_gateway_info.enable_snat, snat === 1);
       }
     }
     this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
-    core.op.touch('routers.changed', router.id);
+    op.touch('routers.changed', router.id);
   }
 
-  async clearGateway(id: string): Promise<Router> {
+  async clearGateway(op: Operation, id: string): Promise<Router> {
     const { core, routing } = this.s;
     const router = this.t.router(id);
     if (!router.gw_network_id) return this.t.toRouter(router);
@@ -472,7 +478,7 @@ export class RouterService {
     const extPod = this.gatewayPod(router)!;
     const extRouter = routing.bottomId(router.id, extPod.pod_id, 'router');
     if (extRouter) {
-      const d = core.driver(extPod.pod_id);
+      const d = op.driver(extPod.pod_id);
       const ns = this.bridges.findNs(router.id);
       const nsSub = ns && routing.bottomId(ns.sub.id, extPod.pod_id, 'subnet');
       if (nsSub) {
@@ -487,13 +493,13 @@ export class RouterService {
       }
     }
     for (const m of routing.mappings(router.id, 'router')) {
-      if (m.pod_id !== extPod.pod_id) await this.dropNsGateway(this.s.pods.row(m.pod_id), m.bottom_id!, router.project_id);
+      if (m.pod_id !== extPod.pod_id) await this.dropNsGateway(op, this.s.pods.row(m.pod_id), m.bottom_id!, router.project_id);
     }
     const gwPortId = router.gw_port_id;
-    this.t.q.setGateway.run(null, null, 1, core.nowIso(), router.id);
-    if (gwPortId) await this.network.deletePortNow(gwPortId);
+    this.t.setGateway(router.id, { gw_network_id: null, gw_port_id: null, enable_snat: 1, updated_at: core.nowIso() });
+    if (gwPortId) await this.network.deletePortNow(op, gwPortId);
     if (this.routesDependOnGateway(router)) this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
-    core.op.touch('routers.changed', router.id);
+    op.touch('routers.changed', router.id);
     return this.t.toRouter(this.t.router(router.id));
   }
 
@@ -503,62 +509,62 @@ export class RouterService {
    * same get-or-create steps as addInterface and setGateway, so what exists is kept. Routing rows
    * that point at vanished bottoms must be dropped first (the doctor does it).
    */
-  async resync(id: string): Promise<Router> {
-    const { core, routing } = this.s;
+  async resync(op: Operation, id: string): Promise<Router> {
+    const { routing } = this.s;
     const router = this.t.router(id);
     for (const ifPort of this.t.interfacePorts(router.id)) {
       const hint = this.t.hints(this.t.network(ifPort.network_id))[0];
       if (hint === undefined) continue;
       const pod = this.s.pods.podForAz(hint, router.project_id);
-      const d = core.driver(pod.pod_id);
-      const bottomRouter = await this.ensureBottomRouter(pod, router);
-      const ew = await this.bridges.ensure(router.project_id, 'ew');
-      const ewTop = await this.bridges.port(ewPortName(router.project_id, bottomRouter), ew, router.project_id);
-      const ewBottom = await this.network.ensureBottomPort(pod, ewTop.row);
-      if (this.needsNsBridge(router, pod) && !this.gatewayPod(router)) await this.ensureNsGateway(pod, bottomRouter, router);
-      const ifBottom = await this.network.ensureBottomPort(pod, ifPort);
+      const d = op.driver(pod.pod_id);
+      const bottomRouter = await this.ensureBottomRouter(op, pod, router);
+      const ew = await this.bridges.ensure(op, router.project_id, 'ew');
+      const ewTop = await this.bridges.port(op, ewPortName(router.project_id, bottomRouter), ew, router.project_id);
+      const ewBottom = await this.network.ensureBottomPort(op, pod, ewTop.row);
+      if (this.needsNsBridge(router, pod) && !this.gatewayPod(router)) await this.ensureNsGateway(op, pod, bottomRouter, router);
+      const ifBottom = await this.network.ensureBottomPort(op, pod, ifPort);
       for (const portId of [ewBottom.id, ifBottom.id]) {
         const bp = await d.get('port', portId);
         if (bp.device_id === bottomRouter) continue;
         await d.addInterface(bottomRouter, { port_id: portId });
-        core.op.undo({ label: `attach port ${portId} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'removeInterface', router_id: bottomRouter, port_id: portId } });
+        op.undo({ label: `attach port ${portId} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'removeInterface', router_id: bottomRouter, port_id: portId } });
       }
     }
     if (router.gw_network_id) {
       const net = this.t.network(router.gw_network_id);
       const extPod = this.gatewayPod(router)!;
-      const d = core.driver(extPod.pod_id);
-      const extRouter = await this.ensureBottomRouter(extPod, router);
-      const bottomExtNet = await this.network.ensureBottomNetwork(extPod, net);
-      for (const sub of this.t.subnetsOf(net.id)) await this.network.ensureBottomSubnet(extPod, sub);
+      const d = op.driver(extPod.pod_id);
+      const extRouter = await this.ensureBottomRouter(op, extPod, router);
+      const bottomExtNet = await this.network.ensureBottomNetwork(op, extPod, net);
+      for (const sub of this.t.subnetsOf(net.id)) await this.network.ensureBottomSubnet(op, extPod, sub);
       const br = await d.get('router', extRouter);
       if (br.external_gateway_info?.network_id === bottomExtNet) {
-        await this.syncSnat(extPod, extRouter, br.external_gateway_info.enable_snat, router.enable_snat === 1);
+        await this.syncSnat(op, extPod, extRouter, br.external_gateway_info.enable_snat, router.enable_snat === 1);
       } else {
-        await this.dropNsGateway(extPod, extRouter, router.project_id);
+        await this.dropNsGateway(op, extPod, extRouter, router.project_id);
         const gwIps = router.gw_port_id ? this.t.portIps(router.gw_port_id).map((ip) => ({ subnet_id: routing.bottomId(ip.subnet_id, extPod.pod_id, 'subnet')!, ip_address: ip.ip_address })) : [];
         await d.addGateway(extRouter, { network_id: bottomExtNet, enable_snat: router.enable_snat === 1, external_fixed_ips: gwIps });
-        core.op.undo({ label: 'real gateway', pod_id: extPod.pod_id, action: { verb: 'removeGateway', router_id: extRouter } });
+        op.undo({ label: 'real gateway', pod_id: extPod.pod_id, action: { verb: 'removeGateway', router_id: extRouter } });
       }
       const others = routing.mappings(router.id, 'router').filter((m) => m.pod_id !== extPod.pod_id);
-      if (others.length > 0) await this.ensureNsInExtPod(extPod, extRouter, router);
-      for (const m of others) await this.ensureNsGateway(this.s.pods.row(m.pod_id), m.bottom_id!, router);
+      if (others.length > 0) await this.ensureNsInExtPod(op, extPod, extRouter, router);
+      for (const m of others) await this.ensureNsGateway(op, this.s.pods.row(m.pod_id), m.bottom_id!, router);
     }
     this.s.jobs.enqueue('configure_extra_routes', router.id, router.project_id, { router_id: router.id });
-    core.op.touch('routers.changed', router.id);
+    op.touch('routers.changed', router.id);
     return this.t.toRouter(this.t.router(router.id));
   }
 
   /** §8.8 with §13 row 4: bottom routers, bridge ports and (with the last router) bridge networks go. */
-  async delete(id: string): Promise<void> {
-    const { core, routing } = this.s;
+  async delete(op: Operation, id: string): Promise<void> {
+    const { routing } = this.s;
     const router = this.t.router(id);
     const ifaces = this.t.interfacePorts(router.id);
     if (ifaces.length > 0) throw new CrosspodError('ROUTER_IN_USE', `${cap(routerLabel(router))} still has interfaces on ${ifaces.map((p) => this.t.portIps(p.id).map((i) => i.ip_address).join(', ')).join('; ')}`, { ports: ifaces.map((p) => p.id) });
-    await this.clearGateway(router.id);
+    await this.clearGateway(op, router.id);
     for (const m of routing.mappings(router.id, 'router')) {
       const pod = this.s.pods.row(m.pod_id);
-      const d = core.driver(pod.pod_id);
+      const d = op.driver(pod.pod_id);
       const br = m.bottom_id!;
       const ew = this.bridges.findPort(ewPortName(router.project_id, br));
       if (ew) {
@@ -570,9 +576,9 @@ export class RouterService {
             if (!isNotFound(e)) throw e;
           }
         }
-        await this.bridges.dropPort(ewPortName(router.project_id, br));
+        await this.bridges.dropPort(op, ewPortName(router.project_id, br));
       }
-      await this.dropNsGateway(pod, br, router.project_id);
+      await this.dropNsGateway(op, pod, br, router.project_id);
       for (const p of await d.list('port', { device_id: br })) {
         if (p.device_owner === OWNER_ROUTER_INTERFACE) await d.removeInterface(br, { port_id: p.id }).catch((e) => {
           if (!isNotFound(e)) throw e;
@@ -580,12 +586,12 @@ export class RouterService {
       }
       await deleteIfExists(d, 'router', br);
       routing.remove(router.id, pod.pod_id, 'router');
-      core.op.touch('routings.changed', router.id);
+      op.touch('routings.changed', router.id);
     }
-    this.t.q.deleteRouter.run(router.id);
-    core.op.touch('routers.changed', router.id);
+    this.t.deleteRouter(router.id);
+    op.touch('routers.changed', router.id);
     // Its N-S bridge goes with it; the project's E-W bridge with the project's last router.
-    await this.bridges.dropNs(router);
-    if ((this.t.q.routersOfProject.get(router.project_id) as { n: number }).n === 0) await this.bridges.dropEw(router.project_id);
+    await this.bridges.dropNs(op, router);
+    if (this.t.routerCount(router.project_id) === 0) await this.bridges.dropEw(op, router.project_id);
   }
 }

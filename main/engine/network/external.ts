@@ -2,12 +2,13 @@
 // so a subnet the engine refuses (bad CIDR, overlap, quota) leaves no network behind either.
 import type { ParsedInput } from '../../../shared/contract';
 import type { Network, Subnet } from '../../../shared/model';
+import type { Operation } from '../context';
 import type { NetworkService } from './index';
 
-export async function createExternalNetwork(network: NetworkService, input: ParsedInput<'networks.createExternal'>): Promise<{ network: Network; subnet: Subnet }> {
+export async function createExternalNetwork(network: NetworkService, op: Operation, input: ParsedInput<'networks.createExternal'>): Promise<{ network: Network; subnet: Subnet }> {
   const { subnet: s, region_name, ...fields } = input;
-  const net = await network.createNetwork({ ...fields, 'router:external': true, availability_zone_hints: [region_name] });
-  const subnet = await network.createSubnet({
+  const net = await network.createNetwork(op, { ...fields, 'router:external': true, availability_zone_hints: [region_name] });
+  const subnet = await network.createSubnet(op, {
     network_id: net.id,
     cidr: s.cidr,
     name: s.name ?? `${net.name}-subnet`,

@@ -3,7 +3,7 @@
 import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { HostRoute, Network, Port, Subnet } from '../../../shared/model';
-import { deleteIfExists, json, uuid, type PodRow } from '../context';
+import { deleteIfExists, json, uuid, type Operation, type PodRow } from '../context';
 import type { BottomPort, UpdateBodies } from '../drivers/driver';
 import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet, parseCidr } from '../ipam/cidr';
 import { bottomKey, ensureBottom, type Services } from '../services';
@@ -44,7 +44,7 @@ export class NetworkService {
 
   // ---- networks ----
 
-  async createNetwork(input: ParsedInput<'networks.create'>): Promise<Network> {
+  async createNetwork(op: Operation, input: ParsedInput<'networks.create'>): Promise<Network> {
     const { core, pods } = this.s;
     const external = input['router:external'] === true;
     const hints = input.availability_zone_hints ?? [];
@@ -79,12 +79,12 @@ export class NetworkService {
       created_at: t,
       updated_at: t,
     };
-    this.t.q.insertNet.run(row);
-    core.op.touch('networks.changed', row.id);
+    this.t.insertNetwork(row);
+    op.touch('networks.changed', row.id);
     if (extPod) {
       // §8.2: the external network is mirrored to its pod at once; bottom name = top id.
-      const d = core.driver(extPod.pod_id);
-      await ensureBottom(this.s, extPod, {
+      const d = op.driver(extPod.pod_id);
+      await ensureBottom(this.s, op, extPod, {
         topId: row.id,
         type: 'network',
         projectId: row.project_id,
@@ -107,7 +107,7 @@ export class NetworkService {
   }
 
   /** Name and admin state; every bottom copy follows (§5 lookups never use the name). */
-  async updateNetwork(input: ParsedInput<'networks.update'>): Promise<Network> {
+  async updateNetwork(op: Operation, input: ParsedInput<'networks.update'>): Promise<Network> {
     const cur = this.t.network(input.id);
     this.refuseBridge(cur);
     const next: NetworkRow = {
@@ -115,10 +115,10 @@ export class NetworkService {
       name: input.name ?? cur.name,
       admin_state_up: input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
     };
-    this.t.q.updateNet.run(next.name, next.admin_state_up, this.s.core.nowIso(), cur.id);
-    this.s.core.op.touch('networks.changed', cur.id);
+    this.t.updateNetwork(cur.id, { name: next.name, admin_state_up: next.admin_state_up, updated_at: this.s.core.nowIso() });
+    op.touch('networks.changed', cur.id);
     const body = (n: NetworkRow): UpdateBodies['network'] => ({ name: bottomNetworkName(n), admin_state_up: n.admin_state_up === 1 });
-    await this.updateBottoms(cur.id, 'network', 'network', diff(body(cur), body(next)), body(cur));
+    await this.updateBottoms(op, cur.id, 'network', 'network', diff(body(cur), body(next)), body(cur));
     return this.t.toNetwork(this.t.network(cur.id));
   }
 
@@ -134,6 +134,7 @@ export class NetworkService {
    * update that puts the copy's previous values back if the operation fails later.
    */
   private async updateBottoms<K extends 'network' | 'subnet' | 'port'>(
+    op: Operation,
     topId: string,
     type: string,
     kind: K,
@@ -145,35 +146,35 @@ export class NetworkService {
       const pod = this.s.pods.row(m.pod_id);
       const b = perPod ? await perPod(pod, m.bottom_id!) : { changed, previous };
       if (Object.keys(b.changed).length === 0) continue;
-      await this.s.core.driver(pod.pod_id).update(kind, m.bottom_id!, b.changed as UpdateBodies[K]);
+      await op.driver(pod.pod_id).update(kind, m.bottom_id!, b.changed as UpdateBodies[K]);
       const back = Object.fromEntries(Object.keys(b.changed).map((k) => [k, (b.previous as Record<string, unknown>)[k]]));
-      this.s.core.op.undo({ label: `update ${kind} ${m.bottom_id} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'update', kind, id: m.bottom_id!, body: back } });
-      this.s.core.op.touch('routings.changed', topId);
+      op.undo({ label: `update ${kind} ${m.bottom_id} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'update', kind, id: m.bottom_id!, body: back } });
+      op.touch('routings.changed', topId);
     }
   }
 
-  async deleteNetwork(id: string): Promise<void> {
+  async deleteNetwork(op: Operation, id: string): Promise<void> {
     const net = this.t.network(id);
     if (net.bridge) throw new CrosspodError('NETWORK_IN_USE', `Network ${id} is a Crosspod bridge network; it goes with the project's last router`);
-    const ports = (this.t.q.portsOfNet.get(id) as { n: number }).n;
+    const ports = this.t.portCountOfNetwork(id);
     if (ports > 0) throw new CrosspodError('NETWORK_IN_USE', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`, { ports });
-    if ((this.t.q.fipsOfNet.get(id) as { n: number }).n > 0) {
+    if (this.t.fipCountOfNetwork(id) > 0) {
       throw new CrosspodError('NETWORK_IN_USE', `Network ${id} still has floating IPs`);
     }
-    for (const sub of this.t.subnetsOf(id)) await this.deleteSubnetRow(sub);
-    await this.dropBottomCopies(id, 'network', 'network');
+    for (const sub of this.t.subnetsOf(id)) await this.deleteSubnetRow(op, sub);
+    await this.dropBottomCopies(op, id, 'network', 'network');
     this.s.routing.removeAllForTop(id);
-    this.t.q.deleteNet.run(id);
-    this.s.core.op.touch('networks.changed', id);
+    this.t.deleteNetwork(id);
+    op.touch('networks.changed', id);
   }
 
   /** Deletes the bottom copies of a top element and their routing rows (§8.4). */
-  async dropBottomCopies(topId: string, type: string, kind: 'network' | 'subnet' | 'port'): Promise<void> {
+  async dropBottomCopies(op: Operation, topId: string, type: string, kind: 'network' | 'subnet' | 'port'): Promise<void> {
     for (const m of this.s.routing.mappings(topId, type)) {
       // A bottom subnet takes its DHCP port's address with it (Neutron's auto-delete owners).
-      await deleteIfExists(this.s.core.driver(m.pod_id), kind, m.bottom_id!);
+      await deleteIfExists(op.driver(m.pod_id), kind, m.bottom_id!);
       this.s.routing.remove(topId, m.pod_id, type);
-      this.s.core.op.touch('routings.changed', topId);
+      op.touch('routings.changed', topId);
     }
     if (kind === 'subnet') this.releaseDhcp(topId);
   }
@@ -186,9 +187,9 @@ export class NetworkService {
    * otherwise the agent takes an address of its own choosing, which top IPAM may already have
    * given a VM. One address per subnet, the same in every pod that holds the subnet.
    */
-  private async ensureDhcpPort(pod: PodRow, sub: SubnetRow, bottomSub: string): Promise<void> {
+  private async ensureDhcpPort(op: Operation, pod: PodRow, sub: SubnetRow, bottomSub: string): Promise<void> {
     const { core } = this.s;
-    let ip = this.t.q.dhcpReservation.get(sub.id) as string | undefined;
+    let ip = this.t.dhcpReservation(sub.id);
     if (ip === undefined) {
       try {
         ip = core.ipam.allocate(sub.id);
@@ -201,22 +202,22 @@ export class NetworkService {
           pod: pod.region_name,
         });
       }
-      this.t.q.insertDhcpReservation.run(sub.id, ip);
-      core.op.touch('subnets.changed', sub.id);
+      this.t.reserveDhcp(sub.id, ip);
+      op.touch('subnets.changed', sub.id);
     }
-    const d = core.driver(pod.pod_id);
+    const d = op.driver(pod.pod_id);
     const bottomNet = this.s.routing.bottomId(sub.network_id, pod.pod_id, 'network')!;
     const ports = await d.list('port', { network_id: bottomNet, device_owner: OWNER_DHCP });
     const holder = ports.find((p) => p.fixed_ips.some((f) => f.subnet_id === bottomSub));
     if (holder) {
       if (holder.fixed_ips.some((f) => f.subnet_id === bottomSub && f.ip_address === ip)) return;
       // The agent got there first: move its address on this subnet to the reserved one.
-      await this.setBottomIps(pod, holder, [...holder.fixed_ips.filter((f) => f.subnet_id !== bottomSub), { subnet_id: bottomSub, ip_address: ip }]);
+      await this.setBottomIps(op, pod, holder, [...holder.fixed_ips.filter((f) => f.subnet_id !== bottomSub), { subnet_id: bottomSub, ip_address: ip }]);
       return;
     }
     const port = ports[0];
     if (port) {
-      await this.setBottomIps(pod, port, [...port.fixed_ips, { subnet_id: bottomSub, ip_address: ip }]);
+      await this.setBottomIps(op, pod, port, [...port.fixed_ips, { subnet_id: bottomSub, ip_address: ip }]);
       return;
     }
     const created = await d.create('port', {
@@ -228,22 +229,22 @@ export class NetworkService {
       device_id: RESERVED_DHCP_PORT,
       fixed_ips: [{ subnet_id: bottomSub, ip_address: ip }],
     });
-    core.op.undo({ label: `create DHCP port ${ip} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: 'port', id: created.id } });
+    op.undo({ label: `create DHCP port ${ip} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'delete', kind: 'port', id: created.id } });
   }
 
-  private async setBottomIps(pod: PodRow, port: BottomPort, ips: { subnet_id: string; ip_address: string }[]): Promise<void> {
-    await this.s.core.driver(pod.pod_id).update('port', port.id, { fixed_ips: ips });
-    this.s.core.op.undo({ label: `update DHCP port ${port.id} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'update', kind: 'port', id: port.id, body: { fixed_ips: port.fixed_ips } } });
+  private async setBottomIps(op: Operation, pod: PodRow, port: BottomPort, ips: { subnet_id: string; ip_address: string }[]): Promise<void> {
+    await op.driver(pod.pod_id).update('port', port.id, { fixed_ips: ips });
+    op.undo({ label: `update DHCP port ${port.id} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'update', kind: 'port', id: port.id, body: { fixed_ips: port.fixed_ips } } });
   }
 
   /** DHCP turned off: the pod's DHCP port gives its address on the subnet back (a region's agent would). */
-  private async dropDhcpPort(pod: PodRow, sub: SubnetRow, bottomSub: string): Promise<void> {
-    const d = this.s.core.driver(pod.pod_id);
+  private async dropDhcpPort(op: Operation, pod: PodRow, sub: SubnetRow, bottomSub: string): Promise<void> {
+    const d = op.driver(pod.pod_id);
     const bottomNet = this.s.routing.bottomId(sub.network_id, pod.pod_id, 'network')!;
     for (const p of await d.list('port', { network_id: bottomNet, device_owner: OWNER_DHCP })) {
       if (!p.fixed_ips.some((f) => f.subnet_id === bottomSub)) continue;
       const rest = p.fixed_ips.filter((f) => f.subnet_id !== bottomSub);
-      if (rest.length > 0) await this.setBottomIps(pod, p, rest);
+      if (rest.length > 0) await this.setBottomIps(op, pod, p, rest);
       else await deleteIfExists(d, 'port', p.id);
     }
   }
@@ -253,14 +254,14 @@ export class NetworkService {
    * pod drops the port once its subnet has DHCP off (its agent does), so the undo, which runs
    * after the subnet's own update-back, makes it again at its address for the agent to claim.
    */
-  private async keepDhcpPortsForUndo(sub: SubnetRow): Promise<void> {
+  private async keepDhcpPortsForUndo(op: Operation, sub: SubnetRow): Promise<void> {
     for (const m of this.s.routing.mappings(sub.id, 'subnet')) {
       const pod = this.s.pods.row(m.pod_id);
       const bottomNet = this.s.routing.bottomId(sub.network_id, pod.pod_id, 'network')!;
-      for (const p of await this.s.core.driver(pod.pod_id).list('port', { network_id: bottomNet, device_owner: OWNER_DHCP })) {
+      for (const p of await op.driver(pod.pod_id).list('port', { network_id: bottomNet, device_owner: OWNER_DHCP })) {
         const ips = p.fixed_ips.filter((f) => f.subnet_id === m.bottom_id);
         if (ips.length === 0) continue;
-        this.s.core.op.undo({
+        op.undo({
           label: `put DHCP port ${ips.map((f) => f.ip_address).join(', ')} back in ${pod.region_name}`,
           pod_id: pod.pod_id,
           action: {
@@ -273,15 +274,15 @@ export class NetworkService {
   }
 
   private releaseDhcp(subnetId: string): void {
-    const ip = this.t.q.dhcpReservation.get(subnetId) as string | undefined;
+    const ip = this.t.dhcpReservation(subnetId);
     if (ip === undefined || (this.s.routing.mappings(subnetId, 'subnet').length > 0 && this.t.subnet(subnetId).enable_dhcp === 1)) return;
     this.s.core.ipam.release(subnetId, ip);
-    this.t.q.deleteDhcpReservation.run(subnetId);
+    this.t.dropDhcpReservation(subnetId);
   }
 
   // ---- subnets ----
 
-  async createSubnet(input: ParsedInput<'subnets.create'>): Promise<Subnet> {
+  async createSubnet(op: Operation, input: ParsedInput<'subnets.create'>): Promise<Subnet> {
     const { core } = this.s;
     const net = this.t.network(input.network_id);
     const norm = normalizeSubnet({
@@ -316,23 +317,23 @@ export class NetworkService {
       created_at: t,
       updated_at: t,
     };
-    this.t.q.insertSubnet.run(row);
+    this.t.insertSubnet(row);
     core.ipam.addSubnet(row.id, norm);
-    core.op.touch('subnets.changed', row.id);
-    core.op.touch('networks.changed', net.id);
+    op.touch('subnets.changed', row.id);
+    op.touch('networks.changed', net.id);
     if (net.router_external === 1) {
       // §8.3: an external subnet is mirrored to the external network's pod at once.
       const pod = this.s.pods.byName(this.t.hints(net)[0])!;
-      await this.ensureBottomSubnet(pod, row);
+      await this.ensureBottomSubnet(op, pod, row);
     }
     return this.t.toSubnet(row);
   }
 
-  async deleteSubnet(id: string): Promise<void> {
+  async deleteSubnet(op: Operation, id: string): Promise<void> {
     const sub = this.t.subnet(id);
     const net = this.t.network(sub.network_id);
     if (net.bridge) throw new CrosspodError('SUBNET_IN_USE', `Subnet ${id} belongs to a Crosspod bridge network`);
-    await this.deleteSubnetRow(sub);
+    await this.deleteSubnetRow(op, sub);
   }
 
   /**
@@ -340,7 +341,7 @@ export class NetworkService {
    * the pools must stay in them); every bottom copy follows; DHCP turned on or off reserves or
    * releases the DHCP port's address in each pod that holds the subnet.
    */
-  async updateSubnet(input: ParsedInput<'subnets.update'>): Promise<Subnet> {
+  async updateSubnet(op: Operation, input: ParsedInput<'subnets.update'>): Promise<Subnet> {
     const { core } = this.s;
     const cur = this.t.subnet(input.id);
     const net = this.t.network(cur.network_id);
@@ -352,7 +353,7 @@ export class NetworkService {
       gateway = input.gateway_ip === undefined ? cur.gateway_ip : input.gateway_ip === null ? null : canonicalIp(input.gateway_ip);
       if (cur.gateway_ip !== null && gateway !== cur.gateway_ip) {
         // Neutron's GatewayIpInUse: a router interface holds the current gateway.
-        const holder = this.t.q.portAt.get(cur.id, cur.gateway_ip) as PortRow | undefined;
+        const holder = this.t.portAt(cur.id, cur.gateway_ip);
         if (holder) {
           throw new CrosspodError('GATEWAY_IP_IN_USE', `Gateway ${cur.gateway_ip} of subnet ${label} is in use by port ${holder.name || holder.id} (${holder.device_owner}); it cannot move`, {
             subnet_id: cur.id,
@@ -378,8 +379,8 @@ export class NetworkService {
       host_routes: input.host_routes ? JSON.stringify(hostRoutes(input.host_routes, cur.ip_version)) : cur.host_routes,
       updated_at: core.nowIso(),
     };
-    this.t.q.updateSubnet.run(next);
-    core.op.touch('subnets.changed', cur.id);
+    this.t.updateSubnet(next);
+    op.touch('subnets.changed', cur.id);
     const body = (x: SubnetRow): UpdateBodies['subnet'] => ({
       name: bottomChildName(x, net),
       gateway_ip: x.gateway_ip,
@@ -388,38 +389,38 @@ export class NetworkService {
       host_routes: json(x.host_routes, []),
       enable_dhcp: x.enable_dhcp === 1,
     });
-    if (cur.enable_dhcp === 1 && next.enable_dhcp === 0) await this.keepDhcpPortsForUndo(cur);
-    await this.updateBottoms(cur.id, 'subnet', 'subnet', diff(body(cur), body(next)), body(cur));
+    if (cur.enable_dhcp === 1 && next.enable_dhcp === 0) await this.keepDhcpPortsForUndo(op, cur);
+    await this.updateBottoms(op, cur.id, 'subnet', 'subnet', diff(body(cur), body(next)), body(cur));
     if (next.enable_dhcp !== cur.enable_dhcp) {
       for (const m of this.s.routing.mappings(cur.id, 'subnet')) {
         const pod = this.s.pods.row(m.pod_id);
-        if (next.enable_dhcp === 1) await this.ensureDhcpPort(pod, next, m.bottom_id!);
-        else await this.dropDhcpPort(pod, cur, m.bottom_id!);
+        if (next.enable_dhcp === 1) await this.ensureDhcpPort(op, pod, next, m.bottom_id!);
+        else await this.dropDhcpPort(op, pod, cur, m.bottom_id!);
       }
       if (next.enable_dhcp === 0) this.releaseDhcp(cur.id);
     }
     return this.t.toSubnet(this.t.subnet(cur.id));
   }
 
-  private async deleteSubnetRow(sub: SubnetRow): Promise<void> {
-    const used = (this.t.q.ipsOfSubnet.get(sub.id) as { n: number }).n + (this.t.q.fipsOfSubnet.get(sub.id) as { n: number }).n;
+  private async deleteSubnetRow(op: Operation, sub: SubnetRow): Promise<void> {
+    const used = this.t.addressesInUse(sub.id);
     if (used > 0) throw new CrosspodError('SUBNET_IN_USE', `Unable to complete operation on subnet ${sub.id}: one or more ports have an IP allocation from this subnet.`, { ports: used });
-    await this.dropBottomCopies(sub.id, 'subnet', 'subnet');
+    await this.dropBottomCopies(op, sub.id, 'subnet', 'subnet');
     this.s.routing.removeAllForTop(sub.id);
     this.s.core.ipam.removeSubnet(sub.id);
-    this.t.q.deleteDhcpReservation.run(sub.id);
-    this.t.q.deleteSubnet.run(sub.id);
-    this.s.core.op.touch('subnets.changed', sub.id);
-    this.s.core.op.touch('networks.changed', sub.network_id);
+    this.t.dropDhcpReservation(sub.id);
+    this.t.deleteSubnet(sub.id);
+    op.touch('subnets.changed', sub.id);
+    op.touch('networks.changed', sub.network_id);
   }
 
   // ---- bottom copies ----
 
   /** The bottom network of a top network in a pod (§8.6 step 6 names: `<id>#<name>`, bridges and external: `<id>`). */
-  async ensureBottomNetwork(pod: PodRow, net: NetworkRow, opts: { external?: boolean } = {}): Promise<string> {
-    const d = this.s.core.driver(pod.pod_id);
+  async ensureBottomNetwork(op: Operation, pod: PodRow, net: NetworkRow, opts: { external?: boolean } = {}): Promise<string> {
+    const d = op.driver(pod.pod_id);
     const name = bottomNetworkName(net);
-    const r = await ensureBottom(this.s, pod, {
+    const r = await ensureBottom(this.s, op, pod, {
       topId: net.id,
       type: 'network',
       projectId: net.project_id,
@@ -444,12 +445,12 @@ export class NetworkService {
    * The bottom copy of a top subnet: same cidr, gateway, pools, DNS, host routes and DHCP flag
    * (§8.3); a DHCP-enabled one gets its reserved DHCP port when it first appears in the pod.
    */
-  async ensureBottomSubnet(pod: PodRow, sub: SubnetRow, opts: { external?: boolean } = {}): Promise<string> {
+  async ensureBottomSubnet(op: Operation, pod: PodRow, sub: SubnetRow, opts: { external?: boolean } = {}): Promise<string> {
     const net = this.t.network(sub.network_id);
-    const bottomNet = await this.ensureBottomNetwork(pod, net, opts);
-    const d = this.s.core.driver(pod.pod_id);
+    const bottomNet = await this.ensureBottomNetwork(op, pod, net, opts);
+    const d = op.driver(pod.pod_id);
     const name = bottomChildName(sub, net);
-    const r = await ensureBottom(this.s, pod, {
+    const r = await ensureBottom(this.s, op, pod, {
       topId: sub.id,
       type: 'subnet',
       projectId: sub.project_id,
@@ -470,20 +471,20 @@ export class NetworkService {
           ...(json<HostRoute[]>(sub.host_routes, []).length ? { host_routes: json<HostRoute[]>(sub.host_routes, []) } : {}),
         }),
     });
-    if (r.isNew && sub.enable_dhcp === 1) await this.ensureDhcpPort(pod, sub, r.id);
+    if (r.isNew && sub.enable_dhcp === 1) await this.ensureDhcpPort(op, pod, sub, r.id);
     return r.id;
   }
 
   /** The bottom copy of a top port (name `<id>#<name>` or the id, same MAC and addresses), with its network and subnets. */
-  async ensureBottomPort(pod: PodRow, port: PortRow): Promise<{ id: string; isNew: boolean }> {
+  async ensureBottomPort(op: Operation, pod: PodRow, port: PortRow): Promise<{ id: string; isNew: boolean }> {
     const ips = this.t.portIps(port.id);
     const bottomSubnets = new Map<string, string>();
-    for (const ip of ips) bottomSubnets.set(ip.subnet_id, await this.ensureBottomSubnet(pod, this.t.subnet(ip.subnet_id)));
+    for (const ip of ips) bottomSubnets.set(ip.subnet_id, await this.ensureBottomSubnet(op, pod, this.t.subnet(ip.subnet_id)));
     const net = this.t.network(port.network_id);
-    const bottomNet = await this.ensureBottomNetwork(pod, net);
-    const d = this.s.core.driver(pod.pod_id);
+    const bottomNet = await this.ensureBottomNetwork(op, pod, net);
+    const d = op.driver(pod.pod_id);
     const name = bottomChildName(port, net);
-    return ensureBottom(this.s, pod, {
+    return ensureBottom(this.s, op, pod, {
       topId: port.id,
       type: 'port',
       projectId: port.project_id,
@@ -500,7 +501,7 @@ export class NetworkService {
           ...(port.admin_state_up === 0 ? { admin_state_up: false } : {}),
           ...(copiesDevice(port) && port.device_owner ? { device_owner: port.device_owner, device_id: port.device_id } : {}),
           // secgroups hook: the port's groups, made in the pod first (else a region gives it its own default).
-          ...(trustedOwner(port.device_owner) ? {} : { security_groups: await this.s.secgroups.bottomGroupsOfPort(pod, port.id) }),
+          ...(trustedOwner(port.device_owner) ? {} : { security_groups: await this.s.secgroups.bottomGroupsOfPort(op, pod, port.id) }),
         }),
     });
   }
@@ -515,7 +516,7 @@ export class NetworkService {
 
   // ---- ports ----
 
-  async createPort(input: ParsedInput<'ports.create'>): Promise<Port> {
+  async createPort(op: Operation, input: ParsedInput<'ports.create'>): Promise<Port> {
     const { core } = this.s;
     const net = this.t.network(input.network_id);
     const projectId = input.project_id ?? net.project_id;
@@ -558,17 +559,16 @@ export class NetworkService {
       created_at: t,
       updated_at: t,
     };
-    if (input.mac_address && this.t.q.macTaken.get(row.mac_address)) {
+    if (input.mac_address && this.t.macTaken(row.mac_address)) {
       throw new CrosspodError('CONFLICT', `Unable to complete operation for network ${net.id}. The mac address ${row.mac_address} is in use.`);
     }
-    this.t.q.insertPort.run(row);
-    ips.forEach((ip, i) => this.t.q.insertPortIp.run(row.id, ip.subnet_id, ip.ip_address, i));
-    this.s.secgroups.bindNewPort(row, input.security_groups); // secgroups hook
-    core.op.touch('ports.changed', row.id);
+    this.t.insertPort(row, ips);
+    this.s.secgroups.bindNewPort(op, row, input.security_groups); // secgroups hook
+    op.touch('ports.changed', row.id);
     // A compute port stands for a booted VM: realise it in its network's pod, as the Nova gateway would.
     if (row.device_owner.startsWith('compute:')) {
       const pod = this.podOfNetwork(net, projectId);
-      await this.ensureBottomPort(pod, row);
+      await this.ensureBottomPort(op, pod, row);
     }
     return this.t.toPort(row);
   }
@@ -578,7 +578,7 @@ export class NetworkService {
    * through IPAM (new addresses taken explicitly, dropped ones released). Every bottom copy
    * follows; a compute port not yet in its pod is realised there, as createPort does.
    */
-  async updatePort(input: ParsedInput<'ports.update'>): Promise<Port> {
+  async updatePort(op: Operation, input: ParsedInput<'ports.update'>): Promise<Port> {
     const { core } = this.s;
     const cur = this.t.port(input.id);
     const net = this.t.network(cur.network_id);
@@ -604,7 +604,7 @@ export class NetworkService {
       });
       const same = (w: (typeof wanted)[number], f: { subnet_id: string; ip_address: string }) => w.sub.id === f.subnet_id && w.ip === f.ip_address;
       const dropped = curIps.filter((f) => !wanted.some((w) => same(w, f)));
-      for (const fip of this.t.q.fipsOfPort.all(cur.id) as { floating_ip_address: string; fixed_ip_address: string | null }[]) {
+      for (const fip of this.t.fipsOfPort(cur.id)) {
         if (dropped.some((f) => f.ip_address === fip.fixed_ip_address)) {
           throw new CrosspodError('PORT_IN_USE', `Floating IP ${fip.floating_ip_address} is associated with ${fip.fixed_ip_address} of port ${label}; disassociate it first`, {
             port_id: cur.id,
@@ -624,8 +624,7 @@ export class NetworkService {
         if (w.ip && w.sub.gateway_ip === w.ip) throw gatewayTaken(w.ip, w.sub.id);
         nextIps.push({ subnet_id: w.sub.id, ip_address: this.allocateNamed(w.sub, w.ip) });
       }
-      this.t.q.deletePortIps.run(cur.id);
-      nextIps.forEach((f, i) => this.t.q.insertPortIp.run(cur.id, f.subnet_id, f.ip_address, i));
+      this.t.setPortIps(cur.id, nextIps);
     }
     const next: PortRow = {
       ...cur,
@@ -635,31 +634,31 @@ export class NetworkService {
       device_id: input.device_id ?? cur.device_id,
       updated_at: core.nowIso(),
     };
-    this.t.q.updatePort.run(next);
-    core.op.touch('ports.changed', cur.id);
+    this.t.updatePort(next);
+    op.touch('ports.changed', cur.id);
     // secgroups hook: the new list of groups replaces the old one, at the top and in every pod.
     const curGroups = this.s.secgroups.st.portGroups(cur.id);
-    const regrouped = input.security_groups !== undefined && this.s.secgroups.rebindPort(next, input.security_groups);
+    const regrouped = input.security_groups !== undefined && this.s.secgroups.rebindPort(op, next, input.security_groups);
     const nextGroups = this.s.secgroups.st.portGroups(cur.id);
 
-    await this.updateBottoms(cur.id, 'port', 'port', {}, {}, async (pod) => {
+    await this.updateBottoms(op, cur.id, 'port', 'port', {}, {}, async (pod) => {
       const body = async (p: PortRow, ips: { subnet_id: string; ip_address: string }[], groups: string[]): Promise<UpdateBodies['port']> => {
         const bottomIps = [];
-        for (const f of ips) bottomIps.push({ subnet_id: await this.ensureBottomSubnet(pod, this.t.subnet(f.subnet_id)), ip_address: f.ip_address });
+        for (const f of ips) bottomIps.push({ subnet_id: await this.ensureBottomSubnet(op, pod, this.t.subnet(f.subnet_id)), ip_address: f.ip_address });
         return {
           name: bottomChildName(p, net),
           admin_state_up: p.admin_state_up === 1,
           ...(copiesDevice(next) ? { device_owner: p.device_owner, device_id: p.device_id } : {}),
           fixed_ips: bottomIps,
-          ...(regrouped ? { security_groups: await this.s.secgroups.bottomGroupsOf(pod, groups) } : {}),
+          ...(regrouped ? { security_groups: await this.s.secgroups.bottomGroupsOf(op, pod, groups) } : {}),
         };
       };
       const previous = await body(cur, curIps, curGroups);
       return { changed: diff(previous, await body(next, nextIps, nextGroups)), previous };
     });
-    if (regrouped) for (const m of this.s.routing.mappings(cur.id, 'port')) this.s.secgroups.queuePrune(m.pod_id, cur.project_id);
+    if (regrouped) for (const m of this.s.routing.mappings(cur.id, 'port')) this.s.secgroups.queuePrune(op, m.pod_id, cur.project_id);
     if (next.device_owner.startsWith('compute:') && this.s.routing.mappings(cur.id, 'port').length === 0) {
-      await this.ensureBottomPort(this.podOfNetwork(net, next.project_id), next);
+      await this.ensureBottomPort(op, this.podOfNetwork(net, next.project_id), next);
     }
     return this.t.toPort(this.t.port(cur.id));
   }
@@ -669,10 +668,10 @@ export class NetworkService {
     try {
       return fn();
     } catch (e) {
-      const ip = (e as CrosspodError).details && ((e as CrosspodError).details as { ip_address?: string }).ip_address;
+      const ip = ((e as CrosspodError).details as { ip_address?: string } | undefined)?.ip_address;
       if (!(e instanceof CrosspodError && e.code === 'SUBNET_IN_USE' && ip)) throw e;
-      const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
-      const what = holder ? `port ${holder.name || holder.id}` : this.t.q.dhcpReservation.get(sub.id) === ip ? 'the DHCP port' : 'an allocation';
+      const holder = this.t.portAt(sub.id, ip);
+      const what = holder ? `port ${holder.name || holder.id}` : this.t.dhcpReservation(sub.id) === ip ? 'the DHCP port' : 'an allocation';
       throw new CrosspodError('SUBNET_IN_USE', `${ip} (${what}) is allocated in subnet ${sub.name || sub.id} (${sub.cidr}) and would be outside the new allocation pools`, {
         ...(e.details as object),
         ...(holder ? { port_id: holder.id } : {}),
@@ -687,10 +686,10 @@ export class NetworkService {
     } catch (e) {
       if (!(e instanceof CrosspodError && e.code === 'IP_ADDRESS_IN_USE' && ip)) throw e;
       const label = `${sub.name || sub.id} (${sub.cidr})`;
-      if (this.t.q.dhcpReservation.get(sub.id) === ip) {
+      if (this.t.dhcpReservation(sub.id) === ip) {
         throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: it is the DHCP port address of subnet ${label}`, { subnet_id: sub.id, ip_address: ip, device_owner: OWNER_DHCP });
       }
-      const holder = this.t.q.portAt.get(sub.id, ip) as PortRow | undefined;
+      const holder = this.t.portAt(sub.id, ip);
       if (holder) {
         throw new CrosspodError('IP_ADDRESS_IN_USE', `${e.message}: held by port ${holder.name || holder.id}`, { subnet_id: sub.id, ip_address: ip, port_id: holder.id });
       }
@@ -699,7 +698,7 @@ export class NetworkService {
   }
 
   /** §8.5 delete: top first; the bottom copy goes through a port_delete job so a pod failure is redoable. */
-  async deletePort(id: string, opts: { allowRouterOwned?: boolean } = {}): Promise<void> {
+  async deletePort(op: Operation, id: string, opts: { allowRouterOwned?: boolean } = {}): Promise<void> {
     const port = this.t.port(id);
     if (!opts.allowRouterOwned && (port.device_owner === OWNER_ROUTER_INTERFACE || port.device_owner === OWNER_ROUTER_GATEWAY)) {
       throw new CrosspodError('PORT_IN_USE', `Port ${id} cannot be deleted directly via the port API: has device owner ${port.device_owner}`, { port_id: id });
@@ -707,26 +706,26 @@ export class NetworkService {
     for (const m of this.s.routing.mappings(id, 'port')) {
       this.s.jobs.enqueue('port_delete', `${m.pod_id}#${m.bottom_id}`, port.project_id, { pod_id: m.pod_id, bottom_id: m.bottom_id, top_id: id });
       // secgroups hook: after the bottom port goes, the pod's copies of groups nothing uses go too.
-      if (this.s.secgroups.st.portGroups(id).length > 0) this.s.secgroups.queuePrune(m.pod_id, port.project_id);
+      if (this.s.secgroups.st.portGroups(id).length > 0) this.s.secgroups.queuePrune(op, m.pod_id, port.project_id);
     }
     for (const ip of this.t.portIps(id)) this.s.core.ipam.release(ip.subnet_id, ip.ip_address);
-    this.t.q.deletePort.run(id);
-    this.s.core.op.touch('ports.changed', id);
+    this.t.deletePort(id);
+    op.touch('ports.changed', id);
   }
 
   /** Deletes a port and its bottom copies now (for Crosspod's own bridge and interface ports). */
-  async deletePortNow(id: string): Promise<void> {
-    const port = this.t.q.port.get(id) as PortRow | undefined;
+  async deletePortNow(op: Operation, id: string): Promise<void> {
+    const port = this.t.findPort(id);
     if (!port) return;
-    await this.dropBottomCopies(id, 'port', 'port');
+    await this.dropBottomCopies(op, id, 'port', 'port');
     this.s.routing.removeAllForTop(id);
     for (const ip of this.t.portIps(id)) this.s.core.ipam.release(ip.subnet_id, ip.ip_address);
-    this.t.q.deletePort.run(id);
-    this.s.core.op.touch('ports.changed', id);
+    this.t.deletePort(id);
+    op.touch('ports.changed', id);
   }
 
   /** Inserts a top port with explicit or next-free addresses (router interfaces, gateways, bridge ports). */
-  insertPort(a: { network_id: string; project_id: string; name: string; device_owner: string; device_id: string; ips: { subnet_id: string; ip_address?: string }[] }): PortRow {
+  insertPort(op: Operation, a: { network_id: string; project_id: string; name: string; device_owner: string; device_id: string; ips: { subnet_id: string; ip_address?: string }[] }): PortRow {
     const { core } = this.s;
     const t = core.nowIso();
     const row: PortRow = {
@@ -743,9 +742,8 @@ export class NetworkService {
       updated_at: t,
     };
     const ips = a.ips.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: core.ipam.allocate(ip.subnet_id, ip.ip_address) }));
-    this.t.q.insertPort.run(row);
-    ips.forEach((ip, i) => this.t.q.insertPortIp.run(row.id, ip.subnet_id, ip.ip_address, i));
-    core.op.touch('ports.changed', row.id);
+    this.t.insertPort(row, ips);
+    op.touch('ports.changed', row.id);
     return row;
   }
 }

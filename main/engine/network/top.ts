@@ -91,9 +91,12 @@ export interface FipRow {
 export const OWNER_ROUTER_INTERFACE = 'network:router_interface';
 export const OWNER_ROUTER_GATEWAY = 'network:router_gateway';
 
-/** Prepared statements over the top tables, prepared once per engine. */
+/**
+ * The top tables' owner: their prepared statements, prepared once per engine, kept private behind
+ * typed methods (no other module runs them), and the rows turned into contract bodies.
+ */
 export class TopStore {
-  readonly q;
+  private readonly q;
   /** secgroups hook: a port's security groups for toPort (the table is secgroups/store.ts's). */
   private readonly portGroups;
 
@@ -194,6 +197,11 @@ export class TopStore {
     return r;
   }
 
+  /** The first port with this name (bridge ports have unique names, §7). */
+  portByName(name: string): PortRow | undefined {
+    return this.q.portByName.get(name) as PortRow | undefined;
+  }
+
   port(id: string): PortRow {
     const r = this.q.port.get(id) as PortRow | undefined;
     if (!r) throw notFound('port', id);
@@ -210,6 +218,162 @@ export class TopStore {
     const r = this.q.fip.get(id) as FipRow | undefined;
     if (!r) throw notFound('floatingip', id);
     return r;
+  }
+
+  // ---- The top tables' statements, typed: other modules read and write them only through these ----
+
+  findNetwork(id: string): NetworkRow | undefined {
+    return this.q.net.get(id) as NetworkRow | undefined;
+  }
+
+  /** The oldest network with this name. */
+  networkByName(name: string): NetworkRow | undefined {
+    return this.q.netByName.get(name) as NetworkRow | undefined;
+  }
+
+  externalNetworks(): NetworkRow[] {
+    return this.q.extNets.all() as NetworkRow[];
+  }
+
+  insertNetwork(row: NetworkRow): void {
+    this.q.insertNet.run(row);
+  }
+
+  updateNetwork(id: string, f: { name: string; admin_state_up: number; updated_at: string }): void {
+    this.q.updateNet.run(f.name, f.admin_state_up, f.updated_at, id);
+  }
+
+  deleteNetwork(id: string): void {
+    this.q.deleteNet.run(id);
+  }
+
+  portCountOfNetwork(networkId: string): number {
+    return (this.q.portsOfNet.get(networkId) as { n: number }).n;
+  }
+
+  fipCountOfNetwork(networkId: string): number {
+    return (this.q.fipsOfNet.get(networkId) as { n: number }).n;
+  }
+
+  findSubnet(id: string): SubnetRow | undefined {
+    return this.q.subnet.get(id) as SubnetRow | undefined;
+  }
+
+  insertSubnet(row: SubnetRow): void {
+    this.q.insertSubnet.run(row);
+  }
+
+  updateSubnet(row: SubnetRow): void {
+    this.q.updateSubnet.run(row);
+  }
+
+  deleteSubnet(id: string): void {
+    this.q.deleteSubnet.run(id);
+  }
+
+  /** Port addresses plus floating IPs taken from this subnet. */
+  addressesInUse(subnetId: string): number {
+    return (this.q.ipsOfSubnet.get(subnetId) as { n: number }).n + (this.q.fipsOfSubnet.get(subnetId) as { n: number }).n;
+  }
+
+  /** The address held for the subnet's DHCP port, if any. */
+  dhcpReservation(subnetId: string): string | undefined {
+    return this.q.dhcpReservation.get(subnetId) as string | undefined;
+  }
+
+  reserveDhcp(subnetId: string, ip: string): void {
+    this.q.insertDhcpReservation.run(subnetId, ip);
+  }
+
+  dropDhcpReservation(subnetId: string): void {
+    this.q.deleteDhcpReservation.run(subnetId);
+  }
+
+  findPort(id: string): PortRow | undefined {
+    return this.q.port.get(id) as PortRow | undefined;
+  }
+
+  /** The port holding this address on this subnet. */
+  portAt(subnetId: string, ip: string): PortRow | undefined {
+    return this.q.portAt.get(subnetId, ip) as PortRow | undefined;
+  }
+
+  macTaken(mac: string): boolean {
+    return this.q.macTaken.get(mac) !== undefined;
+  }
+
+  /** A new port with its fixed IPs, in order. */
+  insertPort(row: PortRow, ips: FixedIp[]): void {
+    this.q.insertPort.run(row);
+    ips.forEach((ip, i) => this.q.insertPortIp.run(row.id, ip.subnet_id, ip.ip_address, i));
+  }
+
+  /** A port's fixed IPs replaced by these, in order. */
+  setPortIps(portId: string, ips: FixedIp[]): void {
+    this.q.deletePortIps.run(portId);
+    ips.forEach((ip, i) => this.q.insertPortIp.run(portId, ip.subnet_id, ip.ip_address, i));
+  }
+
+  updatePort(row: PortRow): void {
+    this.q.updatePort.run(row);
+  }
+
+  setDevice(portId: string, deviceId: string, deviceOwner: string, at: string): void {
+    this.q.setDevice.run(deviceId, deviceOwner, at, portId);
+  }
+
+  deletePort(id: string): void {
+    this.q.deletePort.run(id);
+  }
+
+  findRouter(id: string): RouterRow | undefined {
+    return this.q.router.get(id) as RouterRow | undefined;
+  }
+
+  routerCount(projectId: string): number {
+    return (this.q.routersOfProject.get(projectId) as { n: number }).n;
+  }
+
+  insertRouter(row: RouterRow): void {
+    this.q.insertRouter.run(row);
+  }
+
+  updateRouter(id: string, f: { name: string; admin_state_up: number; routes: string; updated_at: string }): void {
+    this.q.updateRouter.run(f.name, f.admin_state_up, f.routes, f.updated_at, id);
+  }
+
+  setGateway(routerId: string, g: { gw_network_id: string | null; gw_port_id: string | null; enable_snat: number; updated_at: string }): void {
+    this.q.setGateway.run(g.gw_network_id, g.gw_port_id, g.enable_snat, g.updated_at, routerId);
+  }
+
+  deleteRouter(id: string): void {
+    this.q.deleteRouter.run(id);
+  }
+
+  /** The router with an interface on this subnet and its gateway on this network (Neutron's floating-IP rule). */
+  routerBetween(subnetId: string, networkId: string): { id: string; project_id: string } | undefined {
+    return this.q.routerBetween.get(subnetId, networkId) as { id: string; project_id: string } | undefined;
+  }
+
+  findFip(id: string): FipRow | undefined {
+    return this.q.fip.get(id) as FipRow | undefined;
+  }
+
+  fipsOfPort(portId: string): FipRow[] {
+    return this.q.fipsOfPort.all(portId) as FipRow[];
+  }
+
+  insertFip(row: FipRow): void {
+    this.q.insertFip.run(row);
+  }
+
+  /** Binds a floating IP to a port's fixed IP through a router, or (all null) unbinds it. */
+  bindFip(id: string, b: { port_id: string | null; fixed_ip_address: string | null; router_id: string | null; status: string; updated_at: string }): void {
+    this.q.bindFip.run(b.port_id, b.fixed_ip_address, b.router_id, b.status, b.updated_at, id);
+  }
+
+  deleteFip(id: string): void {
+    this.q.deleteFip.run(id);
   }
 
   hints(n: NetworkRow): string[] {
@@ -245,7 +409,7 @@ export class TopStore {
     for (;;) {
       const b = randomBytes(3);
       const mac = `fa:16:3e:${[...b].map((x) => x.toString(16).padStart(2, '0')).join(':')}`;
-      if (!this.q.macTaken.get(mac)) return mac;
+      if (!this.macTaken(mac)) return mac;
     }
   }
 

@@ -57,6 +57,7 @@ export class PodRegistry {
         'UPDATE pods SET region_name = @region_name, az_name = @az_name, pod_az_name = @pod_az_name, dc_name = @dc_name, driver = @driver, driver_config = @driver_config, updated_at = @updated_at WHERE pod_id = @pod_id',
       ),
       del: db.prepare('DELETE FROM pods WHERE pod_id = ?'),
+      remote: db.prepare("SELECT 1 FROM pods WHERE driver <> 'lab' LIMIT 1").pluck(),
       delBindings: db.prepare('DELETE FROM pod_bindings WHERE pod_id = ?'),
       setSecret: db.prepare('INSERT INTO pod_secrets (pod_id, sealed) VALUES (?, ?) ON CONFLICT (pod_id) DO UPDATE SET sealed = excluded.sealed'),
       getSecret: db.prepare('SELECT sealed FROM pod_secrets WHERE pod_id = ?'),
@@ -64,6 +65,11 @@ export class PodRegistry {
       routingUse: db.prepare('SELECT resource_type, COUNT(*) AS n FROM resource_routings WHERE pod_id = ? GROUP BY resource_type ORDER BY resource_type'),
       extNets: db.prepare('SELECT id, az_hints FROM networks WHERE router_external = 1'),
     };
+  }
+
+  /** Some pod is remote (its bottoms outside this file): mutations take the durable path. */
+  anyRemote(): boolean {
+    return this.q.remote.get() !== undefined;
   }
 
   row(podId: string): PodRow {

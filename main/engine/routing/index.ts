@@ -6,6 +6,9 @@ import type { Db } from '../store';
 
 export const MAX_TRIES = 5;
 
+/** The resource types a routing row may map (Tricircle's resource_routings types). */
+export const ROUTING_TYPES = ['network', 'subnet', 'port', 'router', 'subnetpool', 'security_group', 'trunk', 'port_pair', 'port_pair_group', 'flow_classifier', 'port_chain', 'qos_policy'];
+
 export type RouteState = 'ALL_DONE' | 'RES_DONE' | 'NONE_DONE';
 
 export interface GetOrCreateArgs {
@@ -54,8 +57,26 @@ export class RoutingTable {
       update: db.prepare(
         'UPDATE resource_routings SET top_id = @top_id, bottom_id = @bottom_id, pod_id = @pod_id, project_id = @project_id, resource_type = @resource_type, updated_at = @updated_at WHERE id = @id RETURNING *',
       ),
+      referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
+      remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
+      forgetBottom: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
       countPod: db.prepare('SELECT resource_type, COUNT(*) AS n FROM resource_routings WHERE pod_id = ? GROUP BY resource_type ORDER BY resource_type'),
     };
+  }
+
+  /** Recovery: some row maps this bottom resource. */
+  referencesBottom(podId: string, bottomId: string): boolean {
+    return this.q.referenced.get(podId, bottomId) !== undefined;
+  }
+
+  /** Recovery: a create whose answer was lost made the resource under another id. */
+  remapBottom(podId: string, oldId: string, newId: string): void {
+    this.q.remap.run(newId, this.now().toISOString(), podId, oldId);
+  }
+
+  /** Recovery: the rows of a bottom resource that is gone; how many. */
+  forgetBottom(podId: string, bottomId: string): number {
+    return this.q.forgetBottom.run(podId, bottomId).changes;
   }
 
   get(topId: string, podId: string, type: string): Routing | undefined {
@@ -119,6 +140,29 @@ export class RoutingTable {
   /** Replaces a row's fields (routings.update); throws SQLITE_CONSTRAINT_UNIQUE on a duplicate. */
   update(row: Omit<Routing, 'created_at'>): Routing {
     return this.q.update.get(row) as Routing;
+  }
+
+  /** routings.update: a known row, a known type, and no second row for the same mapping. Returns [before, after]. */
+  edit(id: number, fields: Partial<Omit<Routing, 'id' | 'created_at' | 'updated_at'>>, checkPod: (podId: string) => void): [Routing, Routing] {
+    const cur = this.byId(id);
+    if (!cur) throw new CrosspodError('NOT_FOUND', `Resource routing ${id} not found`, { kind: 'routing', id });
+    if (fields.pod_id !== undefined) checkPod(fields.pod_id);
+    if (fields.resource_type !== undefined && !ROUTING_TYPES.includes(fields.resource_type)) {
+      throw new CrosspodError('RESOURCE_TYPE_UNKNOWN', `There is no such resource type ${fields.resource_type}: one of ${ROUTING_TYPES.join(', ')}`, { resource_type: fields.resource_type });
+    }
+    try {
+      return [cur, this.update({ ...cur, ...fields, id, updated_at: this.now().toISOString() })];
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+      throw new CrosspodError('ROUTING_EXISTS', 'Resource routing already exists: the same top_id, pod_id and resource_type are mapped by another row', { id });
+    }
+  }
+
+  /** routings.delete: the row that went, or NOT_FOUND. */
+  drop(id: number): Routing {
+    const row = this.byId(id);
+    if (!row || !this.deleteById(id)) throw new CrosspodError('NOT_FOUND', `Resource routing ${id} not found`, { kind: 'routing', id });
+    return row;
   }
 
   countByType(podId: string): Record<string, number> {

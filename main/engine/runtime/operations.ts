@@ -41,7 +41,6 @@ export class Operations {
   private staleMarks: string[] = [];
   private readonly recoveryDeps: RecoveryDeps;
   private closed = false;
-  private fast: Operation | null = null;
   private jobsRunning = false;
   private jobsDone: Promise<void> = Promise.resolve();
   /** Told after each commit (the store's WAL checkpoints watch the WAL's growth). */
@@ -59,35 +58,30 @@ export class Operations {
     this.journal = new Journal(`${dbPath}.oplog`, w.core.nowIso);
     this.undo = new UndoLog(db, () => (opContext.getStore()?.undoId ?? null));
     this.sql = {
-      failJob: db.prepare("INSERT INTO async_jobs (id, type, resource_id, project_id, status, timestamp, attempts, error, payload) VALUES (?, 'compensate', ?, NULL, 'FAIL', ?, 1, ?, ?)"),
       markCommit: db.prepare('INSERT INTO journal_commits (op_id, committed_at) VALUES (?, ?)'),
       dropMark: db.prepare('DELETE FROM journal_commits WHERE op_id = ?'),
       committed: db.prepare('SELECT 1 FROM journal_commits WHERE op_id = ?').pluck(),
-      referenced: db.prepare('SELECT 1 FROM resource_routings WHERE pod_id = ? AND bottom_id = ?').pluck(),
-      remap: db.prepare('UPDATE resource_routings SET bottom_id = ?, updated_at = ? WHERE pod_id = ? AND bottom_id = ?'),
-      forget: db.prepare('DELETE FROM resource_routings WHERE pod_id = ? AND bottom_id = ?'),
-      remote: db.prepare("SELECT 1 FROM pods WHERE driver <> 'lab' LIMIT 1").pluck(),
     };
     this.recoveryDeps = {
       committed: (id) => this.sql.committed.get(id) !== undefined,
       settleMs: settings.recovery_settle_ms,
       driver: (podId) => w.core.driver(podId),
       podName: (podId) => w.pods.row(podId).region_name,
-      referenced: (podId, bottomId) => this.sql.referenced.get(podId, bottomId) !== undefined,
-      remapRouting: (podId, oldId, newId) => void this.sql.remap.run(newId, w.core.nowIso(), podId, oldId),
-      forgetRouting: (podId, bottomId) => this.sql.forget.run(podId, bottomId).changes,
+      referenced: (podId, bottomId) => w.routing.referencesBottom(podId, bottomId),
+      remapRouting: (podId, oldId, newId) => w.routing.remapBottom(podId, oldId, newId),
+      forgetRouting: (podId, bottomId) => w.routing.forgetBottom(podId, bottomId),
       failed: (f) => this.failJob(f.pod_id, f.label, f.action, f.error),
     };
   }
 
   /** Some pod is remote: mutations take the durable path. */
   remote(): boolean {
-    return this.sql.remote.get() !== undefined;
+    return this.w.pods.anyRemote();
   }
 
   private failJob(podId: string, label: string, action: unknown, err: unknown): void {
     const e = toErrorBody(err);
-    this.sql.failJob.run(crypto.randomUUID(), `${podId}#${label}`, this.w.core.nowIso(), JSON.stringify({ code: e.code, message: e.message }), JSON.stringify({ pod_id: podId, action, label }));
+    this.w.jobs.failedCompensation(podId, label, action, { code: e.code, message: e.message });
   }
 
   private emit(op: Operation): void {
@@ -142,8 +136,9 @@ export class Operations {
   /** Runs an operation; the caller holds its locks. */
   async run<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions<T> = {}, durable = this.remote()): Promise<T> {
     const oj = this.journal.begin(label);
-    const op = new Operation(oj);
-    const ctx: OpContext<Operation> = { op, undoId: durable ? oj.id : null };
+    // Passed down explicitly; its drivers journal remote pods' calls (op.driver).
+    const op = new Operation(oj, (podId) => this.w.core.driver(podId));
+    const ctx: OpContext = { undoId: durable ? oj.id : null };
     if (durable) this.undo.install();
     const auditIt = o.audit !== false;
     const { db, w, audit } = this;
@@ -210,20 +205,9 @@ export class Operations {
         throw e;
       }
     };
-    if (durable) return opContext.run(ctx, body);
-    // The fast path runs alone: the running operation is a plain field (no async context,
-    // whose promise hooks would slow every lab operation down).
-    this.fast = op;
-    try {
-      return await body();
-    } finally {
-      this.fast = null;
-    }
-  }
-
-  /** The operation the caller runs in (per async context on the durable path). */
-  current(): Operation | undefined {
-    return (opContext.getStore()?.op as Operation | undefined) ?? this.fast ?? undefined;
+    // The undo log's triggers read the operation's id from the async context (durable path only:
+    // its promise hooks would slow every lab operation down).
+    return durable ? opContext.run(ctx, body) : body();
   }
 
   // ---- jobs: run after the mutation that queued them, through the same locks ----
@@ -246,7 +230,7 @@ export class Operations {
           try {
             if (!handler) throw new CrosspodError('JOB_NOT_REDOABLE', `No handler for job type ${job.type}`);
             await this.run(`job.${job.type}`, 'crosspod', job.payload, async (op) => {
-              await handler(job.payload, job);
+              await handler(op, job.payload, job);
               w.jobs.setStatus(job.id, 'SUCCESS');
               op.touch('jobs.changed', job.id);
             }, { audit: false });

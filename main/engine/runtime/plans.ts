@@ -24,7 +24,7 @@ function fipLocks(top: TopStore, fipId: string, next?: { port_id: string; fixed_
     // Its bottom copy (and its network's) may be made now.
     // The VM's groups are mirrored with its bottom copy.
     out.push(X(`port:${port.id}`), X(`network:${port.network_id}`), X(`project:${port.project_id}`));
-    const router = fixed && (top.q.routerBetween.get(fixed.subnet_id, fip.floating_network_id) as { id: string } | undefined);
+    const router = fixed && top.routerBetween(fixed.subnet_id, fip.floating_network_id);
     if (router) {
       out.push(X(`router:${router.id}`));
       if (!top.nsBridgeOfRouter(router.id)) out.push(X('bridge-pools'));

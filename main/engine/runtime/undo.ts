@@ -87,9 +87,8 @@ export class UndoLog {
 }
 
 /** What runs now, per async context: the operation, and whether its writes are logged. */
-export interface OpContext<O> {
-  op: O;
+export interface OpContext {
   undoId: string | null;
 }
 
-export const opContext = new AsyncLocalStorage<OpContext<unknown>>();
+export const opContext = new AsyncLocalStorage<OpContext>();

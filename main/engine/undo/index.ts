@@ -7,7 +7,6 @@ import type { Method, Output, ParsedInput, UndoInfo, UndoState } from '../../../
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { FixedIp } from '../../../shared/model';
 import type { PodRow } from '../context';
-import type { FipRow, PortRow, RouterRow } from '../network/top';
 import type { TopStore } from '../network/top';
 
 /** One contract call; `creates` names the ids (old, as recorded) the call's result makes again. */
@@ -77,26 +76,25 @@ export class UndoLog {
   /** The top view of one resource, without what changes by itself (status, timestamps), or null. */
   print(kind: Kind, id: string): string | null {
     const t = this.t;
-    const row = (q: { get(id: string): unknown }) => q.get(id);
     switch (kind) {
       case 'fip': {
-        const r = row(t.q.fip) as FipRow | undefined;
+        const r = t.findFip(id);
         return r ? strip(t.toFip(r)) : null;
       }
       case 'router': {
-        const r = row(t.q.router) as RouterRow | undefined;
+        const r = t.findRouter(id);
         return r ? strip({ ...t.toRouter(r), interfaces: t.interfacePorts(r.id).map((p) => t.portIps(p.id)) }) : null;
       }
       case 'port': {
-        const r = row(t.q.port) as PortRow | undefined;
+        const r = t.findPort(id);
         return r ? strip(t.toPort(r)) : null;
       }
       case 'network': {
-        const r = row(t.q.net) as never;
+        const r = t.findNetwork(id);
         return r ? strip(t.toNetwork(r)) : null;
       }
       case 'subnet': {
-        const r = row(t.q.subnet) as never;
+        const r = t.findSubnet(id);
         return r ? strip(t.toSubnet(r)) : null;
       }
     }
@@ -312,7 +310,7 @@ export class UndoLog {
         };
       case 'ports.delete': {
         const p = t.toPort(t.port(i.id!));
-        const fips = (t.q.fipsOfPort.all(p.id) as FipRow[]).map((f) => t.toFip(f));
+        const fips = t.fipsOfPort(p.id).map((f) => t.toFip(f));
         return () => ({
           text: `delete port ${p.name || p.fixed_ips.map((f) => f.ip_address).join(', ')}`,
           forward: [{ method: 'ports.delete', input: { id: p.id } }],
