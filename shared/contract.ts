@@ -657,7 +657,7 @@ export interface AuditExport {
 export type FindingKind = 'missing_bottom' | 'orphan_bottom' | 'mismatch' | 'stale_routing' | 'ipam_leak' | 'routes_drift' | 'fip_binding_drift' | 'pod_unreachable';
 
 /** What a repair does, in machine form; `args` carries what the action needs. */
-export type RepairAction = 'drop_routing' | 'rebuild' | 'recreate' | 'delete_bottom' | 'update_bottom' | 'release_address' | 'configure_routes' | 'realise_fip' | 'unbind_fip' | 'none';
+export type RepairAction = 'drop_routing' | 'rebuild' | 'recreate' | 'delete_bottom' | 'update_bottom' | 'release_address' | 'configure_routes' | 'sync_rules' | 'realise_fip' | 'unbind_fip' | 'none';
 
 export interface DoctorFinding {
   /** Stable for the same drift: a hash of kind, pod, type, ids and what differs. */
