@@ -53,7 +53,7 @@ export const LISTS = {
   },
   /** `subnet_id` / `ip_address`: ports with a fixed IP on that subnet / with that address. */
   'ports.list': {
-    filters: ['id', 'name', 'network_id', 'project_id', 'tenant_id', 'mac_address', 'device_owner', 'device_id', 'admin_state_up', 'status', 'subnet_id', 'ip_address'],
+    filters: ['id', 'name', 'network_id', 'project_id', 'tenant_id', 'mac_address', 'device_owner', 'device_id', 'admin_state_up', 'status', 'subnet_id', 'ip_address', 'port_security_enabled'],
     sorts: ['name', 'network_id', 'project_id', 'device_owner', 'mac_address', 'status', 'created_at'],
   },
   'routers.list': {
@@ -321,8 +321,10 @@ export const contract = {
       mac_address: macAddress.optional(),
       name: name.optional(),
       project_id: projectId.optional(),
-      /** Neutron's default: the project's `default` group (none for network:* ports). */
+      /** Neutron's default: the project's `default` group (none for network:* ports, or with port security off). */
       security_groups: securityGroupIds.optional(),
+      /** Neutron's port-security extension (default on); off, the port takes no groups. */
+      port_security_enabled: z.boolean().optional(),
     }),
   },
   'ports.list': { mutates: false, input: listInput('ports.list') },
@@ -338,6 +340,7 @@ export const contract = {
       device_id: z.string().max(255).optional(),
       fixed_ips: fixedIpsInput.min(1).optional(),
       security_groups: securityGroupIds.optional(),
+      port_security_enabled: z.boolean().optional(),
     }),
   },
   'ports.delete': { mutates: true, input: byId },
@@ -659,7 +662,7 @@ export interface AuditExport {
 export type FindingKind = 'missing_bottom' | 'orphan_bottom' | 'mismatch' | 'stale_routing' | 'ipam_leak' | 'routes_drift' | 'fip_binding_drift' | 'pod_unreachable';
 
 /** What a repair does, in machine form; `args` carries what the action needs. */
-export type RepairAction = 'drop_routing' | 'rebuild' | 'recreate' | 'delete_bottom' | 'update_bottom' | 'release_address' | 'configure_routes' | 'realise_fip' | 'unbind_fip' | 'none';
+export type RepairAction = 'drop_routing' | 'rebuild' | 'recreate' | 'delete_bottom' | 'update_bottom' | 'release_address' | 'configure_routes' | 'sync_rules' | 'realise_fip' | 'unbind_fip' | 'none';
 
 export interface DoctorFinding {
   /** Stable for the same drift: a hash of kind, pod, type, ids and what differs. */

@@ -101,6 +101,8 @@ export interface Port {
   status: string;
   /** Neutron's security-group extension: the ids of the port's groups, in order. */
   security_groups: string[];
+  /** Neutron's port-security extension: off, the port has no groups and admits everything. */
+  port_security_enabled: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -229,6 +231,8 @@ export interface FipAdmits {
     /** From any address (no prefix, or 0.0.0.0/0). */
     anywhere: boolean;
   }[];
+  /** Present (false) when the VM port has port security off in its pod: no group filters it, everything is admitted. */
+  port_security_enabled?: false;
   /** The pod holding the VM port did not answer, or the port was not found there. */
   error?: { code: string; message: string };
 }

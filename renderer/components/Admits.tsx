@@ -1,9 +1,10 @@
 // What a floating IP's VM admits from outside, as its security groups in its pod say: "open"
-// (a rule admits from anywhere), "closed", or the rules that admit only some prefixes.
+// (a rule admits from anywhere, or port security is off), "closed", or the rules that admit only some prefixes.
 import type { FipAdmits } from '../../shared/model';
 
 export function admitsText(a: FipAdmits): string {
   if (a.error) return `unknown (${a.error.code})`;
+  if (a.port_security_enabled === false) return 'open: port security is off on the VM port, so no security group filters it';
   if (a.rules.length === 0) return 'closed: no ingress rule admits outside traffic';
   return a.rules
     .map((r) => {

@@ -456,6 +456,7 @@ describe('happy path over HTTP: the worked example (reference §12)', () => {
       status: expect.any(String),
       // The project's default security group, made with the project's first port (issue 15).
       security_groups: [anyId],
+      port_security_enabled: true,
       created_at: stamp,
       updated_at: stamp,
     });

@@ -126,7 +126,7 @@ describe('discovery', () => {
   it('advertises the extensions it serves, one by alias, and 404 for others', async () => {
     const r = await get('/v2.0/extensions');
     const aliases = r.json.extensions.map((e: { alias: string }) => e.alias);
-    for (const a of ['router', 'external-net', 'extraroute', 'extraroute-atomic', 'ext-gw-mode', 'availability_zone', 'network_availability_zone', 'provider', 'pagination', 'security-group']) {
+    for (const a of ['router', 'external-net', 'extraroute', 'extraroute-atomic', 'ext-gw-mode', 'availability_zone', 'network_availability_zone', 'provider', 'pagination', 'security-group', 'port-security']) {
       expect(aliases).toContain(a);
     }
     expect(r.json.extensions[0]).toEqual({ alias: 'router', name: 'Neutron L3 Router', description: expect.any(String), updated: expect.any(String), links: [] });
@@ -371,6 +371,29 @@ describe('security groups through /v2.0 (issue 15)', () => {
     expect((await req('DELETE', `/v2.0/security-group-rules/${rule.id}`)).status).toBe(204);
     expect((await req('DELETE', `/v2.0/security-groups/${web.id}`)).status).toBe(204);
     expect((await ok('GET', '/v2.0/security-groups?project_id=sgproj', undefined, 200)).security_groups.map((g: { name: string }) => g.name)).toEqual(['default']);
+  });
+});
+
+describe('port security through /v2.0', () => {
+  it('takes port_security_enabled on create and update, with Neutron’s refusals', async () => {
+    const net = (await ok('POST', '/v2.0/networks', { network: { name: 'psnet', tenant_id: 'psproj', availability_zone_hints: ['az1'] } }, 201)).network;
+    await ok('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.77.0.0/24', ip_version: 4 } }, 201);
+    const open = (await ok('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'open', port_security_enabled: false } }, 201)).port;
+    expect([open.port_security_enabled, open.security_groups]).toEqual([false, []]);
+    const guarded = (await ok('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'guarded' } }, 201)).port;
+    expect([guarded.port_security_enabled, guarded.security_groups.length]).toEqual([true, 1]);
+    expect((await ok('GET', `/v2.0/ports?network_id=${net.id}&port_security_enabled=false&fields=name`, undefined, 200)).ports).toEqual([{ name: 'open' }]);
+
+    const before = dbChecksum(engine.store.db, ['audit_log']);
+    await neutronFail('PUT', `/v2.0/ports/${guarded.id}`, { port: { port_security_enabled: false } }, 409, 'PortSecurityPortHasSecurityGroup');
+    await neutronFail('PUT', `/v2.0/ports/${open.id}`, { port: { security_groups: guarded.security_groups } }, 400, 'PortSecurityAndIPRequiredForSecurityGroups');
+    await neutronFail('POST', '/v2.0/ports', { port: { network_id: net.id, port_security_enabled: false, security_groups: guarded.security_groups } }, 400, 'PortSecurityAndIPRequiredForSecurityGroups');
+    expect(dbChecksum(engine.store.db, ['audit_log'])).toEqual(before);
+
+    const off = (await ok('PUT', `/v2.0/ports/${guarded.id}`, { port: { port_security_enabled: false, security_groups: [] } }, 200)).port;
+    expect([off.port_security_enabled, off.security_groups]).toEqual([false, []]);
+    for (const p of [open, guarded]) expect((await req('DELETE', `/v2.0/ports/${p.id}`)).status).toBe(204);
+    expect((await req('DELETE', `/v2.0/networks/${net.id}`)).status).toBe(204);
   });
 });
 

@@ -268,6 +268,92 @@ describe('orphan_bottom', () => {
   });
 });
 
+describe('security groups', () => {
+  /** The bottom copy of proj1's default group in a pod, and the VM port's bottom there. */
+  async function defaultCopy(w: Awaited<ReturnType<typeof world>>, pod: 'Pod1' | 'Pod2') {
+    const dflt = (await w.api['secgroups.list']({ project_id: 'proj1', name: 'default' })).items[0];
+    return { dflt, row: w.row(dflt.id, w.p[pod], 'security_group') };
+  }
+  const rulesOf = async (d: Awaited<ReturnType<typeof world>>['pod1'], id: string) =>
+    (await d.get('security_group', id)).security_group_rules.map((r) => [r.direction, r.ethertype, r.protocol, r.port_range_min, r.remote_ip_prefix, r.remote_group_id === id ? 'self' : r.remote_group_id]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const DEFAULT_RULES = [
+    ['egress', 'IPv4', null, null, null, null],
+    ['egress', 'IPv6', null, null, null, null],
+    ['ingress', 'IPv4', null, null, null, 'self'],
+    ['ingress', 'IPv6', null, null, null, 'self'],
+  ];
+
+  it('a bottom group deleted by hand is made again with its rules and bound again to the VM port', async () => {
+    const w = await world();
+    const { dflt, row } = await defaultCopy(w, 'Pod1');
+    const vmBottom = w.row(w.vm.id, w.p.Pod1, 'port').bottom_id!;
+    expect((await w.pod1.get('port', vmBottom)).security_groups).toEqual([row.bottom_id]);
+    // By hand: off the port (Neutron refuses to delete a group in use), then deleted.
+    await w.pod1.update('port', vmBottom, { security_groups: [] });
+    await w.pod1.delete('security_group', row.bottom_id!);
+
+    const found = await run();
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'missing_bottom',
+        pod: { pod_id: w.p.Pod1, region_name: 'Pod1' },
+        resource_type: 'security_group',
+        top_id: dflt.id,
+        bottom_id: row.bottom_id,
+        project_id: 'proj1',
+        detail: `Security group default (${dflt.id}) is mapped in Pod1 to bottom group ${row.bottom_id}, which is gone`,
+        repair: { action: 'rebuild', text: "Forget the lost group and make it again in Pod1 with the top's rules, bound again to 1 port there", args: { routing_id: row.id } },
+      },
+    ]);
+    const { results } = await w.api['doctor.repair']({ ids: [found[0].id] });
+    expect(results).toEqual([{ id: found[0].id, kind: 'missing_bottom', status: 'repaired', message: 'Security group default made again in Pod1 and bound to 1 port' }]);
+    const again = w.row(dflt.id, w.p.Pod1, 'security_group');
+    expect(again.bottom_id).not.toBe(row.bottom_id);
+    const copy = await w.pod1.get('security_group', again.bottom_id!);
+    expect(copy).toMatchObject({ name: `${dflt.id}#default`, description: `crosspod:security_group:${dflt.id}`, project_id: 'proj1' });
+    expect(await rulesOf(w.pod1, again.bottom_id!)).toEqual(DEFAULT_RULES);
+    expect((await w.pod1.get('port', vmBottom)).security_groups).toEqual([again.bottom_id]);
+    expect(await run()).toEqual([]);
+    await stillWorks(w);
+  });
+
+  it('an orphan group, a rule the top lacks and a rule the bottom lacks are found and set right; an operator’s group is left alone', async () => {
+    const w = await world();
+    const { dflt, row } = await defaultCopy(w, 'Pod2');
+    const copy = row.bottom_id!;
+    const lost = crypto.randomUUID();
+    const orphan = await w.pod2.create('security_group', { name: `${lost}#web`, description: `crosspod:security_group:${lost}`, project_id: 'proj1' });
+    await w.pod2.create('security_group', { name: 'operators-sg', description: 'not ours', project_id: 'proj1' });
+    const extra = await w.pod2.create('security_group_rule', { security_group_id: copy, project_id: 'proj1', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' });
+    const v6 = (await w.pod2.get('security_group', copy)).security_group_rules.find((r) => r.direction === 'egress' && r.ethertype === 'IPv6')!;
+    await w.pod2.delete('security_group_rule', v6.id);
+
+    const found = await run();
+    expect(found.map((f) => [f.kind, f.resource_type, f.top_id, f.bottom_id, f.repair.action])).toEqual([
+      ['orphan_bottom', 'security_group_rule', dflt.id, extra.id, 'delete_bottom'],
+      ['missing_bottom', 'security_group_rule', dflt.id, copy, 'sync_rules'],
+      ['orphan_bottom', 'security_group', null, orphan.id, 'delete_bottom'],
+    ]);
+    expect(found.map((f) => f.detail)).toEqual([
+      `Bottom rule ingress IPv4 tcp 22-22 from 0.0.0.0/0 (${extra.id}) of security group default (${dflt.id}) in Pod2 is not one of the top group's rules`,
+      `The copy of security group default (${dflt.id}) in Pod2 (bottom ${copy}) lacks a rule: egress IPv6 any`,
+      `Bottom security group ${lost}#web (${orphan.id}) in Pod2 is named as Crosspod names its groups, but no routing row knows it`,
+    ]);
+    const { results } = await w.api['doctor.repair']({ all: true });
+    // Orphans first (rules, then groups), then what is missing.
+    expect(results.map((r) => [r.kind, r.status, r.message])).toEqual([
+      ['orphan_bottom', 'repaired', `Deleted bottom security_group_rule ${extra.id} in Pod2`],
+      ['orphan_bottom', 'repaired', `Deleted bottom security_group ${orphan.id} in Pod2`],
+      ['missing_bottom', 'repaired', "Rules of security group default made equal to the top's in Pod2"],
+    ]);
+    expect(await run()).toEqual([]);
+    expect(await rulesOf(w.pod2, copy)).toEqual(DEFAULT_RULES);
+    expect((await w.pod2.list('security_group')).map((g) => g.name).sort()).toEqual([`${dflt.id}#default`, 'operators-sg'].sort());
+    await stillWorks(w);
+  });
+});
+
 describe('mismatch', () => {
   it('a bottom VM port at another address is made again from the top', async () => {
     const w = await world();

@@ -336,6 +336,7 @@ export function defineDriverSuite(name: string, makeDriver: MakeDriver, options:
           description: '',
           // No groups asked for: none on a lab pod, Neutron's own default group of the project on a real one.
           security_groups: expect.any(Array),
+          port_security_enabled: true,
         });
         expect(await d.get('port', p.id)).toEqual(p);
         const e = await exact(

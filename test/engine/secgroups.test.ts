@@ -200,6 +200,63 @@ describe('security groups on lab pods', () => {
   });
 });
 
+describe('port security (port-security extension) on lab pods', () => {
+  let t: TestEngine;
+  afterEach(async () => t?.close());
+
+  it('a port with port security off has no groups, in its pod too, and its floating IP admits everything', async () => {
+    t = await newEngine();
+    const api = t.engine.api;
+    const { fips } = await api['lab.loadExample']({});
+    await t.engine.idle();
+    const vmId = (await api['fips.get']({ id: fips[0] })).port_id!;
+    const vm = await api['ports.get']({ id: vmId });
+    expect(vm.port_security_enabled).toBe(true);
+    const pod1 = t.pod('Pod1');
+    const bottomId = t.routings().find((r) => r.top_id === vmId && r.resource_type === 'port')!.bottom_id!;
+    const db = t.engine.store.db;
+
+    // Refused as Neutron refuses: off with groups left, or groups on a port without port security.
+    let before = dbChecksum(db, ['audit_log']);
+    await expect(api['ports.update']({ id: vmId, port_security_enabled: false })).rejects.toMatchObject({
+      code: 'PORT_SECURITY_PORT_HAS_SECURITY_GROUP',
+      message: `Port vm1 (10.0.1.4) has security groups; remove them (security_groups: []) in the same update to turn port security off`,
+    });
+    await expect(api['ports.create']({ network_id: vm.network_id, name: 'x', port_security_enabled: false, security_groups: vm.security_groups })).rejects.toMatchObject({
+      code: 'PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS',
+      message: 'Port x: port security must be enabled in order to use security groups',
+    });
+    expect(dbChecksum(db, ['audit_log'])).toEqual(before);
+
+    const off = await api['ports.update']({ id: vmId, port_security_enabled: false, security_groups: [] });
+    expect([off.port_security_enabled, off.security_groups]).toEqual([false, []]);
+    await t.engine.idle();
+    const b = await pod1.get('port', bottomId);
+    expect([b.port_security_enabled, b.security_groups]).toEqual([false, []]);
+    expect((await api['fips.path']({ id: fips[0] })).admits).toEqual({ ingress: true, rules: [], port_security_enabled: false });
+    // The pod rejects groups on it as Neutron does.
+    await expect(pod1.update('port', bottomId, { security_groups: [vm.security_groups[0]] })).rejects.toMatchObject({ code: 'PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS' });
+    before = dbChecksum(db, ['audit_log']);
+    await expect(api['ports.update']({ id: vmId, security_groups: vm.security_groups })).rejects.toMatchObject({ code: 'PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS' });
+    expect(dbChecksum(db, ['audit_log'])).toEqual(before);
+
+    // On again with its group: the bottom follows and the groups decide again.
+    const on = await api['ports.update']({ id: vmId, port_security_enabled: true, security_groups: vm.security_groups });
+    expect([on.port_security_enabled, on.security_groups]).toEqual([true, vm.security_groups]);
+    await t.engine.idle();
+    const b2 = await pod1.get('port', bottomId);
+    expect(b2.port_security_enabled).toBe(true);
+    expect(b2.security_groups).toHaveLength(1);
+    expect((await api['fips.path']({ id: fips[0] })).admits).toEqual({ ingress: false, rules: [] });
+
+    // A new VM port without port security: no default group, none in its pod.
+    const bare = await api['ports.create']({ network_id: vm.network_id, name: 'bare', device_owner: 'compute:az1', port_security_enabled: false });
+    expect([bare.port_security_enabled, bare.security_groups]).toEqual([false, []]);
+    const bb = await pod1.get('port', t.routings().find((r) => r.top_id === bare.id && r.resource_type === 'port')!.bottom_id!);
+    expect([bb.port_security_enabled, bb.security_groups]).toEqual([false, []]);
+  });
+});
+
 describe('security groups with a failing pod', () => {
   interface World {
     engine: Engine;

@@ -130,6 +130,44 @@ describe('the doctor on real Neutron', () => {
     await neutron.Pod1.setRoutes(b, before);
   });
 
+  it('security groups changed in Neutron: an orphan group and rule deleted, a lost rule and a lost group copy made again', async () => {
+    const dflt = (await api['secgroups.list']({ project_id: proj, name: 'default' })).items[0];
+    const copy = await bottomOf(dflt.id, 'Pod1', 'security_group');
+    const vmBottom = await bottomOf(vm.id, 'Pod1', 'port');
+    expect((await neutron.Pod1.get('port', vmBottom)).security_groups).toEqual([copy]);
+    const lost = randomUUID();
+    const orphan = await neutron.Pod1.create('security_group', { name: `${lost}#web`, description: `crosspod:security_group:${lost}`, project_id: proj });
+    const extra = await neutron.Pod1.create('security_group_rule', { security_group_id: copy, project_id: proj, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' });
+    const v6 = (await neutron.Pod1.get('security_group', copy)).security_group_rules.find((r) => r.direction === 'egress' && r.ethertype === 'IPv6')!;
+    await neutron.Pod1.delete('security_group_rule', v6.id);
+    let found = await run();
+    expect(found.map((f) => [f.kind, f.resource_type, f.bottom_id, f.detail])).toEqual([
+      ['orphan_bottom', 'security_group_rule', extra.id, `Bottom rule ingress IPv4 tcp 22-22 from 0.0.0.0/0 (${extra.id}) of security group default (${dflt.id}) in Pod1 is not one of the top group's rules`],
+      ['missing_bottom', 'security_group_rule', copy, `The copy of security group default (${dflt.id}) in Pod1 (bottom ${copy}) lacks a rule: egress IPv6 any`],
+      ['orphan_bottom', 'security_group', orphan.id, `Bottom security group ${lost}#web (${orphan.id}) in Pod1 is named as Crosspod names its groups, but no routing row knows it`],
+    ]);
+    // Repairs run orphans first (rules, then groups), then what is missing.
+    await repairAndCheck([found[0], found[2], found[1]]);
+    expect(await neutron.Pod1.list('security_group', { name: `${lost}#web` })).toEqual([]);
+    const rules = (await neutron.Pod1.get('security_group', copy)).security_group_rules.map((r) => [r.direction, r.ethertype, r.protocol, r.remote_group_id === copy ? 'self' : r.remote_group_id]);
+    expect(rules.sort()).toEqual([['egress', 'IPv4', null, null], ['egress', 'IPv6', null, null], ['ingress', 'IPv4', null, 'self'], ['ingress', 'IPv6', null, 'self']].sort());
+
+    // The copy itself deleted by hand (off the VM port first: Neutron refuses a group in use).
+    await neutron.Pod1.update('port', vmBottom, { security_groups: [] });
+    await neutron.Pod1.delete('security_group', copy);
+    found = await run();
+    expect(found.map((f) => [f.kind, f.resource_type, f.top_id, f.bottom_id, f.repair.text])).toEqual([
+      ['missing_bottom', 'security_group', dflt.id, copy, "Forget the lost group and make it again in Pod1 with the top's rules, bound again to 1 port there"],
+    ]);
+    await repairAndCheck(found);
+    const again = await bottomOf(dflt.id, 'Pod1', 'security_group');
+    expect(again).not.toBe(copy);
+    expect(await neutron.Pod1.get('security_group', again)).toMatchObject({ name: `${dflt.id}#default`, description: `crosspod:security_group:${dflt.id}`, project_id: proj });
+    expect((await neutron.Pod1.get('security_group', again)).security_group_rules).toHaveLength(4);
+    expect((await neutron.Pod1.get('port', vmBottom)).security_groups).toEqual([again]);
+    await expectWorking();
+  });
+
   it('a bottom router deleted by hand in Neutron stays mapped until repaired; then the next interface-add works', async () => {
     await api['fips.disassociate']({ id: fip.id });
     const b = await bottomOf(router.id, 'Pod1', 'router');

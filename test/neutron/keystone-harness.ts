@@ -211,10 +211,15 @@ export class KeystoneAdmin {
    * itself up there (the CLI's --project lookups do).
    */
   async setNetworkEndpoints(region: string, urls: Partial<Record<'public' | 'internal' | 'admin', string>>): Promise<void> {
+    await this.setServiceEndpoints(region, 'network', 'neutron', urls);
+  }
+
+  /** The same for any service type, e.g. `tricircle` (Tricircle's admin API, python-tricircleclient's). */
+  async setServiceEndpoints(region: string, type: string, name: string, urls: Partial<Record<'public' | 'internal' | 'admin', string>>): Promise<void> {
     await this.req('POST', '/regions', { region: { id: region } }, [201, 409]);
-    const network = await this.getOrCreate('services', 'service', 'neutron', { type: 'network', enabled: true });
+    const service = await this.getOrCreate('services', 'service', name, { type, enabled: true });
     const identity = ((await this.req('GET', '/services?type=identity')).body.services as { id: string }[])[0];
-    await this.setEndpoints(network.id, region, urls);
+    await this.setEndpoints(service.id, region, urls);
     await this.setEndpoints(identity.id, region, { public: this.authUrl, internal: this.authUrl });
   }
 
@@ -227,7 +232,7 @@ export class KeystoneAdmin {
     }
   }
 
-  /** Deletes the region's network endpoints and the region itself. */
+  /** Deletes the region's endpoints and the region itself. */
   async dropRegion(region: string): Promise<void> {
     const eps = (await this.req('GET', `/endpoints?region_id=${encodeURIComponent(region)}`)).body.endpoints as { id: string }[];
     for (const e of eps) await this.req('DELETE', `/endpoints/${e.id}`, undefined, [204, 404]);

@@ -181,6 +181,8 @@ describe('neutron driver on a real Neutron pod', () => {
       description: '',
       // No groups asked for: Neutron binds its own default group of the project.
       security_groups: [expect.stringMatching(UUID)],
+      // The harness's ML2 loads the port_security extension driver.
+      port_security_enabled: true,
     });
     const e = await errorOf(d.create('port', { name: `dup-${uid}`, network_id: ids.net, project_id: project, fixed_ips: [{ ip_address: '10.0.1.4' }] }));
     expect(e.code).toBe('IP_ADDRESS_IN_USE');

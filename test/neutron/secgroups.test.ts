@@ -140,4 +140,29 @@ describe('security groups on real Neutron pods', () => {
     expect((await engine.api['jobs.list']({ status: 'FAIL' })).items).toEqual([]);
     await expect(engine.api['secgroups.delete']({ id: dflt.id })).rejects.toMatchObject({ code: 'SECURITY_GROUP_DEFAULT_CANNOT_DELETE' });
   });
+
+  it('port security off: Neutron holds the VM port without groups and with port security off, and the floating IP admits everything', async () => {
+    const bVm = bottomOf(vm.id, 'port', 'Pod1')!;
+    await expect(engine.api['ports.update']({ id: vm.id, port_security_enabled: false })).rejects.toMatchObject({ code: 'PORT_SECURITY_PORT_HAS_SECURITY_GROUP' });
+    // Neutron itself refuses the same, with the code Crosspod maps it to.
+    await expect(n1.update('port', bVm, { port_security_enabled: false })).rejects.toMatchObject({ code: 'PORT_SECURITY_PORT_HAS_SECURITY_GROUP' });
+    const off = await engine.api['ports.update']({ id: vm.id, port_security_enabled: false, security_groups: [] });
+    expect([off.port_security_enabled, off.security_groups]).toEqual([false, []]);
+    await engine.idle();
+    const b = await n1.get('port', bVm);
+    expect([b.port_security_enabled, b.security_groups]).toEqual([false, []]);
+    expect((await engine.api['fips.path']({ id: fipId })).admits).toEqual({ ingress: true, rules: [], port_security_enabled: false });
+    // The copy went with its last user (a prune job); Neutron's own default group of the project is there to try.
+    expect(bottomOf(dflt.id, 'security_group', 'Pod1')).toBeUndefined();
+    const own = (await n1.list('security_group', { project_id: proj, name: 'default' }))[0];
+    await expect(n1.update('port', bVm, { security_groups: [own.id] })).rejects.toMatchObject({ code: 'PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS' });
+
+    const on = await engine.api['ports.update']({ id: vm.id, port_security_enabled: true, security_groups: [dflt.id] });
+    expect([on.port_security_enabled, on.security_groups]).toEqual([true, [dflt.id]]);
+    await engine.idle();
+    const b2 = await n1.get('port', bVm);
+    expect([b2.port_security_enabled, b2.security_groups]).toEqual([true, [bottomOf(dflt.id, 'security_group', 'Pod1')]]);
+    expect((await engine.api['fips.path']({ id: fipId })).admits).toEqual({ ingress: false, rules: [] });
+    expect((await engine.api['jobs.list']({ status: 'FAIL' })).items).toEqual([]);
+  });
 });

@@ -11,9 +11,10 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function startServe(dbPath: string, token: string): Promise<ServeProcess> {
+/** `extraArgs`: more of `npm run serve`'s flags, e.g. `--keystone-url URL`. */
+export async function startServe(dbPath: string, token: string, extraArgs: string[] = []): Promise<ServeProcess> {
   // Its own process group: tsx runs the server in a child of its own.
-  const child: ChildProcess = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['main/serve/cli.ts', '--db', dbPath, '--port', '0'], {
+  const child: ChildProcess = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['main/serve/cli.ts', '--db', dbPath, '--port', '0', ...extraArgs], {
     cwd: root,
     env: { ...process.env, CROSSPOD_TOKEN: token },
     detached: true,

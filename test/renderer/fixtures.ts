@@ -38,7 +38,7 @@ export function subnet(id: string, network_id: string, cidr: string, project_id 
 }
 
 export function port(id: string, network_id: string, ip: string, subnet_id: string, device_owner = 'compute:nova'): Port {
-  return { id, name: '', network_id, project_id: 'proj1', tenant_id: 'proj1', mac_address: 'fa:16:3e:00:01:04', fixed_ips: [{ subnet_id, ip_address: ip }], device_owner, device_id: '', admin_state_up: true, status: 'DOWN', security_groups: [], created_at: t, updated_at: t };
+  return { id, name: '', network_id, project_id: 'proj1', tenant_id: 'proj1', mac_address: 'fa:16:3e:00:01:04', fixed_ips: [{ subnet_id, ip_address: ip }], device_owner, device_id: '', admin_state_up: true, status: 'DOWN', security_groups: [], port_security_enabled: true, created_at: t, updated_at: t };
 }
 
 export const twoStep: FipPath = {

@@ -118,6 +118,42 @@ describe('forms check what the contract says before calling the API', () => {
 });
 
 describe('forms call the API with contract inputs', () => {
+  it('pod: a Keystone pod sends the catalog interface chosen (public by default), and an edit shows the stored one', async () => {
+    show(<PodForm />);
+    type('pod-region', 'Pod3');
+    type('pod-az', 'az3');
+    fireEvent.change(screen.getByTestId('pod-driver'), { target: { value: 'neutron' } });
+    const iface = screen.getByTestId('pod-interface') as HTMLSelectElement;
+    expect([iface.value, [...iface.options].map((o) => o.value)]).toEqual(['public', ['public', 'internal', 'admin']]);
+    type('pod-auth-url', 'http://keystone.example:5000/v3');
+    type('pod-username', 'crosspod');
+    type('pod-project', 'admin');
+    type('pod-password', 's3cret');
+    type('pod-interface', 'internal');
+    await submit('pod-form');
+    await waitFor(() => expect(mutations()).toHaveLength(1));
+    expect(mutations()).toEqual([
+      [
+        'pods.create',
+        {
+          region_name: 'Pod3',
+          az_name: 'az3',
+          pod_az_name: '',
+          dc_name: '',
+          driver: 'neutron',
+          driver_config: { auth_type: 'password', auth_url: 'http://keystone.example:5000/v3', username: 'crosspod', user_domain_name: 'Default', project_name: 'admin', project_domain_name: 'Default', interface: 'internal', password: 's3cret' },
+        },
+      ],
+    ]);
+    cleanup();
+    const stored = { ...pods[1], driver: 'neutron' as const, driver_config: { auth_type: 'password' as const, auth_url: 'http://keystone.example:5000/v3', username: 'crosspod', project_name: 'admin', interface: 'admin' as const, has_password: true } };
+    show(<PodForm pod={stored as never} />);
+    expect((screen.getByTestId('pod-interface') as HTMLSelectElement).value).toBe('admin');
+    // noauth has no catalog: no interface field, none sent.
+    fireEvent.change(screen.getByTestId('pod-auth-type'), { target: { value: 'noauth' } });
+    expect(screen.queryByTestId('pod-interface')).toBeNull();
+  });
+
   it('subnet: sends the input, and shows the engine error code where the action was taken', async () => {
     fake = fakeEngine(tables(), {
       'subnets.create': () => ({ ok: false, error: { code: 'SUBNET_OVERLAP', message: '10.0.1.0/25 overlaps 10.0.1.0/24 on net1', status: 400 } }),

@@ -8,15 +8,18 @@ import { createHash } from 'node:crypto';
 import type { DoctorFinding, FindingKind, RepairAction, RepairResult } from '../../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { Route, Routing } from '../../../shared/model';
-import { deleteIfExists, isNotFound, runCompensation, type Operation, type PodRow } from '../context';
-import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSubnet, PodDriver } from '../drivers/driver';
+import { deleteIfExists, isNotFound, json, runCompensation, type Operation, type PodRow } from '../context';
+import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSecurityGroup, BottomSecurityGroupRule, BottomSubnet, PodDriver } from '../drivers/driver';
 import { bigIntToIp, fromHex } from '../ipam/cidr';
 import type { BridgeService } from '../l3/bridge';
 import { fipBridgePortName, type FipService } from '../l3/fips';
 import { ewPortName, nsGatewayPortName, type RouterService } from '../l3/routers';
 import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import type { NetworkService } from '../network';
-import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow } from '../network/top';
+import { SECGROUP_TYPE, trustedOwner } from '../secgroups';
+import { ruleKey } from '../secgroups/rules';
+import type { RuleRow } from '../secgroups/store';
+import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
 import type { AuditLog } from '../audit';
 import type { Services } from '../services';
 
@@ -32,6 +35,12 @@ const CROSSPOD_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 const isCrosspodName = (name: string) => name === 'ns_bridge_port' || CROSSPOD_NAME.test(name);
 const sameRoute = (a: Route, b: Route) => a.destination === b.destination && a.nexthop === b.nexthop;
 const showRoutes = (rs: Route[]) => rs.map((r) => `${r.destination} via ${r.nexthop}`).join(', ');
+/** A rule as an operator reads it: `ingress IPv4 tcp 22-22 from 0.0.0.0/0`. */
+function ruleText(r: BottomSecurityGroupRule | RuleRow, remoteGroup: (id: string) => string = (x) => x): string {
+  const ports = r.port_range_min === null ? '' : ` ${r.port_range_min}-${r.port_range_max ?? r.port_range_min}`;
+  const from = r.remote_group_id !== null ? ` ${r.direction === 'ingress' ? 'from' : 'to'} group ${remoteGroup(r.remote_group_id)}` : r.remote_ip_prefix ? ` ${r.direction === 'ingress' ? 'from' : 'to'} ${r.remote_ip_prefix}` : '';
+  return `${r.direction} ${r.ethertype} ${r.protocol ?? 'any'}${ports}${from}`;
+}
 
 interface Snapshot {
   network: BottomNetwork[];
@@ -39,6 +48,7 @@ interface Snapshot {
   port: BottomPort[];
   router: BottomRouter[];
   floatingip: BottomFloatingIp[];
+  security_group: BottomSecurityGroup[];
 }
 
 /** What a lost or recreated bottom takes with it, and what is rebuilt from the top after. */
@@ -56,7 +66,9 @@ interface Plan {
 
 /** Repairs run in this order with `all`: locks and orphans first, rebuilds, then what depends on them. */
 const ORDER: FindingKind[] = ['stale_routing', 'orphan_bottom', 'missing_bottom', 'mismatch', 'ipam_leak', 'routes_drift', 'fip_binding_drift', 'pod_unreachable'];
-const ORPHAN_ORDER = ['floatingip', 'router', 'port', 'subnet', 'network'];
+const ORPHAN_ORDER = ['floatingip', 'router', 'port', 'subnet', 'network', 'security_group_rule', 'security_group'];
+/** A bottom group Crosspod made: named `<top id>#<name>` (or the bare id) with the §5 key as description. */
+const isCrosspodGroup = (g: BottomSecurityGroup) => CROSSPOD_NAME.test(g.name) && g.description.startsWith(`crosspod:${SECGROUP_TYPE}:`);
 
 export class Doctor {
   private readonly q;
@@ -165,7 +177,14 @@ export class Doctor {
     for (const pod of pods.bottoms()) {
       try {
         const d = core.driver(pod.pod_id);
-        snaps.set(pod.pod_id, { network: await d.list('network'), subnet: await d.list('subnet'), port: await d.list('port'), router: await d.list('router'), floatingip: await d.list('floatingip') });
+        snaps.set(pod.pod_id, {
+          network: await d.list('network'),
+          subnet: await d.list('subnet'),
+          port: await d.list('port'),
+          router: await d.list('router'),
+          floatingip: await d.list('floatingip'),
+          security_group: await d.list('security_group'),
+        });
         pods.observed.ok(pod.pod_id);
       } catch (e) {
         const err = toErrorBody(e);
@@ -234,15 +253,102 @@ export class Doctor {
       }
     }
 
+    for (const pod of pods.bottoms()) {
+      const snap = snaps.get(pod.pod_id);
+      if (snap) out.push(...this.secgroupDrift(pod, snap, rows, projects));
+    }
     out.push(...this.fipDrift(snaps, covered));
     out.push(...this.ipamLeaks());
     return out;
   }
 
+  /**
+   * A pod's security-group copies: a routing row whose group is gone (`missing_bottom`, rebuilt
+   * and bound again to the pod's ports that use it), a Crosspod-made group no row knows
+   * (`orphan_bottom`), and per mapped group the rules the top lacks (`orphan_bottom`, type
+   * security_group_rule) or the bottom lacks (`missing_bottom`, repaired by `sync_rules`).
+   */
+  private secgroupDrift(pod: PodRow, snap: Snapshot, rows: Routing[], projects: Set<string>): DoctorFinding[] {
+    const out: DoctorFinding[] = [];
+    const { secgroups } = this.s;
+    const byId = new Map(snap.security_group.map((g) => [g.id, g]));
+    const podRows = rows.filter((r) => r.pod_id === pod.pod_id && r.resource_type === SECGROUP_TYPE && r.bottom_id);
+    const topOf = (bottomId: string) => podRows.find((r) => r.bottom_id === bottomId)?.top_id ?? bottomId;
+    for (const r of podRows) {
+      const top = secgroups.st.group(r.top_id);
+      const b = byId.get(r.bottom_id!);
+      const name = top ? `security group ${top.name || '(unnamed)'} (${top.id})` : `security group ${r.top_id}`;
+      if (!b) {
+        const users = top ? this.portsUsingIn(pod, top.id) : [];
+        out.push(
+          this.finding('missing_bottom', pod, SECGROUP_TYPE, r.top_id, r.bottom_id, r.project_id, `${cap(name)} is mapped in ${pod.region_name} to bottom group ${r.bottom_id}, which is gone`, {
+            action: 'rebuild',
+            text: `Forget the lost group and make it again in ${pod.region_name} with the top's rules${users.length ? `, bound again to ${users.length} port${users.length > 1 ? 's' : ''} there` : ''}`,
+            args: { routing_id: r.id },
+          }),
+        );
+        continue;
+      }
+      if (!top) continue;
+      const want = new Map(secgroups.st.rulesOf(top.id).map((x) => [ruleKey(x), x]));
+      const seen = new Set<string>();
+      for (const br of b.security_group_rules) {
+        const key = ruleKey(br, topOf);
+        if (want.has(key) && !seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        out.push(
+          this.finding('orphan_bottom', pod, 'security_group_rule', r.top_id, br.id, r.project_id, `Bottom rule ${ruleText(br, topOf)} (${br.id}) of ${name} in ${pod.region_name} is not one of the top group's rules`, {
+            action: 'delete_bottom',
+            text: `Delete the rule in ${pod.region_name}`,
+            args: { pod_id: pod.pod_id, type: 'security_group_rule', bottom_id: br.id },
+          }),
+        );
+      }
+      const lacking = [...want].filter(([k]) => !seen.has(k)).map(([, x]) => x);
+      if (lacking.length) {
+        const text = lacking.map((x) => ruleText(x)).join('; ');
+        out.push(
+          this.finding('missing_bottom', pod, 'security_group_rule', r.top_id, r.bottom_id, r.project_id, `The copy of ${name} in ${pod.region_name} (bottom ${r.bottom_id}) lacks ${lacking.length > 1 ? `${lacking.length} of its rules` : 'a rule'}: ${text}`, {
+            action: 'sync_rules',
+            text: `Make the bottom group's rules the top's again`,
+            args: { routing_id: r.id },
+          }, text),
+        );
+      }
+    }
+    const known = new Set(podRows.map((r) => r.bottom_id!));
+    for (const g of snap.security_group) {
+      if (known.has(g.id) || !isCrosspodGroup(g) || !projects.has(g.project_id)) continue;
+      const users = snap.port.filter((p) => p.security_groups.includes(g.id)).length;
+      out.push(
+        this.finding('orphan_bottom', pod, SECGROUP_TYPE, null, g.id, g.project_id, `Bottom security group ${g.name} (${g.id}) in ${pod.region_name} is named as Crosspod names its groups, but no routing row knows it`, {
+          action: 'delete_bottom',
+          text: `Delete it in ${pod.region_name}${users ? ` (taken off its ${users} port${users > 1 ? 's' : ''} first)` : ''}`,
+          args: { pod_id: pod.pod_id, type: SECGROUP_TYPE, bottom_id: g.id },
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** Top ports realised in `pod` (not network:* ones) that use a group. */
+  private portsUsingIn(pod: PodRow, groupId: string): PortRow[] {
+    return (
+      this.s.core.db
+        .prepare(
+          `SELECT p.* FROM ports p JOIN port_security_groups g ON g.port_id = p.id JOIN resource_routings r ON r.top_id = p.id AND r.resource_type = 'port'
+            WHERE g.security_group_id = ? AND r.pod_id = ? AND r.bottom_id IS NOT NULL ORDER BY p.rowid`,
+        )
+        .all(groupId, pod.pod_id) as PortRow[]
+    ).filter((p) => !trustedOwner(p.device_owner));
+  }
+
   /** Projects the top knows: orphans are looked for only among theirs, never another tenant's. */
   private knownProjects(): Set<string> {
     const rows = this.s.core.db
-      .prepare('SELECT project_id FROM networks UNION SELECT project_id FROM routers UNION SELECT project_id FROM ports UNION SELECT project_id FROM floating_ips UNION SELECT project_id FROM resource_routings WHERE project_id IS NOT NULL')
+      .prepare('SELECT project_id FROM networks UNION SELECT project_id FROM routers UNION SELECT project_id FROM ports UNION SELECT project_id FROM floating_ips UNION SELECT project_id FROM security_groups UNION SELECT project_id FROM resource_routings WHERE project_id IS NOT NULL')
       .pluck()
       .all() as string[];
     return new Set(rows);
@@ -588,11 +694,20 @@ export class Doctor {
         op.touch('routings.changed', r.top_id);
         return `Dropped routing row #${r.id}`;
       }
+      case 'sync_rules': {
+        const r = routing.byId(Number(a.routing_id));
+        const g = r && this.s.secgroups.st.group(r.top_id);
+        if (!r?.bottom_id || !g) return null;
+        const pod = pods.row(r.pod_id);
+        await this.s.secgroups.syncRules(op, pod, g, r.bottom_id, new Set([g.id]));
+        return `Rules of security group ${g.name || g.id} made equal to the top's in ${pod.region_name}`;
+      }
       case 'rebuild':
       case 'recreate': {
         const r = routing.byId(Number(a.routing_id));
         if (!r || r.bottom_id !== f.bottom_id) return null;
         const pod = pods.row(r.pod_id);
+        if (r.resource_type === SECGROUP_TYPE) return this.rebuildGroup(op, pod, r);
         const exists = await this.exists(op, pod, r.resource_type, r.bottom_id!);
         if (f.repair.action === 'rebuild' && exists) return null;
         await this.rebuild(op, pod, r, f.repair.action === 'recreate');
@@ -647,6 +762,27 @@ export class Doctor {
         return n ? `Unbound ${fip.floating_ip_address} in ${extPod.region_name}` : null;
       }
     }
+  }
+
+  /** A lost group copy: its row goes, the copy is made again (rules too), and the pod's ports that use it get it back. */
+  private async rebuildGroup(op: Operation, pod: PodRow, r: Routing): Promise<string | null> {
+    const { routing, secgroups } = this.s;
+    if (await this.exists(op, pod, SECGROUP_TYPE, r.bottom_id!)) return null;
+    routing.deleteById(r.id);
+    op.touch('routings.changed', r.top_id);
+    const g = secgroups.st.group(r.top_id);
+    if (!g) return `Forgot the lost copy of security group ${r.top_id} in ${pod.region_name}`;
+    await secgroups.ensureInPod(op, pod, g, new Set());
+    const d = op.driver(pod.pod_id);
+    const users = this.portsUsingIn(pod, g.id);
+    for (const port of users) {
+      const bottom = routing.bottomId(port.id, pod.pod_id, 'port');
+      if (!bottom) continue;
+      const before = (await d.get('port', bottom)).security_groups;
+      await d.update('port', bottom, { security_groups: await secgroups.bottomGroupsOfPort(op, pod, port.id) });
+      op.undo({ label: `set the groups of port ${bottom} in ${pod.region_name}`, pod_id: pod.pod_id, action: { verb: 'update', kind: 'port', id: bottom, body: { security_groups: before } } });
+    }
+    return `Security group ${g.name || g.id} made again in ${pod.region_name}${users.length ? ` and bound to ${users.length} port${users.length > 1 ? 's' : ''}` : ''}`;
   }
 
   private async exists(op: Operation, pod: PodRow, type: string, id: string): Promise<boolean> {
@@ -728,6 +864,15 @@ export class Doctor {
     switch (type) {
       case 'floatingip':
         return deleteIfExists(d, 'floatingip', id);
+      case 'security_group_rule':
+        return deleteIfExists(d, 'security_group_rule', id);
+      case SECGROUP_TYPE: {
+        // Neutron refuses to delete a group a port uses: it is taken off those ports first.
+        for (const p of await d.list('port')) {
+          if (p.security_groups.includes(id)) await d.update('port', p.id, { security_groups: p.security_groups.filter((x) => x !== id) });
+        }
+        return deleteIfExists(d, 'security_group', id);
+      }
       case 'router': {
         for (const p of await d.list('port', { device_id: id })) if (p.device_owner === OWNER_ROUTER_INTERFACE) await d.removeInterface(id, { port_id: p.id }).catch(tolerate);
         const r = await d.get('router', id).catch((e) => (tolerate(e), null));

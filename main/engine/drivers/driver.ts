@@ -68,6 +68,8 @@ export interface BottomPort {
   description: string;
   /** The ids of the port's security groups in this pod. */
   security_groups: string[];
+  /** port-security extension (true where a pod lacks it): off, no groups and everything admitted. */
+  port_security_enabled: boolean;
 }
 
 export interface BottomSecurityGroupRule {
@@ -168,6 +170,7 @@ export interface CreateBodies {
     admin_state_up?: boolean;
     description?: string;
     security_groups?: string[];
+    port_security_enabled?: boolean;
   };
   router: { name: string; project_id: string; distributed?: boolean; description?: string };
   floatingip: {
@@ -213,6 +216,7 @@ export interface UpdateBodies {
     description?: string;
     /** Replaces the port's whole list of security groups. */
     security_groups?: string[];
+    port_security_enabled?: boolean;
   };
   router: { name?: string; description?: string };
   floatingip: { port_id: string | null; fixed_ip_address?: string };

@@ -35,6 +35,10 @@ export function gatewayTaken(ip: string, subnetId: string): CrosspodError {
   return new CrosspodError('IP_ADDRESS_IN_USE', `IP address ${ip} is the gateway of subnet ${subnetId}`, { ip_address: ip, subnet_id: subnetId });
 }
 
+
+/** Neutron's PortSecurityAndIPRequiredForSecurityGroups. */
+const portSecurityRequired = (port: string) =>
+  new CrosspodError('PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS', `Port ${port || '(new)'}: port security must be enabled in order to use security groups`);
 export class NetworkService {
   constructor(private readonly s: Services) {}
 
@@ -501,7 +505,11 @@ export class NetworkService {
           ...(port.admin_state_up === 0 ? { admin_state_up: false } : {}),
           ...(copiesDevice(port) && port.device_owner ? { device_owner: port.device_owner, device_id: port.device_id } : {}),
           // secgroups hook: the port's groups, made in the pod first (else a region gives it its own default).
-          ...(trustedOwner(port.device_owner) ? {} : { security_groups: await this.s.secgroups.bottomGroupsOfPort(op, pod, port.id) }),
+          ...(port.port_security_enabled === 0
+            ? { port_security_enabled: false }
+            : trustedOwner(port.device_owner)
+              ? {}
+              : { security_groups: await this.s.secgroups.bottomGroupsOfPort(op, pod, port.id) }),
         }),
     });
   }
@@ -519,6 +527,7 @@ export class NetworkService {
   async createPort(op: Operation, input: ParsedInput<'ports.create'>): Promise<Port> {
     const { core } = this.s;
     const net = this.t.network(input.network_id);
+    if (input.port_security_enabled === false && (input.security_groups?.length ?? 0) > 0) throw portSecurityRequired(input.name ?? '');
     const projectId = input.project_id ?? net.project_id;
     if (!net.bridge) this.s.quotas.check(projectId, { port: 1 });
     const subnets = this.t.subnetsOf(net.id);
@@ -556,6 +565,7 @@ export class NetworkService {
       device_id: input.device_id ?? '',
       admin_state_up: 1,
       status: 'DOWN',
+      port_security_enabled: input.port_security_enabled === false ? 0 : 1,
       created_at: t,
       updated_at: t,
     };
@@ -563,7 +573,8 @@ export class NetworkService {
       throw new CrosspodError('CONFLICT', `Unable to complete operation for network ${net.id}. The mac address ${row.mac_address} is in use.`);
     }
     this.t.insertPort(row, ips);
-    this.s.secgroups.bindNewPort(op, row, input.security_groups); // secgroups hook
+    // secgroups hook; with port security off, Neutron gives no default group.
+    this.s.secgroups.bindNewPort(op, row, input.security_groups ?? (row.port_security_enabled === 0 ? [] : undefined));
     op.touch('ports.changed', row.id);
     // A compute port stands for a booted VM: realise it in its network's pod, as the Nova gateway would.
     if (row.device_owner.startsWith('compute:')) {
@@ -585,6 +596,13 @@ export class NetworkService {
     this.refuseBridge(net);
     const curIps = this.t.portIps(cur.id);
     const label = `${cur.name || cur.id} (${curIps.map((i) => i.ip_address).join(', ') || 'no address'})`;
+    // Neutron: port security goes off only on a port left without groups, and groups need it on.
+    const secure = input.port_security_enabled ?? cur.port_security_enabled === 1;
+    const groupsAfter = input.security_groups ?? this.s.secgroups.st.portGroups(cur.id);
+    if (!secure && groupsAfter.length > 0) {
+      if (input.security_groups?.length) throw portSecurityRequired(label);
+      throw new CrosspodError('PORT_SECURITY_PORT_HAS_SECURITY_GROUP', `Port ${label} has security groups; remove them (security_groups: []) in the same update to turn port security off`, { port_id: cur.id, security_groups: groupsAfter });
+    }
     const routerOwned = cur.device_owner === OWNER_ROUTER_INTERFACE || cur.device_owner === OWNER_ROUTER_GATEWAY;
     const moves = input.fixed_ips !== undefined || (input.device_owner ?? cur.device_owner) !== cur.device_owner || (input.device_id ?? cur.device_id) !== cur.device_id;
     if (routerOwned && moves) {
@@ -629,6 +647,7 @@ export class NetworkService {
     const next: PortRow = {
       ...cur,
       name: input.name ?? cur.name,
+      port_security_enabled: input.port_security_enabled === undefined ? cur.port_security_enabled : input.port_security_enabled ? 1 : 0,
       admin_state_up: input.admin_state_up === undefined ? cur.admin_state_up : input.admin_state_up ? 1 : 0,
       device_owner: input.device_owner ?? cur.device_owner,
       device_id: input.device_id ?? cur.device_id,
@@ -650,6 +669,7 @@ export class NetworkService {
           admin_state_up: p.admin_state_up === 1,
           ...(copiesDevice(next) ? { device_owner: p.device_owner, device_id: p.device_id } : {}),
           fixed_ips: bottomIps,
+          port_security_enabled: p.port_security_enabled === 1,
           ...(regrouped ? { security_groups: await this.s.secgroups.bottomGroupsOf(op, pod, groups) } : {}),
         };
       };
@@ -738,6 +758,7 @@ export class NetworkService {
       device_id: a.device_id,
       admin_state_up: 1,
       status: 'DOWN',
+      port_security_enabled: 1,
       created_at: t,
       updated_at: t,
     };

@@ -56,6 +56,8 @@ export interface PortRow {
   device_id: string;
   admin_state_up: number;
   status: string;
+  /** port-security extension: 0 = no groups, admits everything. */
+  port_security_enabled: number;
   created_at: string;
   updated_at: string;
 }
@@ -143,13 +145,13 @@ export class TopStore {
       portsOfNet: db.prepare('SELECT COUNT(*) AS n FROM ports WHERE network_id = ?'),
       ipsOfSubnet: db.prepare('SELECT COUNT(*) AS n FROM port_ips WHERE subnet_id = ?'),
       insertPort: db.prepare(
-        `INSERT INTO ports (id, name, network_id, project_id, mac_address, device_owner, device_id, admin_state_up, status, created_at, updated_at)
-         VALUES (@id, @name, @network_id, @project_id, @mac_address, @device_owner, @device_id, @admin_state_up, @status, @created_at, @updated_at)`,
+        `INSERT INTO ports (id, name, network_id, project_id, mac_address, device_owner, device_id, admin_state_up, status, port_security_enabled, created_at, updated_at)
+         VALUES (@id, @name, @network_id, @project_id, @mac_address, @device_owner, @device_id, @admin_state_up, @status, @port_security_enabled, @created_at, @updated_at)`,
       ),
       insertPortIp: db.prepare('INSERT INTO port_ips (port_id, subnet_id, ip_address, position) VALUES (?, ?, ?, ?)'),
       setDevice: db.prepare('UPDATE ports SET device_id = ?, device_owner = ?, updated_at = ? WHERE id = ?'),
       updatePort: db.prepare(
-        'UPDATE ports SET name = @name, admin_state_up = @admin_state_up, device_owner = @device_owner, device_id = @device_id, updated_at = @updated_at WHERE id = @id',
+        'UPDATE ports SET name = @name, admin_state_up = @admin_state_up, device_owner = @device_owner, device_id = @device_id, port_security_enabled = @port_security_enabled, updated_at = @updated_at WHERE id = @id',
       ),
       deletePortIps: db.prepare('DELETE FROM port_ips WHERE port_id = ?'),
       deletePort: db.prepare('DELETE FROM ports WHERE id = ?'),
@@ -467,6 +469,7 @@ export class TopStore {
       admin_state_up: r.admin_state_up === 1,
       status: r.status,
       security_groups: this.portGroups.all(r.id) as string[],
+      port_security_enabled: r.port_security_enabled !== 0,
       created_at: r.created_at,
       updated_at: r.updated_at,
     };

@@ -41,6 +41,8 @@ export async function addAdmits(s: Services, reads: VmPortRead[], budgetMs: numb
 }
 
 function admitsOf(s: Services, podId: string, port: BottomPort, rules: BottomSecurityGroupRule[]): FipAdmits {
+  // Port security off: no group filters the port (Neutron installs no rules), so all is admitted.
+  if (!port.port_security_enabled) return { ingress: true, rules: [], port_security_enabled: false };
   const names = new Map<string, { id: string; name: string }>();
   const groupOf = (bottomId: string) => {
     let g = names.get(bottomId);

@@ -13,6 +13,7 @@ export const EXTENSIONS: readonly { alias: string; name: string; description: st
   { alias: 'network_availability_zone', name: 'Network Availability Zone', description: 'Availability zone support for network.' },
   { alias: 'provider', name: 'Provider Network', description: 'Expose mapping of virtual networks to physical networks' },
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
+  { alias: 'port-security', name: 'Port Security', description: 'Provides port security' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Indicates if the security group is stateful or not' },
   { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
 ];

@@ -49,6 +49,8 @@ const TYPES: Partial<Record<ErrorCode, string>> = {
   SECURITY_GROUP_DEFAULT_EXISTS: 'SecurityGroupDefaultAlreadyExists',
   SECURITY_GROUP_RULE_EXISTS: 'SecurityGroupRuleExists',
   INVALID_SECURITY_GROUP_RULE: 'InvalidInput',
+  PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS: 'PortSecurityAndIPRequiredForSecurityGroups',
+  PORT_SECURITY_PORT_HAS_SECURITY_GROUP: 'PortSecurityPortHasSecurityGroup',
 };
 
 /** The engine's `kind` of a missing resource → Neutron's NotFound class and its noun. */

@@ -21,7 +21,7 @@ export interface ResourceDef {
 
 const standard = (b: object): Record<string, unknown> => ({ description: '', tags: [], ...b });
 
-const BOOLEANS = new Set(['router:external', 'admin_state_up', 'shared', 'enable_dhcp']);
+const BOOLEANS = new Set(['router:external', 'admin_state_up', 'shared', 'enable_dhcp', 'port_security_enabled']);
 const NUMBERS = new Set(['ip_version', 'provider:segmentation_id']);
 // security groups (issue 15): Neutron's security-group extension.
 const SG_BOOLEANS = new Set(['stateful']);

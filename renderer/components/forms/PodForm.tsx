@@ -21,6 +21,7 @@ const blankPod = {
   user_domain_name: 'Default',
   project_name: '',
   project_domain_name: 'Default',
+  interface: 'public',
   password: '',
   timeout_ms: '',
 };
@@ -41,6 +42,7 @@ function fromPod(p: Pod): Values {
     user_domain_name: c?.user_domain_name ?? 'Default',
     project_name: c?.project_name ?? '',
     project_domain_name: c?.project_domain_name ?? 'Default',
+    interface: c?.interface ?? 'public',
     password: '',
     timeout_ms: c?.timeout_ms ? String(c.timeout_ms) : '',
   };
@@ -62,6 +64,7 @@ const podSchema = z
     user_domain_name: z.string(),
     project_name: z.string(),
     project_domain_name: z.string(),
+    interface: z.string(),
     password: z.string(),
     timeout_ms: z.string(),
   })
@@ -73,6 +76,7 @@ const podSchema = z
     };
     check('endpoint', d.endpoint.unwrap(), v.endpoint);
     check('auth_url', d.auth_url.unwrap(), v.auth_url);
+    if (v.auth_type === 'password') check('interface', d.interface.unwrap(), v.interface);
     check('timeout_ms', d.timeout_ms.unwrap(), v.timeout_ms.trim() ? Number(v.timeout_ms) : '');
     const need = (field: keyof Values, message: string) => {
       if (!String(v[field]).trim()) ctx.addIssue({ code: 'custom', path: [field], message });
@@ -107,6 +111,8 @@ function toInput(v: Values): Input<'pods.create'> {
       add('user_domain_name');
       add('project_name');
       add('project_domain_name');
+      // The catalog endpoint of the region: the contract's enum (public, internal, admin).
+      cfg.interface = v.interface as NonNullable<typeof cfg.interface>;
       if (v.password) cfg.password = v.password;
     }
     if (v.timeout_ms) cfg.timeout_ms = Number(v.timeout_ms);
@@ -192,6 +198,17 @@ export function PodForm({ pod, onDone, topFirst = false }: { pod?: Pod; onDone?:
               </Field>
               <Field label="Project domain" name="project_domain_name">
                 {(p) => <input {...p} {...text('project_domain_name')} data-testid="pod-project-domain" />}
+              </Field>
+              <Field label="Interface" name="interface" error={err('interface')} hint="Which of the region's catalog endpoints to use">
+                {(p) => (
+                  <select {...p} {...text('interface')} data-testid="pod-interface">
+                    {d.interface.unwrap().options.map((i) => (
+                      <option key={i} value={i}>
+                        {i}
+                      </option>
+                    ))}
+                  </select>
+                )}
               </Field>
               <Field label={pod?.driver_config?.has_password ? 'Password (stored; blank keeps it)' : 'Password'} name="password" error={err('password')}>
                 {(p) => <input {...p} {...text('password')} type="password" data-testid="pod-password" autoComplete="new-password" />}

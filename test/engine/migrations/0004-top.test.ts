@@ -194,6 +194,8 @@ describe('migration 0004-top', () => {
         status: 'DOWN',
         created_at: NOW,
         updated_at: NOW,
+        // 0015's column, at its default.
+        port_security_enabled: 1,
       });
       expect(db.prepare('SELECT * FROM port_ips').all()).toEqual([{ port_id: 'vm1', subnet_id: 'sub1', ip_address: '10.0.1.4', position: 0 }]);
       expect(db.prepare("SELECT * FROM routers WHERE id = 'router-top-id'").get()).toEqual({

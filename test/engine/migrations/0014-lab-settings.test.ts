@@ -15,7 +15,7 @@ describe('migration 0014-lab-settings', () => {
     expect(v13.db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'lab_settings'").pluck().get()).toBe(0);
     v13.db.prepare("INSERT INTO networks (id, name, project_id, az_hints, created_at, updated_at) VALUES ('net1', 'net1', 'proj1', '[]', 'now', 'now')").run();
     v13.close();
-    const s = await openStore(file);
+    const s = await openStore(file, { targetVersion: 14 });
     expect(s.version).toBe(14);
     expect(s.db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').pluck().all('lab_settings')).toEqual(['key', 'value']);
     expect(s.db.prepare('SELECT COUNT(*) FROM lab_settings').pluck().get()).toBe(0);

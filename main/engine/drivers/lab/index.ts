@@ -89,6 +89,7 @@ const TABLE: Record<ResourceKind, string> = {
 const notFound = (kind: ResourceKind, id: string) =>
   new CrosspodError('NOT_FOUND', `${LABEL[kind]} ${id} could not be found`, { kind, id });
 const badRequest = (message: string, details?: unknown) => new CrosspodError('BAD_REQUEST', message, details);
+const portSecurityRequired = () => new CrosspodError('PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS', 'Port security must be enabled and port must have an IP address in order to use security groups.');
 
 const bit = (b: boolean | undefined, dflt: boolean): number => ((b ?? dflt) ? 1 : 0);
 
@@ -233,7 +234,16 @@ export class LabDriver implements PodDriver {
           const up = bool('admin_state_up');
           if (up !== undefined) set('admin_state_up', up ? 1 : 0);
           if (b.fixed_ips !== undefined) this.replaceFixedIps(current as PortRow, b.fixed_ips);
+          // Neutron: port security goes off only on a port left without groups, and groups need it on.
+          const secure = bool('port_security_enabled') ?? (current as PortRow).port_security_enabled === 1;
+          const asked = b.security_groups as string[] | undefined;
+          const groups = asked ?? (JSON.parse((current as PortRow).security_groups) as string[]);
+          if (!secure && groups.length > 0) {
+            if (asked !== undefined && asked.length > 0) throw portSecurityRequired();
+            throw new CrosspodError('PORT_SECURITY_PORT_HAS_SECURITY_GROUP', 'Port has security group associated. Cannot disable port security or ip address until security group is removed', { port_id: id });
+          }
           if (b.security_groups !== undefined) this.sg.setPortGroups(id, b.security_groups);
+          if (b.port_security_enabled !== undefined) set('port_security_enabled', secure ? 1 : 0);
           break;
         }
         case 'security_group':
@@ -608,9 +618,12 @@ export class LabDriver implements PodDriver {
   private createPort(b: CreateBodies['port']): BottomPort {
     const net = this.row('network', b.network_id);
     if (b.fixed_ips !== undefined && !Array.isArray(b.fixed_ips)) throw badRequest('fixed_ips must be a list');
-    if (b.security_groups !== undefined) {
+    // Neutron: groups need port security on.
+    if (b.port_security_enabled === false && (b.security_groups?.length ?? 0) > 0) throw portSecurityRequired();
+    if (b.security_groups !== undefined || b.port_security_enabled === false) {
       const port = this.insertPort(net, { name: b.name ?? '', project_id: b.project_id ?? '', device_id: b.device_id ?? '', device_owner: b.device_owner ?? '', mac_address: b.mac_address, fixed_ips: b.fixed_ips, admin_state_up: b.admin_state_up, description: b.description });
-      this.sg.setPortGroups(port.id, b.security_groups);
+      if (b.security_groups !== undefined) this.sg.setPortGroups(port.id, b.security_groups);
+      if (b.port_security_enabled === false) this.s.stmt('UPDATE lab_ports SET port_security_enabled = 0 WHERE id = ?').run(port.id);
       return this.read('port', port.id);
     }
     return this.insertPort(net, {
@@ -873,6 +886,7 @@ export class LabDriver implements PodDriver {
       status: 'DOWN',
       description: p.description ?? '',
       security_groups: [],
+      port_security_enabled: true,
     };
   }
 

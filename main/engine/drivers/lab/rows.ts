@@ -102,6 +102,7 @@ export interface PortRow {
   fixed_ips: string;
   description: string;
   security_groups: string;
+  port_security_enabled: number;
 }
 
 export interface SecurityGroupRow {
@@ -194,6 +195,7 @@ export const toPort = (r: PortRow): BottomPort => ({
   status: r.status,
   description: r.description,
   security_groups: JSON.parse(r.security_groups) as string[],
+  port_security_enabled: r.port_security_enabled !== 0,
 });
 
 export const toSecurityGroupRule = (r: BottomSecurityGroupRule): BottomSecurityGroupRule => ({

@@ -29,6 +29,8 @@ const SPECIFIC: Record<string, ErrorCode> = {
   InvalidIpForSubnet: 'IP_NOT_IN_SUBNET',
   OverQuota: 'OVER_QUOTA',
   SecurityGroupInUse: 'SECURITY_GROUP_IN_USE',
+  PortSecurityAndIPRequiredForSecurityGroups: 'PORT_SECURITY_REQUIRED_FOR_SECURITY_GROUPS',
+  PortSecurityPortHasSecurityGroup: 'PORT_SECURITY_PORT_HAS_SECURITY_GROUP',
   SecurityGroupRuleExists: 'SECURITY_GROUP_RULE_EXISTS',
   SecurityGroupCannotRemoveDefault: 'SECURITY_GROUP_DEFAULT_CANNOT_DELETE',
   SecurityGroupCannotUpdateDefault: 'SECURITY_GROUP_DEFAULT_CANNOT_UPDATE',

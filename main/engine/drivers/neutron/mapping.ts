@@ -131,6 +131,7 @@ export function toPort(r: Raw): BottomPort {
     status: str(r.status),
     description: str(r.description),
     security_groups: Array.isArray(r.security_groups) ? r.security_groups.map(str) : [],
+    port_security_enabled: r.port_security_enabled !== false,
   };
 }
 
