@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { DoctorFinding, FindingKind, RepairAction, RepairResult } from '../../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { Route, Routing } from '../../../shared/model';
-import { deleteIfExists, isNotFound, json, runCompensation, type Operation, type PodRow } from '../context';
+import { deleteIfExists, isNotFound, runCompensation, type Operation, type PodRow } from '../context';
 import type { BottomFloatingIp, BottomNetwork, BottomPort, BottomRouter, BottomSecurityGroup, BottomSecurityGroupRule, BottomSubnet, PodDriver } from '../drivers/driver';
 import { bigIntToIp, fromHex } from '../ipam/cidr';
 import type { BridgeService } from '../l3/bridge';
@@ -19,7 +19,7 @@ import type { NetworkService } from '../network';
 import { SECGROUP_TYPE, trustedOwner } from '../secgroups';
 import { ruleKey } from '../secgroups/rules';
 import type { RuleRow } from '../secgroups/store';
-import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
+import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type FipRow, type NetworkRow, type PortRow } from '../network/top';
 import type { AuditLog } from '../audit';
 import type { Services } from '../services';
 
