@@ -4,13 +4,14 @@
 // reference's worked example (§12) is then driven through the console's /v2.0 on lab pods, with
 // Keystone's project ids. The console takes the Keystone token (admin role), or its own token,
 // and refuses a bad one, a member's, and the caller's own X-Project-Id.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { issueToken, KeystoneAdmin, type KeystoneUser } from './keystone-harness';
+import { passwordEnv, runCli, type CliRun } from './cli';
+import { issueToken, KeystoneAdmin } from './keystone-harness';
 
 const root = join(__dirname, '..', '..');
 const OPENSTACK = '/usr/bin/openstack';
@@ -26,37 +27,8 @@ let admin: KeystoneAdmin;
 /** Keystone's ids of the projects the example uses. */
 const project = { tester: '', proj1: '' };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A password login, as an openrc would set it; nothing from the caller's environment. */
-function passwordEnv(u: KeystoneUser): Record<string, string> {
-  return {
-    OS_AUTH_TYPE: 'password',
-    OS_AUTH_URL: ks.auth_url,
-    OS_IDENTITY_API_VERSION: '3',
-    OS_USERNAME: u.username,
-    OS_PASSWORD: u.password,
-    OS_PROJECT_NAME: u.project_name,
-    OS_USER_DOMAIN_NAME: u.user_domain_name,
-    OS_PROJECT_DOMAIN_NAME: u.project_domain_name,
-    OS_REGION_NAME: REGION,
-    OS_INTERFACE: 'public',
-  };
-}
-
-function openstack(args: string[], os: Record<string, string> = passwordEnv(ks.tester)): Promise<Run> {
-  const home = join(dir, 'home');
-  mkdirSync(home, { recursive: true });
-  return new Promise((resolve) => {
-    execFile(OPENSTACK, args, { env: { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...os }, timeout: 90_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function openstack(args: string[], os: Record<string, string> = passwordEnv(ks, ks.tester, REGION)): Promise<CliRun> {
+  return runCli(OPENSTACK, args, os, dir);
 }
 
 /** A command that must succeed; `-f json` output parsed. */
@@ -135,7 +107,7 @@ describe('openstack CLI with a Keystone password login, the console in the catal
     const bad = await openstack(['network', 'list'], tokenEnv('gAAAAABnot-a-real-fernet-token'));
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('401');
-    const member = await openstack(['network', 'list'], passwordEnv(ks.member));
+    const member = await openstack(['network', 'list'], passwordEnv(ks, ks.member, REGION));
     expect(member.code).not.toBe(0);
     expect(member.stderr).toContain('403');
     const own = await openstack(['network', 'list', '-f', 'json'], tokenEnv(TOKEN));

@@ -4,16 +4,16 @@
 // the `tricircle` service (the client's service type) of a region of its own. Pods, routings and
 // jobs are driven with `openstack multiregion networking …`. The jobs run against a real Neutron
 // pod reached through a proxy the test can close, so a job fails for real and is redone.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { passwordEnv, runCli, type CliRun } from './cli';
 import { defaultStateDir } from './harness';
-import { KeystoneAdmin, type KeystoneUser } from './keystone-harness';
+import { KeystoneAdmin } from './keystone-harness';
 import { startServe, type ServeProcess } from './serve-process';
 import { ensureTricircleClient } from './tricircle-client';
 
@@ -35,36 +35,9 @@ let routerId = '';
 let networkId = '';
 let subnetId = '';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function passwordEnv(u: KeystoneUser): Record<string, string> {
-  return {
-    OS_AUTH_TYPE: 'password',
-    OS_AUTH_URL: ks.auth_url,
-    OS_IDENTITY_API_VERSION: '3',
-    OS_USERNAME: u.username,
-    OS_PASSWORD: u.password,
-    OS_PROJECT_NAME: u.project_name,
-    OS_USER_DOMAIN_NAME: u.user_domain_name,
-    OS_PROJECT_DOMAIN_NAME: u.project_domain_name,
-    OS_REGION_NAME: REGION,
-    OS_INTERFACE: 'public',
-  };
-}
-
-/** `openstack multiregion networking …` in the venv; nothing from the caller's environment. */
-function mn(args: string[], os: Record<string, string> = passwordEnv(ks.tester)): Promise<Run> {
-  const home = join(dir, 'home');
-  mkdirSync(home, { recursive: true });
-  return new Promise((resolve) => {
-    execFile(python, ['-m', 'openstackclient.shell', 'multiregion', 'networking', ...args], { env: { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...os }, timeout: 90_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
+/** `openstack multiregion networking …` in the venv, as the suite's tester by default. */
+function mn(args: string[], os: Record<string, string> = passwordEnv(ks, ks.tester, REGION)): Promise<CliRun> {
+  return runCli(python, ['-m', 'openstackclient.shell', 'multiregion', 'networking', ...args], os, dir);
 }
 
 /** A command that must succeed; `-f json` output parsed. */
