@@ -129,14 +129,18 @@ describe('a compensation that itself fails', () => {
     expect(failed.every((j) => j.type === 'compensate' && j.error?.code === 'POD_UNREACHABLE')).toBe(true);
     expect(await bottoms(w)).not.toEqual(bottom);
     expect(engineSnapshot(w.engine.store.db)).toEqual(top);
-    for (const j of failed) await w.engine.api['jobs.redo']({ id: j.id });
-    await w.engine.idle();
-    // A bottom security group can only go once the bottom port that uses it has: redone in the
-    // wrong order it fails again (SECURITY_GROUP_IN_USE), and a second round, as an operator would, clears it.
-    const again = (await w.engine.api['jobs.list']({ status: 'FAIL' })).items;
-    expect(again.every((j) => j.error?.code === 'SECURITY_GROUP_IN_USE')).toBe(true);
-    for (const j of again) await w.engine.api['jobs.redo']({ id: j.id });
-    await w.engine.idle();
+    // One round, in the list's order, skipping what an earlier redo already did: a bottom security
+    // group can only go once the bottom port that uses it has, so each compensate job first runs
+    // the earlier compensations of its operation (before, this took a second round).
+    let redone = 0;
+    for (const j of failed) {
+      if ((await w.engine.api['jobs.get']({ id: j.id })).status !== 'FAIL') continue;
+      await w.engine.api['jobs.redo']({ id: j.id });
+      await w.engine.idle();
+      redone++;
+    }
+    expect(redone).toBeGreaterThan(0);
+    expect((await Promise.all(failed.map((j) => w.engine.api['jobs.get']({ id: j.id })))).map((j) => j.status)).toEqual(failed.map(() => 'SUCCESS'));
     expect((await w.engine.api['jobs.list']({ status: 'FAIL' })).items).toEqual([]);
     expect(await bottoms(w)).toEqual(bottom);
     expect(w.lab.snapshot()).toEqual(exact);

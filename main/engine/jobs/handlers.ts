@@ -115,7 +115,14 @@ export function registerHandlers(s: Services): void {
     }
   });
 
-  jobs.handlers.set('compensate', async (op, payload) => {
+  // Redone in any order, a failed operation's compensations still run in their recorded order:
+  // the earlier ones of its batch go first, inside this job, and are done with it.
+  jobs.handlers.set('compensate', async (op, payload, job) => {
+    for (const before of jobs.earlierInBatch(job)) {
+      await runCompensation(op.driver(String(before.payload.pod_id)), before.payload.action as CompensationAction);
+      jobs.setStatus(before.id, 'SUCCESS');
+      op.touch('jobs.changed', before.id);
+    }
     await runCompensation(op.driver(String(payload.pod_id)), payload.action as CompensationAction);
   });
 }

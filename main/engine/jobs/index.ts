@@ -57,6 +57,9 @@ export class JobQueue {
       setStatus: db.prepare('UPDATE async_jobs SET status = ?, error = ?, timestamp = ?, attempts = attempts + ? WHERE id = ?'),
       stale: db.prepare("UPDATE async_jobs SET status = 'NEW' WHERE status = 'RUNNING'"),
       pending: db.prepare("SELECT COUNT(*) AS n FROM async_jobs WHERE status = 'NEW'"),
+      earlierInBatch: db.prepare(
+        "SELECT * FROM async_jobs WHERE type = 'compensate' AND status IN ('NEW', 'FAIL') AND json_extract(payload, '$.batch') = ? AND rowid < (SELECT rowid FROM async_jobs WHERE id = ?) ORDER BY rowid",
+      ),
       pruneOld: db.prepare("DELETE FROM async_jobs WHERE rowid IN (SELECT rowid FROM async_jobs WHERE status = 'SUCCESS' AND timestamp < ? LIMIT ?)"),
       pruneExtra: db.prepare(
         "DELETE FROM async_jobs WHERE rowid IN (SELECT rowid FROM async_jobs WHERE status = 'SUCCESS' ORDER BY timestamp DESC, rowid DESC LIMIT ? OFFSET ?)",
@@ -66,8 +69,18 @@ export class JobQueue {
 
   /** Records a NEW job (inside the caller's transaction); coalesces with one already waiting. */
   /** A compensation that failed (rollback or recovery): a FAIL compensate job, visible and redoable. */
-  failedCompensation(podId: string, label: string, action: unknown, error: { code: string; message: string }): void {
-    this.q.insertFailed.run(crypto.randomUUID(), `${podId}#${label}`, this.nowIso(), JSON.stringify(error), JSON.stringify({ pod_id: podId, action, label }));
+  failedCompensation(podId: string, label: string, action: unknown, error: { code: string; message: string }, batch?: string): void {
+    this.q.insertFailed.run(crypto.randomUUID(), `${podId}#${label}`, this.nowIso(), JSON.stringify(error), JSON.stringify({ pod_id: podId, action, label, ...(batch ? { batch } : {}) }));
+  }
+
+  /**
+   * The compensations of the same failed operation recorded before this one and not yet done, in
+   * the order they must run (the undo order: a port before the security group it uses).
+   */
+  earlierInBatch(job: Job): Job[] {
+    const batch = job.payload.batch;
+    if (typeof batch !== 'string') return [];
+    return (this.q.earlierInBatch.all(batch, job.id) as JobRow[]).map(toJob);
   }
 
   enqueue(type: string, resourceId: string, projectId: string | null, payload: Record<string, unknown>): string {

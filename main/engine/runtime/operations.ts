@@ -79,9 +79,9 @@ export class Operations {
     return this.w.pods.anyRemote();
   }
 
-  private failJob(podId: string, label: string, action: unknown, err: unknown): void {
+  private failJob(podId: string, label: string, action: unknown, err: unknown, batch?: string): void {
     const e = toErrorBody(err);
-    this.w.jobs.failedCompensation(podId, label, action, { code: e.code, message: e.message });
+    this.w.jobs.failedCompensation(podId, label, action, { code: e.code, message: e.message }, batch);
   }
 
   private emit(op: Operation): void {
@@ -193,7 +193,8 @@ export class Operations {
         const body = toErrorBody(e);
         db.transaction(() => {
           // A compensation that failed is kept as a FAIL job: visible, and redoable.
-          for (const f of failed) this.failJob(f.c.pod_id, f.c.label, f.c.action, f.err);
+          // One batch per operation, in the order the compensations ran (see the compensate job).
+          for (const f of failed) this.failJob(f.c.pod_id, f.c.label, f.c.action, f.err, oj.id);
           if (auditIt) audit.run(w.core.nowIso(), actor, label, summarize(input), body.code, '[]');
         })();
         // Undone (or handed to FAIL jobs): nothing left for recovery.
