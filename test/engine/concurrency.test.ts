@@ -114,20 +114,30 @@ async function checkConsistent(): Promise<void> {
   expect(db.prepare('SELECT COUNT(*) FROM op_undo').pluck().get()).toBe(0);
 }
 
+/**
+ * Holds every answer of the remote pod until the returned function is called (or 20 s pass, so a
+ * queue that waits on it cannot hang a test), and then lets them through again.
+ */
+function gateRemote(): () => void {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  server.afterRequest = async () => {
+    await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
+  };
+  return () => {
+    server.afterRequest = undefined;
+    open();
+  };
+}
+
 describe('operations on independent resources run at the same time', () => {
   it('a slow remote pod does not hold up a floating IP operation in another pod', async () => {
     const order: string[] = [];
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    // The remote pod answers only once the gate opens (or after 20 s, so a queue that waits on it cannot hang the test).
-    server.afterRequest = async () => {
-      await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
-    };
+    const open = gateRemote();
     const slow = engine.api['fips.associate']({ id: groups[0].fips[1].id, port_id: groups[0].ports[1].id }).then(() => order.push('remote'));
     const fast = engine.api['fips.associate']({ id: groups[1].fips[1].id, port_id: groups[1].ports[1].id }).then(() => order.push('lab'));
     await fast;
     order.push('gate');
-    server.afterRequest = undefined;
     open();
     await slow;
     expect(order).toEqual(['lab', 'gate', 'remote']);
@@ -137,13 +147,6 @@ describe('operations on independent resources run at the same time', () => {
   it('a cross-pod associate on one router runs beside an interface-add on another; on the same router they queue', async () => {
     const api = engine.api;
     const order: string[] = [];
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    const gated = () => {
-      server.afterRequest = async () => {
-        await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
-      };
-    };
     const [r0, r1] = [(await api['routers.list']({ name: 'R0' })).items[0], (await api['routers.list']({ name: 'R1' })).items[0]];
     const extraNet = async (name: string, cidr: string, az: string, project: string) => {
       const net = await api['networks.create']({ name, project_id: project, availability_zone_hints: [az] });
@@ -152,12 +155,11 @@ describe('operations on independent resources run at the same time', () => {
     // Another router (R1, all in LabB) takes an interface while R0's cross-pod associate waits on the remote pod.
     const s1 = await extraNet('side1', '10.9.1.0/24', 'azB', 'proj1');
     await engine.idle();
-    gated();
+    const open = gateRemote();
     const slow = api['fips.associate']({ id: groups[0].fips[3].id, port_id: groups[0].ports[3].id }).then(() => order.push('remote'));
     const iface = api['routers.addInterface']({ id: r1.id, subnet_id: s1.id }).then(() => order.push('interface R1'));
     await iface;
     order.push('gate');
-    server.afterRequest = undefined;
     open();
     await slow;
     expect(order).toEqual(['interface R1', 'gate', 'remote']);
@@ -166,17 +168,12 @@ describe('operations on independent resources run at the same time', () => {
     // The same router: R0's interface-add waits for R0's associate to finish.
     order.length = 0;
     await engine.idle();
-    let open2!: () => void;
-    const gate2 = new Promise<void>((r) => (open2 = r));
-    server.afterRequest = async () => {
-      await Promise.race([gate2, new Promise((r) => setTimeout(r, 20_000))]);
-    };
+    const open2 = gateRemote();
     const s0 = await extraNet('side0', '10.9.0.0/24', 'azA', 'proj0');
     const slow2 = api['fips.disassociate']({ id: groups[0].fips[3].id }).then(() => order.push('remote'));
     const iface2 = api['routers.addInterface']({ id: r0.id, subnet_id: s0.id }).then(() => order.push('interface R0'));
     await new Promise((r) => setTimeout(r, 300));
     order.push('gate');
-    server.afterRequest = undefined;
     open2();
     await Promise.all([slow2, iface2]);
     expect(order).toEqual(['gate', 'remote', 'interface R0']);
@@ -190,14 +187,10 @@ describe('operations on independent resources run at the same time', () => {
   it('a VM port made in one pod does not wait for a cross-pod associate in another', async () => {
     const api = engine.api;
     const order: string[] = [];
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
     const net1 = (await api['networks.list']({ name: 'net1' })).items[0];
     // Jobs left by earlier tests (extra routes) take the whole engine: let them finish first.
     await engine.idle();
-    server.afterRequest = async () => {
-      await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
-    };
+    const open = gateRemote();
     const slow = api['fips.associate']({ id: groups[0].fips[4].id, port_id: groups[0].ports[4].id }).then(() => order.push('remote'));
     const vm = api['ports.create']({ network_id: net1.id, name: 'side-vm', device_owner: 'compute:azB', fixed_ips: [{ ip_address: '10.0.2.99' }] }).then((p) => {
       order.push('port');
@@ -205,7 +198,6 @@ describe('operations on independent resources run at the same time', () => {
     });
     const port = await vm;
     order.push('gate');
-    server.afterRequest = undefined;
     open();
     await slow;
     expect(order).toEqual(['port', 'gate', 'remote']);
