@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { passwordEnv, runCli, type CliRun } from './cli';
+import { createEngine } from '../../main/engine';
+import { defaultSettings } from '../../main/engine/types';
 import { defaultStateDir } from './harness';
 import { KeystoneAdmin } from './keystone-harness';
 import { startServe, type ServeProcess } from './serve-process';
@@ -84,7 +86,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 
-  serve = await startServe(join(dir, 'crosspod.db'), TOKEN, ['--keystone-url', ks.auth_url]);
+  // The console's bridges take VLANs 3100–3199 in the shared Neutron pods (other files take
+  // theirs from 2001–3099): a lab setting, stored in the file as a lab document's `bridge` is.
+  const dbPath = join(dir, 'crosspod.db');
+  const seed = await createEngine({ dbPath });
+  seed.store.db.prepare("INSERT INTO lab_settings (key, value) VALUES ('bridge', ?)").run(JSON.stringify({ ...defaultSettings.bridge, vlan_min: 3100, vlan_max: 3199 }));
+  await seed.close();
+  serve = await startServe(dbPath, TOKEN, ['--keystone-url', ks.auth_url]);
   admin = await KeystoneAdmin.login(ks.auth_url, ks.admin);
   // Tricircle registers its admin API as the `tricircle` service at …/v1.0.
   await admin.setServiceEndpoints(REGION, 'tricircle', 'tricircle', { public: `${serve.origin}/v1.0`, internal: `${serve.origin}/v1.0` });
