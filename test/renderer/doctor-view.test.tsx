@@ -3,12 +3,9 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ipam } from '../../main/engine/ipam';
-import { createClient } from '../../renderer/api';
-import type { Transport } from '../../renderer/api/transport';
-import { setClient } from '../../renderer/store';
 import { Doctor } from '../../renderer/views/Doctor';
-import { toErrorBody } from '../../shared/errors';
 import { newEngine, type TestEngine } from '../engine/support/engine';
+import { connectEngine } from './real-engine';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -27,18 +24,7 @@ describe('Doctor view', () => {
     const ipam = new Ipam(e.store.db);
     ipam.allocate(sub1.id, '10.0.1.77');
     ipam.allocate(sub1.id, '10.0.1.78');
-    const transport: Transport = {
-      kind: 'custom',
-      call: async (m, input) => {
-        try {
-          return { ok: true, value: await e.call(m as never, input) };
-        } catch (err) {
-          return { ok: false, error: toErrorBody(err) };
-        }
-      },
-      subscribe: () => () => {},
-    };
-    setClient(createClient(transport));
+    connectEngine(e);
     render(<Doctor />);
     const table = await screen.findByTestId('doctor-table');
     const rows = within(table).getAllByRole('row').slice(1);
