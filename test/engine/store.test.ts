@@ -99,7 +99,7 @@ describe('store', () => {
 
     it('applies every migration: user_version is the number of files, each recorded with its sha256', async () => {
       const s = track(await openStore(file));
-      expect(MIGRATION_FILES).toEqual(['0001-core.sql', '0002-ipam.sql', '0003-lab.sql', '0004-top.sql', '0005-fk-indexes.sql', '0006-ns-bridge-per-router.sql', '0007-retention.sql', '0008-journal.sql', '0009-updates-dhcp.sql', '0010-view-state.sql', '0011-topology-counts.sql', '0012-undo-log.sql', '0013-security-groups.sql', '0014-lab-settings.sql', '0015-port-security.sql', '0016-lean-lab-indexes.sql']);
+      expect(MIGRATION_FILES).toEqual(['0001-core.sql', '0002-ipam.sql', '0003-lab.sql', '0004-top.sql', '0005-fk-indexes.sql', '0006-ns-bridge-per-router.sql', '0007-retention.sql', '0008-journal.sql', '0009-updates-dhcp.sql', '0010-view-state.sql', '0011-topology-counts.sql', '0012-undo-log.sql', '0013-security-groups.sql', '0014-lab-settings.sql', '0015-port-security.sql', '0016-redundant-routing-index.sql']);
       expect(s.version).toBe(LATEST);
       expect(s.db.pragma('user_version', { simple: true })).toBe(LATEST);
       const rows = s.db.prepare('SELECT version, name, sha256 FROM schema_migrations ORDER BY version').all();
@@ -229,15 +229,15 @@ describe('store', () => {
         ]);
         expect(b.prepare('SELECT bottom_id FROM resource_routings WHERE top_id = ?').pluck().get('net-top')).toBe('net-bottom');
         expect(b.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(Array.from({ length: LATEST - 1 }, (_, i) => i + 1));
-        // The backup predates the last migration (0016, lean lab indexes): it still has them.
-        expect(b.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'lab_ports_pod_owner'").pluck().get()).toBe(1);
+        // The backup predates the last migration (0016): it still has the redundant routing index.
+        expect(b.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'routings_top_type'").pluck().get()).toBe(1);
       } finally {
         b.close();
       }
       // The migrated file kept the rows too.
       expect(s.db.prepare('SELECT COUNT(*) FROM pods').pluck().get()).toBe(2);
       expect(s.db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'networks'").pluck().get()).toBe(1);
-      expect(s.db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'lab_ports_pod_owner'").pluck().get()).toBe(0);
+      expect(s.db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'routings_top_type'").pluck().get()).toBe(0);
     });
 
     it('takes one backup for several pending migrations, into backupDir', async () => {
