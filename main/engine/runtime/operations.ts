@@ -20,6 +20,7 @@ import type { Db } from '../store';
 import type { EngineSettings } from '../types';
 import { Journal, recover, undoLostAnswers, type RecoveryDeps, type RecoveryReport } from './journal';
 import { ENGINE, LockManager, type LockRequest } from './locks';
+import { jobLockPlan } from './plans';
 import { UndoLog, opContext, type OpContext } from './undo';
 
 export interface RunOptions<T = unknown> {
@@ -222,7 +223,9 @@ export class Operations {
       for (;;) {
         const job = w.jobs.next();
         if (!job || this.closed) break;
-        await this.withLocks(null, async () => {
+        // On the durable path a job holds what it changes (plans.ts), beside the shared engine lock.
+        const plan = this.remote() ? jobLockPlan(job) : null;
+        await this.withLocks(plan && [{ key: ENGINE, mode: 'shared' }, ...plan], async () => {
           // Deleted (jobs.delete) or redone meanwhile: not this turn's work.
           if (w.jobs.find(job.id)?.status !== 'NEW') return;
           db.transaction(() => w.jobs.setStatus(job.id, 'RUNNING'))();
