@@ -15,6 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'crosspod-job-locks-'));
 let server: LabRegionServer;
 let engine: Engine;
 let r0: { id: string; project_id: string };
+let r1: { id: string; project_id: string };
 let fip: string;
 let vm: string;
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
   const extBSub = await api['subnets.create']({ network_id: extB.id, cidr: '162.3.2.0/24', enable_dhcp: false });
   const net1 = await api['networks.create']({ name: 'net1', project_id: 'proj1', availability_zone_hints: ['azB'] });
   const sub1 = await api['subnets.create']({ network_id: net1.id, cidr: '10.0.2.0/24' });
-  const r1 = await api['routers.create']({ name: 'R1', project_id: 'proj1' });
+  r1 = await api['routers.create']({ name: 'R1', project_id: 'proj1' });
   await api['routers.addInterface']({ id: r1.id, subnet_id: sub1.id });
   await api['routers.setGateway']({ id: r1.id, network_id: extB.id, external_fixed_ips: [{ subnet_id: extBSub.id, ip_address: '162.3.2.2' }] });
   vm = (await api['ports.create']({ network_id: net1.id, name: 'vm1', fixed_ips: [{ ip_address: '10.0.2.10' }] })).id;
@@ -65,10 +66,12 @@ function gateRemote(): () => void {
   };
 }
 
+const statusOf = async (id: string) => (await engine.api['jobs.get']({ id })).status;
+
 /** Queues a routes job for R0 and waits until it runs (held at the gate by its remote call). */
 async function runningRoutesJob(): Promise<string> {
   const job = await engine.api['jobs.create']({ type: 'configure_extra_routes', router_id: r0.id, project_id: r0.project_id });
-  for (let i = 0; i < 400 && (await engine.api['jobs.get']({ id: job.id })).status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 400 && (await statusOf(job.id)) !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 25));
   expect((await engine.api['jobs.get']({ id: job.id })).status).toBe('RUNNING');
   return job.id;
 }
@@ -108,10 +111,32 @@ describe('a job holds what it changes', () => {
   }, 60_000);
 });
 
+describe('jobs run beside each other', () => {
+  it('a routes job on a lab-only router finishes while another waits on the slow remote pod; then both are done', async () => {
+    const net = await engine.api['networks.create']({ name: 'side1', project_id: 'proj1', availability_zone_hints: ['azB'] });
+    const sub = await engine.api['subnets.create']({ network_id: net.id, cidr: '10.9.1.0/24' });
+    await engine.idle();
+    const open = gateRemote();
+    const slow = await runningRoutesJob();
+    // An interface on R1 (all in LabB) queues R1's routes job.
+    await engine.api['routers.addInterface']({ id: r1.id, subnet_id: sub.id });
+    const r1Job = async () => (await engine.api['jobs.list']({ type: 'configure_extra_routes', resource_id: r1.id, limit: 100 })).items.sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
+    for (let i = 0; i < 400 && (await r1Job())?.status !== 'SUCCESS'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await r1Job())?.status).toBe('SUCCESS');
+    expect(await statusOf(slow)).toBe('RUNNING');
+    open();
+    await engine.idle();
+    expect(await statusOf(slow)).toBe('SUCCESS');
+  }, 60_000);
+});
+
 describe('jobLockPlan', () => {
   it('names the keys each job type holds, and the engine lock (null) for the others', () => {
     expect(jobLockPlan({ type: 'configure_extra_routes', project_id: 'p', payload: { router_id: 'r1' } })).toEqual([{ key: 'router:r1', mode: 'exclusive' }]);
-    expect(jobLockPlan({ type: 'port_delete', project_id: 'p', payload: { pod_id: 'pod', bottom_id: 'b', top_id: 't1' } })).toEqual([{ key: 'port:t1', mode: 'exclusive' }]);
+    expect(jobLockPlan({ type: 'port_delete', project_id: 'p', payload: { pod_id: 'pod', bottom_id: 'b', top_id: 't1' } })).toEqual([
+      { key: 'port:t1', mode: 'exclusive' },
+      { key: 'project:p', mode: 'exclusive' },
+    ]);
     expect(jobLockPlan({ type: 'secgroup_delete', project_id: 'p', payload: { pod_id: 'pod', bottom_id: 'b', top_id: 'g' } })).toEqual([{ key: 'project:p', mode: 'exclusive' }]);
     expect(jobLockPlan({ type: 'port_delete', project_id: 'p', payload: { pod_id: 'pod', bottom_id: 'b' } })).toBeNull();
     expect(jobLockPlan({ type: 'router_resync', project_id: 'p', payload: { router_id: 'r1' } })).toBeNull();

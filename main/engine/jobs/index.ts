@@ -54,6 +54,7 @@ export class JobQueue {
       ),
       touch: db.prepare('UPDATE async_jobs SET timestamp = ?, payload = ? WHERE id = ?'),
       next: db.prepare("SELECT * FROM async_jobs WHERE status = 'NEW' ORDER BY timestamp, rowid LIMIT 1"),
+      nextN: db.prepare("SELECT * FROM async_jobs WHERE status = 'NEW' ORDER BY timestamp, rowid LIMIT ?"),
       setStatus: db.prepare('UPDATE async_jobs SET status = ?, error = ?, timestamp = ?, attempts = attempts + ? WHERE id = ?'),
       stale: db.prepare("UPDATE async_jobs SET status = 'NEW' WHERE status = 'RUNNING'"),
       pending: db.prepare("SELECT COUNT(*) AS n FROM async_jobs WHERE status = 'NEW'"),
@@ -102,6 +103,14 @@ export class JobQueue {
 
   next(): Job | undefined {
     const r = this.q.next.get() as JobRow | undefined;
+    return r && toJob(r);
+  }
+
+  /** The oldest NEW job whose id is not in `started` (jobs already started, waiting for locks). */
+  nextNew(started: string[]): Job | undefined {
+    if (started.length === 0) return this.next();
+    const skip = new Set(started);
+    const r = (this.q.nextN.all(started.length + 1) as JobRow[]).find((j) => !skip.has(j.id));
     return r && toJob(r);
   }
 

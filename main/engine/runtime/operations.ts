@@ -21,6 +21,10 @@ import type { EngineSettings } from '../types';
 import { Journal, recover, undoLostAnswers, type RecoveryDeps, type RecoveryReport } from './journal';
 import { ENGINE, LockManager, type LockRequest } from './locks';
 import { jobLockPlan } from './plans';
+import type { Job } from '../../../shared/model';
+
+/** How many jobs run at once (each through its own locks). */
+const JOB_SLOTS = 4;
 import { UndoLog, opContext, type OpContext } from './undo';
 
 export interface RunOptions<T = unknown> {
@@ -44,6 +48,8 @@ export class Operations {
   private closed = false;
   private jobsRunning = false;
   private jobsDone: Promise<void> = Promise.resolve();
+  /** Wakes the job runner while it waits on running jobs: an operation queued another. */
+  private wakeJobs: (() => void) | null = null;
   /** Told after each commit (the store's WAL checkpoints watch the WAL's growth). */
   onCommit: () => void = () => undefined;
 
@@ -214,44 +220,64 @@ export class Operations {
 
   // ---- jobs: run after the mutation that queued them, through the same locks ----
 
+  /**
+   * Runs the NEW jobs, oldest first, up to JOB_SLOTS at a time. Each takes its locks in that
+   * order (locks.ts never lets a request overtake an earlier one it conflicts with), so jobs on
+   * the same things keep their order, while a job held up by a slow pod holds up only those.
+   */
   private async runJobs(): Promise<void> {
     if (this.jobsRunning || this.closed) return;
     this.jobsRunning = true;
-    const { w, db } = this;
-    const progress = (id: string, status: 'RUNNING' | 'SUCCESS' | 'FAIL', step: string) => this.emitEvent({ name: 'jobs.changed', ids: [id], progress: { job_id: id, status, step } });
+    const started = new Map<string, Promise<void>>();
     try {
       for (;;) {
-        const job = w.jobs.next();
-        if (!job || this.closed) break;
-        // On the durable path a job holds what it changes (plans.ts), beside the shared engine lock.
-        const plan = this.remote() ? jobLockPlan(job) : null;
-        await this.withLocks(plan && [{ key: ENGINE, mode: 'shared' }, ...plan], async () => {
-          // Deleted (jobs.delete) or redone meanwhile: not this turn's work.
-          if (w.jobs.find(job.id)?.status !== 'NEW') return;
-          db.transaction(() => w.jobs.setStatus(job.id, 'RUNNING'))();
-          progress(job.id, 'RUNNING', job.type);
-          const handler = w.jobs.handlers.get(job.type);
-          try {
-            if (!handler) throw new CrosspodError('JOB_NOT_REDOABLE', `No handler for job type ${job.type}`);
-            await this.run(`job.${job.type}`, 'crosspod', job.payload, async (op) => {
-              await handler(op, job.payload, job);
-              w.jobs.setStatus(job.id, 'SUCCESS');
-              op.touch('jobs.changed', job.id);
-            }, { audit: false });
-            progress(job.id, 'SUCCESS', job.type);
-          } catch (e) {
-            db.transaction(() => w.jobs.setStatus(job.id, 'FAIL', e))();
-            progress(job.id, 'FAIL', job.type);
-          }
-        });
+        const job = started.size < JOB_SLOTS && !this.closed ? this.w.jobs.nextNew([...started.keys()]) : undefined;
+        if (job) {
+          started.set(job.id, this.runJob(job).finally(() => started.delete(job.id)));
+          continue;
+        }
+        if (started.size === 0) break;
+        // A job finished, or an operation queued one (kickJobs): look again.
+        const kicked = new Promise<void>((r) => (this.wakeJobs = r));
+        await Promise.race([...started.values(), kicked]);
+        this.wakeJobs = null;
       }
     } finally {
       this.jobsRunning = false;
     }
   }
 
+  /** One job, through its locks; a failure is the job's FAIL status, never a rejection. */
+  private async runJob(job: Job): Promise<void> {
+    const { w, db } = this;
+    const progress = (id: string, status: 'RUNNING' | 'SUCCESS' | 'FAIL', step: string) => this.emitEvent({ name: 'jobs.changed', ids: [id], progress: { job_id: id, status, step } });
+    // On the durable path a job holds what it changes (plans.ts), beside the shared engine lock.
+    const plan = this.remote() ? jobLockPlan(job) : null;
+    await this.withLocks(plan && [{ key: ENGINE, mode: 'shared' }, ...plan], async () => {
+      // Deleted (jobs.delete) or redone meanwhile: not this turn's work.
+      if (this.closed || w.jobs.find(job.id)?.status !== 'NEW') return;
+      db.transaction(() => w.jobs.setStatus(job.id, 'RUNNING'))();
+      progress(job.id, 'RUNNING', job.type);
+      const handler = w.jobs.handlers.get(job.type);
+      try {
+        if (!handler) throw new CrosspodError('JOB_NOT_REDOABLE', `No handler for job type ${job.type}`);
+        await this.run(`job.${job.type}`, 'crosspod', job.payload, async (op) => {
+          await handler(op, job.payload, job);
+          w.jobs.setStatus(job.id, 'SUCCESS');
+          op.touch('jobs.changed', job.id);
+        }, { audit: false });
+        progress(job.id, 'SUCCESS', job.type);
+      } catch (e) {
+        db.transaction(() => w.jobs.setStatus(job.id, 'FAIL', e))();
+        progress(job.id, 'FAIL', job.type);
+      }
+    }).catch(() => undefined);
+  }
+
   kickJobs(): void {
-    if (this.autoRunJobs && this.w.jobs.pendingCount() > 0) this.jobsDone = this.jobsDone.then(() => this.runJobs());
+    if (!this.autoRunJobs || this.w.jobs.pendingCount() === 0) return;
+    if (this.jobsRunning) this.wakeJobs?.();
+    else this.jobsDone = this.jobsDone.then(() => this.runJobs());
   }
 
   /**

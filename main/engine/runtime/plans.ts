@@ -96,9 +96,9 @@ export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: 
 
 /**
  * What a queued job locks, from its payload. A job that reaches into a slow or dead pod then
- * holds only what it changes, not the whole engine: operations elsewhere go on beside it.
+ * holds only what it changes, not the whole engine: operations and jobs elsewhere go on beside it.
  * - configure_extra_routes reads and sets the routes of one router's bottom copies;
- * - port_delete deletes one port's bottom copy and its routing row;
+ * - port_delete deletes one port's bottom copy and its routing row (and holds its project);
  * - secgroup_delete deletes one group's bottom copy: the project's groups (as ports.create locks).
  * The others keep the engine lock: router_resync repairs a router with whatever it touches
  * (interfaces, bridges, gateway), secgroup_prune sweeps a whole pod, and a compensation undoes
@@ -110,7 +110,8 @@ export function jobLockPlan(job: { type: string; project_id: string | null; payl
     case 'configure_extra_routes':
       return typeof p.router_id === 'string' ? [X(`router:${p.router_id}`)] : null;
     case 'port_delete':
-      return typeof p.top_id === 'string' ? [X(`port:${p.top_id}`)] : null;
+      // And its project: a secgroup_delete queued after it waits until the port no longer uses the group.
+      return typeof p.top_id === 'string' && job.project_id ? [X(`port:${p.top_id}`), X(`project:${job.project_id}`)] : null;
     case 'secgroup_delete':
       return job.project_id ? [X(`project:${job.project_id}`)] : null;
     default:
