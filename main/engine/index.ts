@@ -130,7 +130,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const w = buildServices(db, settings, opts, drivers);
   const r = buildServices(readDb, settings, opts, readDrivers);
   const listeners = new Set<(e: EngineEvent) => void>();
-  const undoLog = new UndoLog(w.top);
+  const undoLog = new UndoLog(w.top, w.pods);
   const audit = w.audit;
   const readAudit = r.audit;
   const ops = new Operations(db, opts.dbPath, w, audit, settings, (e) => {

@@ -42,7 +42,7 @@ const MAX_SNAPSHOT_PATHS = 1000;
 
 export async function topologySnapshot(r: Services & { fips: FipService }, projectId?: string): Promise<TopologySnapshot> {
   const { routing, top, core } = r;
-  const pods = (r.core.db.prepare('SELECT * FROM pods ORDER BY created_at, rowid').all() as never[]).map(toPod);
+  const pods = r.pods.all().map(toPod);
   const bottoms: TopologySnapshot['bottoms'] = [];
   for (const pod of pods) {
     if (pod.is_top) continue;
@@ -86,17 +86,9 @@ export async function topologySnapshot(r: Services & { fips: FipService }, proje
     }));
     bottoms.push({ pod_id: pod.pod_id, networks: nets, routers, floatingips });
   }
-  const fipIds = (
-    projectId
-      ? r.core.db.prepare('SELECT id FROM floating_ips WHERE project_id = ? ORDER BY rowid LIMIT ?').all(projectId, MAX_SNAPSHOT_PATHS)
-      : r.core.db.prepare('SELECT id FROM floating_ips ORDER BY rowid LIMIT ?').all(MAX_SNAPSHOT_PATHS)
-  ) as { id: string }[];
   const fips: FipPath[] = [];
-  for (const f of fipIds) fips.push(await r.fips.path(f.id));
-  const total = (
-    projectId ? r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE project_id = ?').get(projectId) : r.core.db.prepare('SELECT COUNT(*) AS n FROM floating_ips').get()
-  ) as { n: number };
-  return { pods, bottoms, fips, fips_total: total.n };
+  for (const id of top.fipIds(projectId, MAX_SNAPSHOT_PATHS)) fips.push(await r.fips.path(id));
+  return { pods, bottoms, fips, fips_total: top.fipCount(projectId) };
 }
 
 /** lab.*: the worked example (it runs other methods inside its own operation) and the snapshot. */

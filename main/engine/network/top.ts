@@ -172,6 +172,10 @@ export class TopStore {
          JOIN routers r ON r.id = p.device_id WHERE i.subnet_id = ? AND r.gw_network_id = ? ORDER BY r.created_at LIMIT 1`,
       ),
       fip: db.prepare('SELECT * FROM floating_ips WHERE id = ?'),
+      fipIds: db.prepare('SELECT id FROM floating_ips ORDER BY rowid LIMIT ?').pluck(),
+      fipIdsOf: db.prepare('SELECT id FROM floating_ips WHERE project_id = ? ORDER BY rowid LIMIT ?').pluck(),
+      fipCount: db.prepare('SELECT COUNT(*) FROM floating_ips').pluck(),
+      fipCountOf: db.prepare('SELECT COUNT(*) FROM floating_ips WHERE project_id = ?').pluck(),
       fipsOfPort: db.prepare('SELECT * FROM floating_ips WHERE port_id = ?'),
       fipsByRouter: db.prepare('SELECT * FROM floating_ips WHERE router_id = ? ORDER BY floating_ip_address'),
       fipsOfNet: db.prepare('SELECT COUNT(*) AS n FROM floating_ips WHERE floating_network_id = ?'),
@@ -359,6 +363,15 @@ export class TopStore {
 
   findFip(id: string): FipRow | undefined {
     return this.q.fip.get(id) as FipRow | undefined;
+  }
+
+  /** The first `limit` floating IPs' ids in creation order, of one project or all. */
+  fipIds(projectId: string | undefined, limit: number): string[] {
+    return (projectId ? this.q.fipIdsOf.all(projectId, limit) : this.q.fipIds.all(limit)) as string[];
+  }
+
+  fipCount(projectId?: string): number {
+    return (projectId ? this.q.fipCountOf.get(projectId) : this.q.fipCount.get()) as number;
   }
 
   fipsOfPort(portId: string): FipRow[] {

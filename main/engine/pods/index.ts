@@ -45,6 +45,7 @@ export class PodRegistry {
       byName: db.prepare('SELECT * FROM pods WHERE region_name = ?'),
       top: db.prepare("SELECT * FROM pods WHERE az_name = '' LIMIT 1"),
       bottoms: db.prepare("SELECT * FROM pods WHERE az_name != '' ORDER BY created_at, rowid"),
+      all: db.prepare('SELECT * FROM pods ORDER BY created_at, rowid'),
       byAz: db.prepare("SELECT * FROM pods WHERE az_name = ? AND az_name != '' ORDER BY created_at, rowid"),
       bindingsOf: db.prepare(
         "SELECT p.* FROM pod_bindings b JOIN pods p ON p.pod_id = b.pod_id WHERE b.project_id = ? AND p.az_name != '' ORDER BY b.created_at, b.rowid",
@@ -80,6 +81,15 @@ export class PodRegistry {
 
   get(podId: string): Pod {
     return toPod(this.row(podId));
+  }
+
+  find(podId: string): PodRow | undefined {
+    return this.q.get.get(podId) as PodRow | undefined;
+  }
+
+  /** Every pod, the top included, in creation order. */
+  all(): PodRow[] {
+    return this.q.all.all() as PodRow[];
   }
 
   byName(name: string): PodRow | undefined {

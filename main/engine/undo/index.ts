@@ -6,8 +6,8 @@
 import type { Method, Output, ParsedInput, UndoInfo, UndoState } from '../../../shared/contract';
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { FixedIp } from '../../../shared/model';
-import type { PodRow } from '../context';
 import type { TopStore } from '../network/top';
+import type { PodRegistry } from '../pods';
 
 /** One contract call; `creates` names the ids (old, as recorded) the call's result makes again. */
 export interface Step {
@@ -71,7 +71,10 @@ export class UndoLog {
   private done: UndoEntry[] = [];
   private undone: UndoEntry[] = [];
 
-  constructor(private readonly t: TopStore) {}
+  constructor(
+    private readonly t: TopStore,
+    private readonly pods: PodRegistry,
+  ) {}
 
   /** The top view of one resource, without what changes by itself (status, timestamps), or null. */
   print(kind: Kind, id: string): string | null {
@@ -126,7 +129,7 @@ export class UndoLog {
           return { text: `create pod ${p.region_name}`, forward: [{ method: 'pods.create', input: podBody(p), creates: [{ old: p.pod_id, path: 'pod_id' }] }], inverse: [{ method: 'pods.delete', input: { pod_id: p.pod_id } }] };
         };
       case 'pods.delete': {
-        const row = t.db.prepare('SELECT * FROM pods WHERE pod_id = ?').get(i.pod_id) as (PodRow & { driver: string }) | undefined;
+        const row = this.pods.find(String(i.pod_id));
         // A lab pod only, and not a forced delete (which forgets what a dead region held).
         if (!row || row.driver !== 'lab' || i.force) return null;
         const body = podBody(row);
