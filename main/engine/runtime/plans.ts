@@ -307,6 +307,9 @@ export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: 
         if (!rule) return null;
         return groupProject(w, rule.security_group_id);
       }
+      case 'quotas.update':
+        // The limits the project's creations check.
+        return [X(`project:${(input as ParsedInput<'quotas.update'>).project_id}`)];
       default:
         return null;
     }
