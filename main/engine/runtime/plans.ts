@@ -9,8 +9,7 @@
 // - `port:<id>`, `fip:<id>`, `router:<id>`: the row and its bottom copies; a router's key also
 //   stands for its N-S bridge (network, subnet, addresses), which only that router uses;
 // - `project:<id>`: the project's quota counts (creations check them in the same synchronous step
-//   as they insert), its security groups and their bottom copies, its default group, its pod
-//   bindings;
+//   as they insert), its security groups and their bottom copies, its default group;
 // - `bridges:<project>`: the project's E-W bridge, shared by its routers;
 // - `bridge-pools`: the bridge prefixes and VLANs (a bridge made or dropped);
 // - `external-networks`: the set of external networks, read (shared) by an interface-add deciding
