@@ -258,3 +258,174 @@ describe('operations on independent resources run at the same time', () => {
     await checkConsistent();
   }, 60_000);
 });
+
+// The other resource-scoped mutations (runtime/plans.ts): each runs beside work on other
+// resources, and queues behind work on its own. In each test the remote pod's answers are held;
+// what is not held back finishes before the gate opens, what waits on it after.
+describe('networks, subnets, ports, routers and security groups lock what they touch', () => {
+  const api = () => engine.api;
+  const settle = () => new Promise((r) => setTimeout(r, 300));
+  let n = 0;
+  /** A fresh VM port on net0 (LabA) and a floating IP on ext0 (Remote): a cross-pod associate. */
+  async function crossPodPair(): Promise<{ fip: string; port: string }> {
+    n++;
+    const net0 = (await api()['networks.list']({ name: 'net0' })).items[0];
+    const port = await api()['ports.create']({ network_id: net0.id, name: `vm-lock-${n}`, fixed_ips: [{ ip_address: `10.0.1.${100 + n}` }] });
+    const fip = await api()['fips.create']({ floating_network_id: groups[0].ext, floating_ip_address: `162.3.1.${100 + n}` });
+    return { fip: fip.id, port: port.id };
+  }
+  const done = (order: string[], what: string) => () => {
+    order.push(what);
+  };
+  const refused = (order: string[], what: string) => (e: { code?: string }) => {
+    order.push(`${what}: ${e.code}`);
+  };
+
+  it('a subnet made on one network runs beside a cross-pod associate; on the VM port network it waits', async () => {
+    const order: string[] = [];
+    const side = await api()['networks.create']({ name: 'side-s', project_id: 'proj1', availability_zone_hints: ['azB'] });
+    const net0 = (await api()['networks.list']({ name: 'net0' })).items[0];
+    const pair = await crossPodPair();
+    await engine.idle();
+    const open = gateRemote();
+    const slow = api()['fips.associate']({ id: pair.fip, port_id: pair.port }).then(done(order, 'remote'));
+    const beside = api()['subnets.create']({ network_id: side.id, cidr: '10.8.0.0/24' });
+    // net0's subnets are read by the associate (its VM port's bottom copy is made now). Another
+    // project's subnet: only the network is shared.
+    const queued = api()['subnets.create']({ network_id: net0.id, cidr: '10.0.21.0/24', project_id: 'proj1' });
+    const sub = await beside;
+    order.push('subnet side-s');
+    await settle();
+    order.push('gate');
+    open();
+    const [, sub0] = await Promise.all([slow, queued.then((s) => (order.push('subnet net0'), s))]);
+    expect(order).toEqual(['subnet side-s', 'gate', 'remote', 'subnet net0']);
+    expect((await api()['subnets.get']({ id: sub.id })).cidr).toBe('10.8.0.0/24');
+    expect((await api()['fips.get']({ id: pair.fip })).port_id).toBe(pair.port);
+    await api()['subnets.delete']({ id: sub0.id });
+    await api()['networks.delete']({ id: side.id });
+    await api()['fips.disassociate']({ id: pair.fip });
+    await checkConsistent();
+  }, 60_000);
+
+  it('a router update waits for an associate through that router (and a delete is refused after it); another router changes beside it', async () => {
+    const order: string[] = [];
+    const [r0, r1] = [(await api()['routers.list']({ name: 'R0' })).items[0], (await api()['routers.list']({ name: 'R1' })).items[0]];
+    const pair = await crossPodPair();
+    await engine.idle();
+    const open = gateRemote();
+    const slow = api()['fips.associate']({ id: pair.fip, port_id: pair.port }).then(done(order, 'remote'));
+    const beside = api()['routers.update']({ id: r1.id, name: 'R1-renamed' }).then(done(order, 'R1'));
+    const queued = api()['routers.update']({ id: r0.id, name: 'R0-renamed' }).then(done(order, 'R0'));
+    const del = api()['routers.delete']({ id: r0.id }).then(done(order, 'R0 deleted'), refused(order, 'R0 delete'));
+    await beside;
+    await settle();
+    order.push('gate');
+    open();
+    await Promise.all([slow, queued, del]);
+    expect(order).toEqual(['R1', 'gate', 'remote', 'R0', 'R0 delete: ROUTER_IN_USE']);
+    // The update saw the associate's router, and the associate the renamed one's gateway: both kept.
+    expect((await api()['routers.get']({ id: r0.id })).name).toBe('R0-renamed');
+    expect((await api()['fips.get']({ id: pair.fip })).router_id).toBe(r0.id);
+    await api()['routers.update']({ id: r0.id, name: 'R0' });
+    await api()['routers.update']({ id: r1.id, name: 'R1' });
+    await api()['fips.disassociate']({ id: pair.fip });
+    await checkConsistent();
+  }, 60_000);
+
+  it("a security-group rule change in a project waits for a VM port made in that project's remote pod, not in another project", async () => {
+    const order: string[] = [];
+    const net = await api()['networks.create']({ name: 'remote-s', project_id: 'projS', availability_zone_hints: ['azR'] });
+    await api()['subnets.create']({ network_id: net.id, cidr: '10.7.0.0/24' });
+    const [gS, gT] = [await api()['secgroups.create']({ name: 'web', project_id: 'projS' }), await api()['secgroups.create']({ name: 'web', project_id: 'projT' })];
+    await engine.idle();
+    const open = gateRemote();
+    // The VM port is made in the remote pod with its project's default group.
+    const slow = api()['ports.create']({ network_id: net.id, name: 'vm-s', device_owner: 'compute:azR' }).then((p) => {
+      order.push('port');
+      return p;
+    });
+    const rule = (g: string) => api()['secgroupRules.create']({ security_group_id: g, direction: 'ingress', protocol: 'tcp', port_range_min: 22, port_range_max: 22 });
+    const beside = rule(gT.id).then(done(order, 'rule projT'));
+    const queued = rule(gS.id).then(done(order, 'rule projS'));
+    await beside;
+    await settle();
+    order.push('gate');
+    open();
+    const [port] = await Promise.all([slow, queued]);
+    expect(order).toEqual(['rule projT', 'gate', 'port', 'rule projS']);
+    // The port's bottom copy and its default group are in the remote pod, named by the routing table.
+    const db = engine.store.db;
+    const bottomPort = db.prepare("SELECT bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = 'port'").pluck().get(port.id) as string;
+    const dflt = (await api()['secgroups.list']({ project_id: 'projS', name: 'default' })).items[0];
+    const bottomGroup = db.prepare("SELECT bottom_id FROM resource_routings WHERE top_id = ? AND resource_type = 'security_group'").pluck().get(dflt.id) as string;
+    expect((await server.pod('Remote').get('port', bottomPort)).security_groups).toEqual([bottomGroup]);
+    expect((await api()['secgroupRules.list']({ security_group_id: gS.id, protocol: 'tcp' })).items.map((r) => r.port_range_min)).toEqual([22]);
+    await api()['ports.delete']({ id: port.id });
+    await engine.idle();
+    await api()['networks.delete']({ id: net.id });
+    await checkConsistent();
+  }, 60_000);
+
+  it('a network delete waits for a port being made on it, and is then refused; another network goes beside it', async () => {
+    const order: string[] = [];
+    // The network is projN's, the port projS's: only the network (and its range) is shared.
+    const net = await api()['networks.create']({ name: 'remote-d', project_id: 'projN', availability_zone_hints: ['azR'] });
+    await api()['subnets.create']({ network_id: net.id, cidr: '10.6.0.0/24' });
+    const other = await api()['networks.create']({ name: 'empty-d', project_id: 'projT', availability_zone_hints: ['azB'] });
+    await api()['subnets.create']({ network_id: other.id, cidr: '10.6.1.0/24' });
+    await engine.idle();
+    const open = gateRemote();
+    const slow = api()['ports.create']({ network_id: net.id, project_id: 'projS', name: 'vm-d', device_owner: 'compute:azR' }).then((p) => {
+      order.push('port');
+      return p;
+    });
+    const beside = api()['networks.delete']({ id: other.id }).then(done(order, 'empty-d deleted'));
+    const queued = api()['networks.delete']({ id: net.id }).then(done(order, 'remote-d deleted'), refused(order, 'remote-d delete'));
+    await beside;
+    await settle();
+    order.push('gate');
+    open();
+    const [port] = await Promise.all([slow, queued]);
+    expect(order).toEqual(['empty-d deleted', 'gate', 'port', 'remote-d delete: NETWORK_IN_USE']);
+    expect((await api()['networks.list']({ name: 'empty-d' })).items).toEqual([]);
+    expect((await api()['ports.get']({ id: port.id })).network_id).toBe(net.id);
+    await api()['ports.delete']({ id: port.id });
+    await engine.idle();
+    await api()['networks.delete']({ id: net.id });
+    await checkConsistent();
+  }, 60_000);
+
+  it('bad input on the durable path fails with its own error and changes nothing', async () => {
+    const db = engine.store.db;
+    await engine.idle();
+    const none = '00000000-0000-4000-8000-000000000000';
+    const net0 = (await api()['networks.list']({ name: 'net0' })).items[0];
+    const r0 = (await api()['routers.list']({ name: 'R0' })).items[0];
+    const ew = (await api()['networks.list']({ name: 'ew_bridge_net_proj0' })).items[0];
+    const ifPort = (await api()['ports.list']({ device_id: r0.id, device_owner: 'network:router_interface' })).items[0];
+    const before = { top: dbChecksum(db, ['audit_log', 'async_jobs']), remote: await regionState(server.pod('Remote')) };
+    const calls: [string, () => Promise<unknown>, string][] = [
+      ['subnets.create on no network', () => api()['subnets.create']({ network_id: none, cidr: '10.5.0.0/24' }), 'NOT_FOUND'],
+      ['subnets.create overlapping', () => api()['subnets.create']({ network_id: net0.id, cidr: '10.0.1.128/25' }), 'SUBNET_OVERLAP'],
+      ['subnets.delete in use', () => api()['subnets.delete']({ id: net0.subnets[0] }), 'SUBNET_IN_USE'],
+      ['networks.delete of a bridge', () => api()['networks.delete']({ id: ew.id }), 'NETWORK_IN_USE'],
+      ['networks.update of a bridge', () => api()['networks.update']({ id: ew.id, name: 'x' }), 'CONFLICT'],
+      ['ports.update of no port', () => api()['ports.update']({ id: none, name: 'x' }), 'NOT_FOUND'],
+      ['ports.delete of a router port', () => api()['ports.delete']({ id: ifPort.id }), 'PORT_IN_USE'],
+      ['routers.delete with interfaces', () => api()['routers.delete']({ id: r0.id }), 'ROUTER_IN_USE'],
+      ['routers.setGateway on a tenant network', () => api()['routers.setGateway']({ id: r0.id, network_id: net0.id }), 'NOT_EXTERNAL_NETWORK'],
+      ['fips.create on a tenant network', () => api()['fips.create']({ floating_network_id: net0.id }), 'NOT_EXTERNAL_NETWORK'],
+      ['secgroupRules.delete of no rule', () => api()['secgroupRules.delete']({ id: none }), 'NOT_FOUND'],
+    ];
+    for (const [what, call, code] of calls) {
+      const err = await call().then(
+        () => null,
+        (e: { code?: string }) => e.code,
+      );
+      expect(err, what).toBe(code);
+    }
+    expect(dbChecksum(db, ['audit_log', 'async_jobs'])).toEqual(before.top);
+    expect(await regionState(server.pod('Remote'))).toEqual(before.remote);
+  }, 60_000);
+});
