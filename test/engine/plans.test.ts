@@ -118,6 +118,9 @@ describe('lockPlan', () => {
       ['secgroupRules.create', { security_group_id: i.sg, direction: 'egress', project_id: 'p9' }, k('project:p1')],
       ['secgroupRules.delete', { id: i.rule }, k('project:p1')],
       ['quotas.update', { project_id: 'p1', port: 5 }, k('project:p1')],
+      ['jobs.create', { type: 'configure_extra_routes', router_id: i.router, project_id: 'p1' }, k(`router:${i.router}`)],
+      ['jobs.redo', { id: 'job-1' }, k('job:job-1')],
+      ['jobs.delete', { id: 'job-1' }, k('job:job-1')],
     ];
     for (const [method, raw, want] of cases) expect(plan(method, raw), `${method} ${JSON.stringify(raw)}`).toEqual(want);
   });
@@ -150,6 +153,7 @@ describe('lockPlan', () => {
       ['secgroupRules.create', { security_group_id: none, direction: 'ingress' }],
       ['secgroupRules.delete', { id: none }],
       ['routers.resync', { id: i.router }],
+      ['jobs.create', { type: 'configure_extra_routes', router_id: none, project_id: 'p1' }],
     ];
     for (const [method, raw] of cases) expect(plan(method, raw), `${method} ${JSON.stringify(raw)}`).toBeNull();
   });

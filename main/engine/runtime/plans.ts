@@ -12,6 +12,7 @@
 //   as they insert), its security groups and their bottom copies, its default group;
 // - `bridges:<project>`: the project's E-W bridge, shared by its routers;
 // - `bridge-pools`: the bridge prefixes and VLANs (a bridge made or dropped);
+// - `job:<id>`: one queued job's row (redo, delete);
 // - `external-networks`: the set of external networks, read (shared) by an interface-add deciding
 //   whether a router without a gateway needs an N-S bridge (§8.6 step 3).
 // Crosspod's bridge networks are shared by a project's routers: user calls on them (rare, mostly
@@ -275,7 +276,7 @@ export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: 
       case 'routers.update': {
         const i = input as ParsedInput<'routers.update'>;
         const router = top.router(i.id);
-        // Name, state and routes are the router's (routes are written by a job, which takes the engine lock).
+        // Name, state and routes are the router's (a job sets the routes in the pods, under the router's lock).
         if (i.external_gateway_info === undefined) return [X(`router:${router.id}`)];
         const g = i.external_gateway_info;
         return gatewayLocks(top, router, g && 'network_id' in g ? (g as { network_id: string }) : null);
@@ -309,6 +310,16 @@ export function lockPlan<M extends Method>(method: M, input: ParsedInput<M>, w: 
       case 'quotas.update':
         // The limits the project's creations check.
         return [X(`project:${(input as ParsedInput<'quotas.update'>).project_id}`)];
+
+      case 'jobs.create': {
+        // Queues a job on the router (the job itself takes its own locks when it runs).
+        const i = input as ParsedInput<'jobs.create'>;
+        return [X(`router:${top.router(i.router_id).id}`)];
+      }
+      case 'jobs.redo':
+      case 'jobs.delete':
+        // The job's row only: the runner reads its status again under the job's own locks.
+        return [X(`job:${(input as ParsedInput<'jobs.redo'>).id}`)];
       default:
         return null;
     }
