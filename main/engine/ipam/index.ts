@@ -3,7 +3,9 @@
 // so the lowest free value is min(first) and any value's range is one index seek: no method
 // ever scans a range, and the millionth allocation costs what the first does.
 // Methods are synchronous and run inside the caller's transaction; each mutation is wrapped in
-// db.transaction() so it is atomic on its own too (nested, that is a savepoint).
+// db.transaction() so it is atomic on its own too (nested, that is a savepoint). The three on
+// every operation's path (allocate, allocate one address, release) skip the savepoint inside a
+// caller's transaction: each can fail only at its first write, which leaves nothing (atomic()).
 import type Database from 'better-sqlite3';
 import { CrosspodError } from '../../../shared/errors';
 import {
@@ -26,6 +28,16 @@ export * from './cidr';
 type Db = Database.Database;
 type Stmt = Database.Statement;
 type KeyValue = string | number;
+
+/**
+ * fn in a transaction of its own when called outside one, else in the caller's without a
+ * savepoint: for mutations whose only failure is their first statement's (a statement that
+ * fails changes nothing), the savepoint would be two statements for nothing.
+ */
+function atomic<A extends unknown[], R>(db: Db, fn: (...a: A) => R): (...a: A) => R {
+  const tx = db.transaction(fn);
+  return (...a: A) => (db.inTransaction ? fn(...a) : tx(...a));
+}
 
 /** How a table stores its values: fixed-width hex TEXT or INTEGER. */
 interface KeyCodec {
@@ -235,7 +247,7 @@ export class Ipam {
     });
 
     // The hot path: no subnet lookup, the free range's hex width tells the version.
-    this.allocLowestTx = db.transaction((subnetId: string) => {
+    this.allocLowestTx = atomic(db, (subnetId: string) => {
       const taken = this.free.takeLowest(subnetId);
       if (taken === null) return null;
       const version: IpVersion = taken.width === 8 ? 4 : 6;
@@ -244,14 +256,15 @@ export class Ipam {
       return { version, value: taken.value };
     });
 
-    this.allocExplicitTx = db.transaction((subnetId: string, ip: ParsedIp) => {
+    // Its first write is the allocation's row: an address in use fails there, leaving nothing.
+    this.allocExplicitTx = atomic(db, (subnetId: string, ip: ParsedIp) => {
       this.insertAllocStmt.run(subnetId, toHex(ip.value, ip.version));
       // Outside the pools (e.g. the gateway) there is no free range to split.
       this.free.take(subnetId, ipCodec(ip.version), ip.value);
       this.bumpStmt.run(1, subnetId);
     });
 
-    this.releaseTx = db.transaction((subnetId: string, ip: ParsedIp) => {
+    this.releaseTx = atomic(db, (subnetId: string, ip: ParsedIp) => {
       const hex = toHex(ip.value, ip.version);
       // A version mismatch gives a hex width no row of this subnet has: nothing is deleted.
       if (this.deleteAllocStmt.run(subnetId, hex).changes === 0) return false;

@@ -189,7 +189,8 @@ export class RoutingTable {
     }
     try {
       const t = this.now().toISOString();
-      const created = this.db.transaction(() => this.q.insert.get(a.topId, null, a.podId, a.projectId, a.type, t, t))() as Routing;
+      // One statement: atomic on its own, a UNIQUE clash changes nothing.
+      const created = this.q.insert.get(a.topId, null, a.podId, a.projectId, a.type, t, t) as Routing;
       return { row: created, state: 'NONE_DONE' };
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return { row: null, state: 'NONE_DONE' };
