@@ -1,9 +1,9 @@
 // Reading and writing the top view's rows, and turning them into contract bodies.
-import { randomBytes } from 'node:crypto';
 import type { ExternalGatewayInfo, FixedIp, FloatingIp, HostRoute, Network, Port, Route, Router, Subnet } from '../../../shared/model';
 import { json, notFound } from '../context';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store';
+import { randomNeutronMac } from '../ipam/mac';
 
 /** A named-parameter insert whose row may leave out the columns given here. */
 function withDefaults(stmt: Statement, defaults: Record<string, unknown>): { run(row: object): unknown } {
@@ -422,8 +422,7 @@ export class TopStore {
   newMac(): string {
     // Neutron's default base MAC prefix fa:16:3e; retry on the (rare) collision.
     for (;;) {
-      const b = randomBytes(3);
-      const mac = `fa:16:3e:${[...b].map((x) => x.toString(16).padStart(2, '0')).join(':')}`;
+      const mac = randomNeutronMac();
       if (!this.macTaken(mac)) return mac;
     }
   }

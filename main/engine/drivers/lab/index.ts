@@ -23,11 +23,12 @@
 //   port of the network (device_id `reserved_dhcp_port`) or creates its own, taking the lowest
 //   free address, as neutron-dhcp-agent does a moment after the subnet appears. Subnet and
 //   network deletes take DHCP ports' addresses with them (Neutron's auto-delete owners).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CrosspodError } from '../../../../shared/errors';
 import type { FixedIp, HostRoute, Route } from '../../../../shared/model';
 import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet, parseCidr, parseIp } from '../../ipam/cidr';
+import { randomNeutronMac } from '../../ipam/mac';
 import type {
   BottomFloatingIp,
   BottomNetwork,
@@ -96,11 +97,6 @@ const bit = (b: boolean | undefined, dflt: boolean): number => ((b ?? dflt) ? 1 
 /** What Tricircle names a DHCP port it made for the agent to claim (neutron-dhcp-agent's constant). */
 export const RESERVED_DHCP_PORT = 'reserved_dhcp_port';
 
-/** Neutron's base MAC fa:16:3e plus three random bytes. */
-function randomMac(): string {
-  const b = randomBytes(3);
-  return `fa:16:3e:${b.toString('hex').match(/../g)!.join(':')}`;
-}
 
 function isV4(ip: string): boolean {
   return !ip.includes(':');
@@ -906,7 +902,7 @@ export class LabDriver implements PodDriver {
       return mac;
     }
     for (let i = 0; i < 16; i++) {
-      const mac = randomMac();
+      const mac = randomNeutronMac();
       if (taken.get(networkId, mac) === undefined) return mac;
     }
     throw new CrosspodError('CONFLICT', `No free MAC address for network ${networkId}`, { network_id: networkId });
