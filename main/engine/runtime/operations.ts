@@ -10,7 +10,8 @@
 //   transaction: the audit row, the commit marker, the undo log dropped. A failure runs the
 //   remote compensations in reverse, then the undo log in reverse, in one transaction.
 //   Operations that declare their resources (plans.ts) run beside each other when their locks
-//   do not conflict; the others take the engine lock exclusively.
+//   do not conflict; the others take the engine lock exclusively. Jobs too (jobLockPlan), up to
+//   JOB_SLOTS at a time.
 import { CrosspodError, toErrorBody } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/contract';
 import { AuditLog, summarize } from '../audit';
@@ -22,10 +23,10 @@ import { Journal, recover, undoLostAnswers, type RecoveryDeps, type RecoveryRepo
 import { ENGINE, LockManager, type LockRequest } from './locks';
 import { jobLockPlan } from './plans';
 import type { Job } from '../../../shared/model';
+import { UndoLog, opContext, type OpContext } from './undo';
 
 /** How many jobs run at once (each through its own locks). */
 const JOB_SLOTS = 4;
-import { UndoLog, opContext, type OpContext } from './undo';
 
 export interface RunOptions<T = unknown> {
   /** Audited (every contract mutation) or not (jobs). */
