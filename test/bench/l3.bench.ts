@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEngine } from '../../main/engine';
+import { tapDriver } from '../engine/support/engine';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 1000);
@@ -71,19 +72,7 @@ export async function run(): Promise<void> {
     let calls = 0;
     const engine = await createEngine({
       dbPath: join(dir, 'crosspod.db'),
-      driverFactory: (pod, base) => {
-        const d = base(pod);
-        return new Proxy(d, {
-          get(target, key) {
-            const v = (target as unknown as Record<string | symbol, unknown>)[key];
-            if (typeof v !== 'function') return v;
-            return (...args: unknown[]) => {
-              calls++;
-              return (v as (...a: unknown[]) => unknown).apply(target, args);
-            };
-          },
-        });
-      },
+      driverFactory: (pod, base) => tapDriver(base(pod), () => void calls++),
     });
     const { fips } = await engine.api['lab.loadExample']({});
     await engine.idle();

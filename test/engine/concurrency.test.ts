@@ -13,7 +13,7 @@ import { bigIntToIp, fromHex } from '../../main/engine/ipam/cidr';
 import { createLabDriver } from '../../main/engine/drivers/lab';
 import { regionState, rng } from './support/crash';
 import { dbChecksum } from '../contract/checksum';
-import { startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
+import { gateAnswers, startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
 
 const dir = mkdtempSync(join(tmpdir(), 'crosspod-concurrency-'));
 let server: LabRegionServer;
@@ -114,21 +114,8 @@ async function checkConsistent(): Promise<void> {
   expect(db.prepare('SELECT COUNT(*) FROM op_undo').pluck().get()).toBe(0);
 }
 
-/**
- * Holds every answer of the remote pod until the returned function is called (or 20 s pass, so a
- * queue that waits on it cannot hang a test), and then lets them through again.
- */
-function gateRemote(): () => void {
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  server.afterRequest = async () => {
-    await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
-  };
-  return () => {
-    server.afterRequest = undefined;
-    open();
-  };
-}
+/** Holds every answer of the remote pod until the returned function is called (or 20 s pass). */
+const gateRemote = () => gateAnswers(server);
 
 describe('operations on independent resources run at the same time', () => {
   it('a slow remote pod does not hold up a floating IP operation in another pod', async () => {

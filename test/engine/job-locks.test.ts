@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../main/engine';
 import { jobLockPlan } from '../../main/engine/runtime/plans';
 import type { Engine } from '../../main/engine/types';
-import { startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
+import { gateAnswers, startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
 
 const dir = mkdtempSync(join(tmpdir(), 'crosspod-job-locks-'));
 let server: LabRegionServer;
@@ -54,17 +54,7 @@ afterAll(async () => {
 });
 
 /** Holds every answer of the remote pod until the returned function is called (or 20 s pass). */
-function gateRemote(): () => void {
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  server.afterRequest = async () => {
-    await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
-  };
-  return () => {
-    server.afterRequest = undefined;
-    open();
-  };
-}
+const gateRemote = () => gateAnswers(server);
 
 const statusOf = async (id: string) => (await engine.api['jobs.get']({ id })).status;
 

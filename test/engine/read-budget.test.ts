@@ -3,10 +3,9 @@
 // that accepts connections and never answers, degrades only its own hops.
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PodDriver } from '../../main/engine/drivers/driver';
 import { CrosspodError } from '../../shared/errors';
 import type { FipPath, Network, Port } from '../../shared/model';
-import { newEngine, threePods, type TestEngine } from './support/engine';
+import { newEngine, tapDriver, threePods, type TestEngine } from './support/engine';
 
 let t: TestEngine;
 const calls: string[] = [];
@@ -17,20 +16,11 @@ beforeEach(async () => {
   failPod = null;
   t = await newEngine({
     settings: { read_budget_ms: 1500 } as never,
-    driverFactory: (pod, base) => {
-      const d = base(pod);
-      return new Proxy(d, {
-        get(target, key) {
-          const v = (target as unknown as Record<string | symbol, unknown>)[key];
-          if (typeof v !== 'function') return v;
-          return async (...args: unknown[]) => {
-            calls.push(`${pod.region_name} ${String(key)} ${typeof args[0] === 'string' ? args[0] : ''}`.trim());
-            if (failPod === pod.region_name && key !== 'close') throw new CrosspodError('POD_UNREACHABLE', `${pod.region_name} is down (injected)`);
-            return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          };
-        },
-      }) as PodDriver;
-    },
+    driverFactory: (pod, base) =>
+      tapDriver(base(pod), (method, args) => {
+        calls.push(`${pod.region_name} ${method} ${typeof args[0] === 'string' ? args[0] : ''}`.trim());
+        if (failPod === pod.region_name && method !== 'close') throw new CrosspodError('POD_UNREACHABLE', `${pod.region_name} is down (injected)`);
+      }),
   });
   await threePods(t.engine);
 });

@@ -14,6 +14,7 @@ import type { Engine } from '../../main/engine/types';
 import { CrosspodError } from '../../shared/errors';
 import type { Network, Port, Router, Subnet } from '../../shared/model';
 import { semanticSnapshot } from '../engine/support/faults';
+import { tapDriver } from '../engine/support/engine';
 
 const pods = inject('neutronPods');
 const dirs: string[] = [];
@@ -37,23 +38,14 @@ async function world(vlanBase: number): Promise<World> {
   const engine = await createEngine({
     dbPath: join(dir, 'crosspod.db'),
     settings: { bridge: { vlan_min: vlanBase, vlan_max: vlanBase + 99 } } as never,
-    driverFactory: (pod, base) => {
-      const d = base(pod);
-      return new Proxy(d, {
-        get(target, key) {
-          const v = (target as unknown as Record<string | symbol, unknown>)[key];
-          if (typeof v !== 'function') return v;
-          return async (...args: unknown[]) => {
-            plan.neutronCalls++;
-            if (MUTATING.has(String(key))) {
-              plan.calls++;
-              if (plan.failAt > 0 && plan.calls === plan.failAt) throw new CrosspodError('POD_UNREACHABLE', `injected failure at call ${plan.calls}`);
-            }
-            return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          };
-        },
-      });
-    },
+    driverFactory: (pod, base) =>
+      tapDriver(base(pod), (method) => {
+        plan.neutronCalls++;
+        if (MUTATING.has(method)) {
+          plan.calls++;
+          if (plan.failAt > 0 && plan.calls === plan.failAt) throw new CrosspodError('POD_UNREACHABLE', `injected failure at call ${plan.calls}`);
+        }
+      }),
   });
   const uid = randomUUID().slice(0, 6);
   await engine.api['pods.create']({ region_name: 'RegionOne' });

@@ -58,3 +58,20 @@ export async function threePods(e: Engine): Promise<void> {
   await e.api['pods.create']({ region_name: 'Pod1', az_name: 'az1' });
   await e.api['pods.create']({ region_name: 'Pod2', az_name: 'az2' });
 }
+
+/**
+ * The driver with `before(method, args)` run ahead of each of its calls: to count calls, or to
+ * fail one as a pod that went away would (a throw in `before` is the call's rejection).
+ */
+export function tapDriver(d: PodDriver, before: (method: string, args: unknown[]) => void): PodDriver {
+  return new Proxy(d, {
+    get(target, key) {
+      const v = (target as unknown as Record<string | symbol, unknown>)[key];
+      if (typeof v !== 'function') return v;
+      return async (...args: unknown[]) => {
+        before(String(key), args);
+        return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+}

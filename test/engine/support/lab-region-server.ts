@@ -117,6 +117,22 @@ async function route(d: PodDriver, method: string, parts: string[], url: URL, bo
   throw new CrosspodError('BAD_REQUEST', `${method} is not supported on ${url.pathname}`);
 }
 
+/**
+ * Holds every answer of the server until the returned function is called (or 20 s pass, so a
+ * queue that waits on it cannot hang a test), and then lets them through again: a slow region.
+ */
+export function gateAnswers(server: LabRegionServer): () => void {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  server.afterRequest = async () => {
+    await Promise.race([gate, new Promise((r) => setTimeout(r, 20_000))]);
+  };
+  return () => {
+    server.afterRequest = undefined;
+    open();
+  };
+}
+
 export async function startLabRegionServer(opts: { dbPath: string; regions: string[]; port?: number }): Promise<LabRegionServer> {
   const engine = await createEngine({ dbPath: opts.dbPath, autoRunJobs: false });
   const podIds = new Map<string, string>();
