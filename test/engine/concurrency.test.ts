@@ -6,14 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../main/engine';
 import type { Engine } from '../../main/engine/types';
 import { fipBridgePortName } from '../../main/engine/l3/fips';
 import { bigIntToIp, fromHex } from '../../main/engine/ipam/cidr';
 import { createLabDriver } from '../../main/engine/drivers/lab';
 import { regionState, rng } from './support/crash';
 import { dbChecksum } from '../contract/checksum';
-import { gateAnswers, startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
+import { engineWithRemoteRegion, gateAnswers, type LabRegionServer } from './support/lab-region-server';
 
 const dir = mkdtempSync(join(tmpdir(), 'crosspod-concurrency-'));
 let server: LabRegionServer;
@@ -22,13 +21,8 @@ const N = 5;
 const groups: { ext: string; fips: { id: string; address: string }[]; ports: { id: string; name: string; ip: string }[]; vmPod: string; extPod: string }[] = [];
 
 beforeAll(async () => {
-  server = await startLabRegionServer({ dbPath: join(dir, 'regions.db'), regions: ['Remote'] });
-  engine = await createEngine({ dbPath: join(dir, 'engine.db') });
+  ({ server, engine } = await engineWithRemoteRegion(dir, { LabA: 'azA', LabB: 'azB' }));
   const api = engine.api;
-  await api['pods.create']({ region_name: 'RegionOne' });
-  await api['pods.create']({ region_name: 'Remote', az_name: 'azR', driver: 'neutron', driver_config: { auth_type: 'noauth', endpoint: server.endpoint('Remote') } });
-  await api['pods.create']({ region_name: 'LabA', az_name: 'azA' });
-  await api['pods.create']({ region_name: 'LabB', az_name: 'azB' });
   // Group 0: VMs in LabA, floating IPs on an external network in the remote pod (cross-pod).
   // Group 1: VMs and external network both in LabB (same pod).
   for (const [k, [extPod, az]] of ([['Remote', 'azA'], ['LabB', 'azB']] as const).entries()) {

@@ -6,10 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../main/engine';
 import { jobLockPlan } from '../../main/engine/runtime/plans';
 import type { Engine } from '../../main/engine/types';
-import { gateAnswers, startLabRegionServer, type LabRegionServer } from './support/lab-region-server';
+import { engineWithRemoteRegion, gateAnswers, type LabRegionServer } from './support/lab-region-server';
 
 const dir = mkdtempSync(join(tmpdir(), 'crosspod-job-locks-'));
 let server: LabRegionServer;
@@ -20,12 +19,8 @@ let fip: string;
 let vm: string;
 
 beforeAll(async () => {
-  server = await startLabRegionServer({ dbPath: join(dir, 'regions.db'), regions: ['Remote'] });
-  engine = await createEngine({ dbPath: join(dir, 'engine.db') });
+  ({ server, engine } = await engineWithRemoteRegion(dir, { LabB: 'azB' }));
   const api = engine.api;
-  await api['pods.create']({ region_name: 'RegionOne' });
-  await api['pods.create']({ region_name: 'Remote', az_name: 'azR', driver: 'neutron', driver_config: { auth_type: 'noauth', endpoint: server.endpoint('Remote') } });
-  await api['pods.create']({ region_name: 'LabB', az_name: 'azB' });
   // R0 spans LabB (its interface) and the remote pod (its gateway): its routes job calls both.
   const extR = await api['networks.create']({ name: 'extR', project_id: 'admin', 'router:external': true, availability_zone_hints: ['Remote'] });
   const extRSub = await api['subnets.create']({ network_id: extR.id, cidr: '162.3.1.0/24', enable_dhcp: false });

@@ -8,6 +8,7 @@
 // (prints "listening <port>" once ready).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { CrosspodError, type ErrorCode } from '../../../shared/errors';
 import { createEngine } from '../../../main/engine';
 import type { PodDriver, ResourceKind } from '../../../main/engine/drivers/driver';
@@ -115,6 +116,19 @@ async function route(d: PodDriver, method: string, parts: string[], url: URL, bo
     return { status: 200, body: { [kind]: await d.update(kind, id, attrs as never) } };
   }
   throw new CrosspodError('BAD_REQUEST', `${method} is not supported on ${url.pathname}`);
+}
+
+/**
+ * A fresh engine on dir/engine.db whose pod `Remote` (AZ azR) is a lab region served over HTTP
+ * from dir/regions.db, beside the lab pods given (region name → AZ), under a top pod RegionOne.
+ */
+export async function engineWithRemoteRegion(dir: string, labs: Record<string, string>): Promise<{ server: LabRegionServer; engine: Engine }> {
+  const server = await startLabRegionServer({ dbPath: join(dir, 'regions.db'), regions: ['Remote'] });
+  const engine = await createEngine({ dbPath: join(dir, 'engine.db') });
+  await engine.api['pods.create']({ region_name: 'RegionOne' });
+  await engine.api['pods.create']({ region_name: 'Remote', az_name: 'azR', driver: 'neutron', driver_config: { auth_type: 'noauth', endpoint: server.endpoint('Remote') } });
+  for (const [region, az] of Object.entries(labs)) await engine.api['pods.create']({ region_name: region, az_name: az });
+  return { server, engine };
 }
 
 /**
