@@ -5,10 +5,10 @@ import type { ParsedInput } from '../../../shared/contract';
 import { CrosspodError } from '../../../shared/errors';
 import type { FipPath, FloatingIp } from '../../../shared/model';
 import { deleteIfExists, uuid, type Operation, type PodRow } from '../context';
-import { canonicalIp, ipInCidr } from '../ipam/cidr';
+import { canonicalIp } from '../ipam/cidr';
 import { cap, networkLabel, portLabel, subnetLabel } from '../labels';
 import { gatewayTaken, type NetworkService } from '../network';
-import type { FipRow } from '../network/top';
+import { subnetFor, type FipRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
 import type { BridgeService } from './bridge';
 import { readPaths } from './paths';
@@ -57,7 +57,7 @@ export class FipService {
     const port = input.port_id ? this.t.port(input.port_id) : null;
     const project = input.project_id ?? port?.project_id ?? net.project_id;
     const subnets = this.t.subnetsOf(net.id);
-    const sub = input.floating_ip_address ? subnets.find((s) => ipInCidr(input.floating_ip_address!, s.cidr)) : (subnets.find((s) => s.ip_version === 4) ?? subnets[0]);
+    const sub = subnetFor(subnets, { ip_address: input.floating_ip_address });
     if (!sub) {
       throw new CrosspodError(input.floating_ip_address ? 'IP_NOT_IN_SUBNET' : 'BAD_REQUEST', input.floating_ip_address ? `${input.floating_ip_address} is not in any subnet of ${net.id}` : `External network ${net.id} has no subnet`);
     }

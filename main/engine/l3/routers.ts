@@ -8,7 +8,7 @@ import { deleteIfExists, isNotFound, uuid, type Operation, type PodRow } from '.
 import { canonicalIp, cidrsOverlap, ipInCidr, ipVersionOf } from '../ipam/cidr';
 import { cap, networkLabel, portLabel, routerLabel, subnetLabel } from '../labels';
 import { gatewayTaken, type NetworkService } from '../network';
-import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
+import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, subnetFor, type PortRow, type RouterRow, type SubnetRow } from '../network/top';
 import { ensureBottom, type Services } from '../services';
 import type { BridgeService } from './bridge';
 
@@ -395,7 +395,7 @@ export class RouterService {
     // A gateway address is never the external subnet's own gateway (as for ports and floating IPs).
     for (const w of wanted) {
       if (!w.ip_address) continue;
-      const sub = subnets.find((s) => (w.subnet_id ? s.id === w.subnet_id : ipInCidr(w.ip_address!, s.cidr)));
+      const sub = subnetFor(subnets, w);
       if (sub?.gateway_ip && canonicalIp(w.ip_address) === sub.gateway_ip) throw gatewayTaken(w.ip_address, sub.id);
     }
     // Unset enable_snat keeps the current setting on the same gateway; a new gateway defaults to on (Neutron).
@@ -417,11 +417,7 @@ export class RouterService {
 
     // Top first (§13 row 6): the top allocates the gateway address, the bottom is told it exactly.
     const ips = (wanted.length ? wanted : [{}]).map((w: { subnet_id?: string; ip_address?: string }) => {
-      const sub = w.subnet_id
-        ? subnets.find((s) => s.id === w.subnet_id)
-        : w.ip_address
-          ? subnets.find((s) => ipInCidr(w.ip_address!, s.cidr))
-          : (subnets.find((s) => s.ip_version === 4) ?? subnets[0]);
+      const sub = subnetFor(subnets, w);
       if (!sub) throw new CrosspodError('IP_NOT_IN_SUBNET', `No subnet of ${networkLabel(net)} holds ${w.ip_address ?? w.subnet_id}`);
       return { subnet_id: sub.id, ip_address: w.ip_address };
     });

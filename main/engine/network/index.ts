@@ -8,7 +8,7 @@ import type { BottomPort, UpdateBodies } from '../drivers/driver';
 import { canonicalIp, cidrsOverlap, ipInCidr, normalizeSubnet, parseCidr } from '../ipam/cidr';
 import { bottomKey, ensureBottom, type Services } from '../services';
 import { trustedOwner } from '../secgroups';
-import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, type NetworkRow, type PortRow, type SubnetRow } from './top';
+import { OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, subnetFor, type NetworkRow, type PortRow, type SubnetRow } from './top';
 
 /** Neutron's DHCP port owner, and the device id of a DHCP port made for the agent to claim. */
 export const OWNER_DHCP = 'network:dhcp';
@@ -534,7 +534,7 @@ export class NetworkService {
     const wanted = input.fixed_ips ?? [];
     const ips: { subnet_id: string; ip_address: string }[] = [];
     if (wanted.length === 0) {
-      const first = subnets.find((s) => s.ip_version === 4) ?? subnets[0];
+      const first = subnetFor(subnets, {});
       if (first) ips.push({ subnet_id: first.id, ip_address: core.ipam.allocate(first.id) });
     } else {
       for (const w of wanted) {

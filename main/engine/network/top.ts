@@ -4,6 +4,7 @@ import { json, notFound } from '../context';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store';
 import { randomNeutronMac } from '../ipam/mac';
+import { ipInCidr } from '../ipam/cidr';
 
 /** A named-parameter insert whose row may leave out the columns given here. */
 function withDefaults(stmt: Statement, defaults: Record<string, unknown>): { run(row: object): unknown } {
@@ -27,6 +28,17 @@ export interface NetworkRow {
   bridge_router_id?: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * The subnet of a network an address comes from, as Neutron picks it: the subnet named, else the
+ * one that holds the address, else the first IPv4 subnet (else the first). Services allocating
+ * and lock plans naming the range use it alike.
+ */
+export function subnetFor<S extends { id: string; cidr: string; ip_version: number }>(subnets: S[], want: { subnet_id?: string; ip_address?: string | null }): S | undefined {
+  if (want.subnet_id) return subnets.find((s) => s.id === want.subnet_id);
+  if (want.ip_address) return subnets.find((s) => ipInCidr(want.ip_address!, s.cidr));
+  return subnets.find((s) => s.ip_version === 4) ?? subnets[0];
 }
 
 export interface SubnetRow {

@@ -18,8 +18,7 @@
 // Crosspod's bridge networks are shared by a project's routers: user calls on them (rare, mostly
 // refused) take the engine lock rather than guess which routers they touch.
 import type { Method, ParsedInput } from '../../../shared/contract';
-import { ipInCidr } from '../ipam/cidr';
-import type { NetworkRow, RouterRow, SubnetRow, TopStore } from '../network/top';
+import { subnetFor, type NetworkRow, type RouterRow, type SubnetRow, type TopStore } from '../network/top';
 import type { SecGroupStore } from '../secgroups/store';
 import type { LockRequest } from './locks';
 
@@ -81,7 +80,7 @@ function newFipLocks(top: TopStore, input: ParsedInput<'fips.create'>): LockRequ
   const out = [X(`network:${net.id}`), X(`project:${input.project_id ?? port?.project_id ?? net.project_id}`)];
   const subnets = top.subnetsOf(net.id);
   // The subnet FipService.create takes the address from.
-  const sub = input.floating_ip_address ? subnets.find((s) => ipInCidr(input.floating_ip_address!, s.cidr)) : (subnets.find((s) => s.ip_version === 4) ?? subnets[0]);
+  const sub = subnetFor(subnets, { ip_address: input.floating_ip_address });
   if (sub) out.push(X(`ipam:${sub.id}`));
   if (port) out.push(...bindingLocks(top, net.id, { port_id: port.id, fixed_ip_address: input.fixed_ip_address }));
   return out;
@@ -122,11 +121,7 @@ function newGatewayLocks(top: TopStore, gw: { network_id: string; external_fixed
   const wanted = gw.external_fixed_ips?.length ? gw.external_fixed_ips : [{} as { subnet_id?: string; ip_address?: string }];
   const from = new Set<SubnetRow>();
   for (const w of wanted) {
-    const sub = w.subnet_id
-      ? subnets.find((s) => s.id === w.subnet_id)
-      : w.ip_address
-        ? subnets.find((s) => ipInCidr(w.ip_address!, s.cidr))
-        : (subnets.find((s) => s.ip_version === 4) ?? subnets[0]);
+    const sub = subnetFor(subnets, w);
     if (sub) from.add(sub);
   }
   return [X(`network:${net.id}`), ...ipamOf([...from])];
