@@ -28,6 +28,10 @@ import { UndoLog, opContext, type OpContext } from './undo';
 /** How many jobs run at once (each through its own locks). */
 const JOB_SLOTS = 4;
 
+/** On the durable path a plan's locks go beside the engine lock held shared; null is the engine lock, exclusively. */
+const besideEngine = (durable: boolean, plan: LockRequest[] | null | undefined): LockRequest[] | null =>
+  durable && plan ? [{ key: ENGINE, mode: 'shared' }, ...plan] : null;
+
 export interface RunOptions<T = unknown> {
   /** Audited (every contract mutation) or not (jobs). */
   audit?: boolean;
@@ -121,13 +125,12 @@ export class Operations {
    */
   async execute<T>(label: string, actor: string, input: unknown, fn: (op: Operation) => Promise<T>, o: RunOptions<T> = {}): Promise<T> {
     const durable = this.remote();
-    const full = (plan: LockRequest[] | null | undefined) => (durable && plan ? [{ key: ENGINE, mode: 'shared' as const }, ...plan] : null);
-    let locks = durable ? full(o.plan?.()) : null;
+    let locks = durable ? besideEngine(durable, o.plan?.()) : null;
     for (;;) {
       const again = { locks: null as LockRequest[] | null, retry: false };
       const r = await this.withLocks(locks, async () => {
         if (locks) {
-          again.locks = full(o.plan?.());
+          again.locks = besideEngine(durable, o.plan?.());
           const held = new Set(locks.map((l) => `${l.key}/${l.mode}`));
           if (!again.locks || again.locks.some((l) => !held.has(`${l.key}/${l.mode}`))) {
             again.retry = true;
@@ -253,8 +256,8 @@ export class Operations {
     const { w, db } = this;
     const progress = (id: string, status: 'RUNNING' | 'SUCCESS' | 'FAIL', step: string) => this.emitEvent({ name: 'jobs.changed', ids: [id], progress: { job_id: id, status, step } });
     // On the durable path a job holds what it changes (plans.ts), beside the shared engine lock.
-    const plan = this.remote() ? jobLockPlan(job) : null;
-    await this.withLocks(plan && [{ key: ENGINE, mode: 'shared' }, ...plan], async () => {
+    const durable = this.remote();
+    await this.withLocks(besideEngine(durable, durable ? jobLockPlan(job) : null), async () => {
       // Deleted (jobs.delete) or redone meanwhile: not this turn's work.
       if (this.closed || w.jobs.find(job.id)?.status !== 'NEW') return;
       db.transaction(() => w.jobs.setStatus(job.id, 'RUNNING'))();
